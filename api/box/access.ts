@@ -1,0 +1,56 @@
+import type { Operation } from 'openapi-backend';
+import { forbidden } from '../../services/core/errors';
+import type { Principal } from '../../services/auth/principal';
+import { hasRole, type Role } from '../../services/auth/roles';
+
+export interface Access {
+  /** The smallest role that may run the operation, or `public` for routes that need no token. */
+  role: Role | 'public';
+  /** Mutating operations refuse read-only tokens unless this is set (logging out must always work). */
+  readOnlyTokenAllowed?: boolean;
+}
+
+/**
+ * What every box API operation needs, by operationId. Start-up fails when the document and this table
+ * disagree, and a test walks every operation: no token → 401, too small a role → 403.
+ */
+export const BOX_ACCESS: Record<string, Access> = {
+  getStatus: { role: 'public' },
+  setup: { role: 'public' },
+  activate: { role: 'public' },
+  login: { role: 'public' },
+  logout: { role: 'user', readOnlyTokenAllowed: true },
+  getConfig: { role: 'user' },
+  getProfile: { role: 'user' },
+  updateProfile: { role: 'user' },
+  changeProfilePassword: { role: 'user' },
+  listTokens: { role: 'user' },
+  createToken: { role: 'user' },
+  getToken: { role: 'user' },
+  deleteToken: { role: 'user' },
+};
+
+export function authorize(operation: Operation, principal: Principal): void {
+  const access = BOX_ACCESS[operation.operationId as string];
+  if (!access || access.role === 'public') return;
+  if (!hasRole(principal.role, access.role)) throw forbidden(`This needs the ${access.role} role`);
+  const mutating = operation.method.toLowerCase() !== 'get';
+  if (mutating && principal.readOnly && !access.readOnlyTokenAllowed) {
+    throw forbidden('This token is read-only');
+  }
+}
+
+/** Public operations (and only they) must have `security: []` in the document. */
+export function checkAccessTable(operations: Operation[]): void {
+  const problems: string[] = [];
+  const ids = operations.map((op) => op.operationId as string);
+  for (const op of operations) {
+    const access = BOX_ACCESS[op.operationId as string];
+    if (!access) problems.push(`${op.operationId} has no access rule`);
+    else if ((access.role === 'public') !== ((op.security ?? []).length === 0)) {
+      problems.push(`${op.operationId}: access rule and document security disagree`);
+    }
+  }
+  for (const id of Object.keys(BOX_ACCESS)) if (!ids.includes(id)) problems.push(`access rule for unknown operation ${id}`);
+  if (problems.length) throw new Error(`box API access table: ${problems.join('; ')}`);
+}

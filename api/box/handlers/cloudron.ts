@@ -1,0 +1,32 @@
+import type { Handler } from '../../openapi/surface';
+import { type BoxServices, noContent, ok, principalOf } from '../services';
+
+export function cloudronHandlers(s: BoxServices): Record<string, Handler> {
+  const tenantOf = (host: string | undefined) => s.instances.resolveByHost(host);
+  return {
+    getStatus: async (call) => ok(await s.cloudron.status(await tenantOf(call.req.headers.host))),
+
+    setup: async (call) => {
+      await s.cloudron.setup(await tenantOf(call.req.headers.host), call.body);
+      return ok({});
+    },
+
+    activate: async (call) => {
+      const result = await s.cloudron.activate(await tenantOf(call.req.headers.host), call.body);
+      return { status: 201, body: { userId: result.user.id, token: result.token, expires: result.expires } };
+    },
+
+    login: async (call) => {
+      const tenant = await tenantOf(call.req.headers.host);
+      const result = await s.cloudron.login(tenant, { ...call.body, address: call.ip });
+      return ok({ token: result.token, expiresAt: result.expiresAt });
+    },
+
+    logout: async (call) => {
+      await s.cloudron.logout(principalOf(call));
+      return noContent();
+    },
+
+    getConfig: async (call) => ok(await s.cloudron.config(principalOf(call).instanceId)),
+  };
+}

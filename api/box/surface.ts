@@ -1,0 +1,28 @@
+import { loadDocument } from '../openapi/document';
+import { createSurface, type Surface } from '../openapi/surface';
+import { authorize, checkAccessTable } from './access';
+import { createAuthenticator } from './auth';
+import { renderBoxError } from './errors';
+import { cloudronHandlers } from './handlers/cloudron';
+import { profileHandlers } from './handlers/profile';
+import { tokenHandlers } from './handlers/tokens';
+import type { BoxServices } from './services';
+
+/** The box API, `/api/v1`: Cloudron-compatible, tenant-facing. */
+export async function createBoxSurface(services: BoxServices, options: { bodyLimit: number }): Promise<Surface> {
+  const surface = await createSurface({
+    name: 'box',
+    mounts: ['/api/v1'],
+    document: loadDocument('box'),
+    handlers: {
+      ...cloudronHandlers(services),
+      ...profileHandlers(services),
+      ...tokenHandlers(services),
+    },
+    renderError: renderBoxError,
+    bodyLimit: options.bodyLimit,
+    security: { authenticate: createAuthenticator(services.tokens), authorize },
+  });
+  checkAccessTable(surface.backend.getOperations());
+  return surface;
+}

@@ -1,0 +1,41 @@
+import OpenAPIBackend, { type Document, type Options } from 'openapi-backend';
+import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import type { OpenApiDocument } from './document';
+
+/**
+ * openapi-backend checks documents against the OpenAPI 3.0 meta-schema; our documents are 3.1, and a failed
+ * check would silently turn every route into a 404. So that check is replaced by our own consistency checks
+ * (every operation has a handler and an access rule; see surface.ts and the tests), and validation runs on
+ * Ajv's 2020-12 dialect so 3.1 schemas (`type: [string, 'null']`, …) are enforced as written.
+ */
+class OpenApi31Backend extends OpenAPIBackend {
+  validateDefinition() {
+    return this.document;
+  }
+}
+
+export function createAjv2020(): Ajv2020 {
+  const ajv = new Ajv2020({ strict: false, allErrors: false, coerceTypes: false });
+  addFormats(ajv);
+  return ajv;
+}
+
+export async function createBackend(document: OpenApiDocument, options: Partial<Options> = {}): Promise<OpenAPIBackend> {
+  const backend = new OpenApi31Backend({
+    // A deep copy: dereferencing mutates the document, which is also served raw at /openapi/<name>.json.
+    definition: structuredClone(document) as unknown as Document,
+    strict: true,
+    validate: true,
+    coerceTypes: true,
+    ignoreTrailingSlashes: true,
+    customizeAjv: (_ajv, ajvOpts) => {
+      const ajv = new Ajv2020({ ...ajvOpts, strict: false });
+      addFormats(ajv);
+      return ajv as never;
+    },
+    ...options,
+  });
+  await backend.init();
+  return backend;
+}

@@ -1,0 +1,208 @@
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import type OpenAPIBackend from 'openapi-backend';
+import type { Context, Operation } from 'openapi-backend';
+import { BerthError, notFound, toBerthError, validationError } from '../../services/core/errors';
+import type { Principal } from '../../services/auth/principal';
+import { createBackend } from './backend';
+import type { OpenApiDocument } from './document';
+import { describeValidationError } from './validation-message';
+
+/** One validated request, as a handler sees it. */
+export interface Call {
+  operationId: string;
+  params: Record<string, string>;
+  query: Record<string, unknown>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- validated against the document before the handler runs
+  body: any;
+  /** Set on operations that need a token; undefined on public ones. */
+  principal: Principal | undefined;
+  ip: string;
+  req: Request;
+  res: Response;
+}
+
+/** What a handler answers; `undefined` when it wrote the response itself (streams, files). */
+export interface Reply {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string | number>;
+}
+
+export type Handler = (call: Call) => Promise<Reply | undefined>;
+
+export interface SurfaceSecurity {
+  /** Finds the principal behind the request's credentials; rejects with a BerthError (401, or 400). */
+  authenticate(req: Request, res: Response): Promise<Principal>;
+  /** Throws (403) when the principal may not run the operation. Runs before body validation. */
+  authorize(operation: Operation, principal: Principal): void;
+}
+
+export interface SurfaceOptions {
+  name: string;
+  /** URL prefixes the surface answers under, e.g. `/api/v1` or `/health`. */
+  mounts: string[];
+  document: OpenApiDocument;
+  handlers: Record<string, Handler>;
+  /** Writes an error in this surface's own format. */
+  renderError(res: Response, error: BerthError): void;
+  bodyLimit: number;
+  security?: SurfaceSecurity;
+}
+
+export interface Surface {
+  name: string;
+  mounts: string[];
+  document: OpenApiDocument;
+  backend: OpenAPIBackend;
+  router: Router;
+}
+
+const principals = new WeakMap<Request, Promise<Principal>>();
+
+/**
+ * Builds an HTTP surface from its OpenAPI document: openapi-backend routes and validates every request
+ * (auth first, then path, query and body), and a handler turns the validated request into one service call.
+ * Start-up fails when an operation has no handler or a handler has no operation.
+ */
+export async function createSurface(options: SurfaceOptions): Promise<Surface> {
+  const apiRoot = serverUrl(options.document);
+  const backend = await createBackend(options.document, { apiRoot });
+  checkHandlers(backend, options);
+  const { renderError, security } = options;
+  const fail = (res: Response, err: unknown) => {
+    const error = toBerthError(err);
+    if (error.status >= 500) res.req.log?.error({ err }, 'request failed');
+    renderError(res, error);
+  };
+
+  const authenticate = (req: Request, res: Response): Promise<Principal> => {
+    let pending = principals.get(req);
+    if (!pending) {
+      pending = security!.authenticate(req, res);
+      principals.set(req, pending);
+    }
+    return pending;
+  };
+
+  backend.register({
+    notFound: (c: Context, _req: Request, res: Response) =>
+      fail(res, notFound(`No route for ${c.request.method.toUpperCase()} ${c.request.path}`)),
+    methodNotAllowed: (c: Context, _req: Request, res: Response) => {
+      res.setHeader('Allow', allowedMethods(backend, c.request.path).join(', ').toUpperCase());
+      fail(res, new BerthError('METHOD_NOT_ALLOWED', 405, `${c.request.method.toUpperCase()} is not allowed here`));
+    },
+    unauthorizedHandler: (c: Context, _req: Request, res: Response) => {
+      const results = Object.values(c.security ?? {}) as Array<{ error?: unknown } | undefined>;
+      fail(res, results.find((r) => r && typeof r === 'object' && r.error)?.error ?? new BerthError('UNAUTHORIZED', 401, 'Authentication required'));
+    },
+    postSecurityHandler: async (c: Context, req: Request) => {
+      if (security && c.security?.authorized && (c.operation.security ?? []).length > 0) {
+        security.authorize(c.operation, await authenticate(req, req.res!));
+      }
+    },
+    validationFail: (c: Context, _req: Request, res: Response) => {
+      const { message, field } = describeValidationError(c.validation.errors ?? []);
+      fail(res, validationError(message, { field }));
+    },
+  });
+
+  if (security) {
+    for (const scheme of securitySchemes(options.document)) {
+      backend.registerSecurityHandler(scheme, (_c: Context, req: Request, res: Response) => authenticate(req, res));
+    }
+  }
+
+  for (const [operationId, handler] of Object.entries(options.handlers)) {
+    backend.register(operationId, async (c: Context, req: Request, res: Response) => {
+      const needsAuth = (c.operation.security ?? []).length > 0;
+      const reply = await handler({
+        operationId,
+        params: c.request.params as Record<string, string>,
+        query: c.request.query as Record<string, unknown>,
+        body: c.request.requestBody,
+        principal: needsAuth ? await authenticate(req, res) : undefined,
+        ip: req.ip ?? req.socket.remoteAddress ?? '',
+        req,
+        res,
+      });
+      if (reply) send(res, reply);
+    });
+  }
+
+  const router = express.Router();
+  router.use(express.json({ limit: options.bodyLimit }));
+  router.use(async (req: Request, res: Response) => {
+    try {
+      await backend.handleRequest(
+        { method: req.method, path: req.baseUrl + req.path, query: req.query as Record<string, string>, body: req.body, headers: req.headers as Record<string, string> },
+        req,
+        res,
+      );
+    } catch (err) {
+      fail(res, err);
+    }
+  });
+  // Errors from the body parser, in this surface's format.
+  router.use((err: { type?: string; status?: number }, _req: Request, res: Response, _next: NextFunction) => {
+    fail(res, bodyParserError(err, options.bodyLimit));
+  });
+
+  return { name: options.name, mounts: options.mounts, document: options.document, backend, router };
+}
+
+function send(res: Response, reply: Reply): void {
+  res.status(reply.status);
+  for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
+  if (reply.body === undefined) res.end();
+  else res.json(reply.body);
+}
+
+function bodyParserError(err: { type?: string; status?: number }, limit: number): BerthError {
+  switch (err.type) {
+    case 'entity.too.large':
+      return new BerthError('PAYLOAD_TOO_LARGE', 413, `Request body is larger than ${limit} bytes`);
+    case 'entity.parse.failed':
+      return new BerthError('MALFORMED_JSON', 400, 'Request body is not valid JSON');
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new BerthError('UNSUPPORTED_MEDIA_TYPE', 415, 'Unsupported request body encoding');
+    default:
+      return err.status && err.status >= 400 && err.status < 500
+        ? new BerthError('BAD_REQUEST', err.status, 'Bad request body')
+        : toBerthError(err);
+  }
+}
+
+/** The document's first server URL (`/api/v1`) is where its paths start. */
+function serverUrl(document: OpenApiDocument): string {
+  const servers = document.servers as Array<{ url: string }> | undefined;
+  return servers?.[0]?.url ?? '/';
+}
+
+function securitySchemes(document: OpenApiDocument): string[] {
+  const components = document.components as { securitySchemes?: Record<string, unknown> } | undefined;
+  return Object.keys(components?.securitySchemes ?? {});
+}
+
+function allowedMethods(backend: OpenAPIBackend, path: string): string[] {
+  return ['get', 'post', 'put', 'patch', 'delete'].filter((method) => {
+    try {
+      return Boolean(backend.router.matchOperation({ method, path, headers: {} }, true));
+    } catch {
+      return false;
+    }
+  });
+}
+
+function checkHandlers(backend: OpenAPIBackend, options: SurfaceOptions): void {
+  const operations = backend.getOperations().map((op) => op.operationId as string);
+  const missing = operations.filter((id) => !options.handlers[id]);
+  const orphans = Object.keys(options.handlers).filter((id) => !operations.includes(id));
+  if (missing.length || orphans.length) {
+    throw new Error(
+      `${options.name} API: ` +
+        (missing.length ? `operations without a handler: ${missing.join(', ')}. ` : '') +
+        (orphans.length ? `handlers without an operation: ${orphans.join(', ')}.` : ''),
+    );
+  }
+}

@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { ConfigError, loadConfig, type Config } from '../services/core/config';
+import { createDatabase } from '../services/db/database';
+import { migrateLatest } from '../services/db/migrate';
+import { serve } from '../server/serve';
+import { version } from '../server/version';
+
+/** Reads the configuration; a bad value stops the process with one line naming the variable. */
+function config(): Config {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`berth: ${err.message}`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}
+
+async function run(action: () => Promise<void>): Promise<void> {
+  try {
+    await action();
+  } catch (err) {
+    console.error(`berth: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  }
+}
+
+const program = new Command()
+  .name('berth')
+  .description('Berth: a self-hosted, multi-tenant platform control plane')
+  .version(version);
+
+program
+  .command('serve')
+  .description('serve the APIs on BERTH_PORT (migrations run first; a private Redis starts when REDIS_URL is unset)')
+  .action(() => run(() => serve(config())));
+
+program
+  .command('migrate')
+  .description('apply pending database migrations to DATABASE_URL and exit')
+  .action(() =>
+    run(async () => {
+      const db = createDatabase(config().databaseUrl);
+      try {
+        const applied = await migrateLatest(db);
+        console.log(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
+      } finally {
+        await db.destroy();
+      }
+    }),
+  );
+
+program.parseAsync().catch((err) => {
+  console.error(`berth: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,99 @@
+import type { Express } from 'express';
+import type { Redis } from 'ioredis';
+import type Docker from 'dockerode';
+import { createBoxSurface } from '../api/box/surface';
+import { createSchedulerSurface } from '../api/health/surface';
+import { createHttpApp } from '../api/http/app';
+import type { Surface } from '../api/openapi/surface';
+import { LoginThrottle, type LoginThrottleLimits } from '../services/auth/login-throttle';
+import { CloudronService } from '../services/cloudron/cloudron-service';
+import type { Config } from '../services/core/config';
+import { systemClock, type Clock } from '../services/core/clock';
+import { createLogger, type Logger } from '../services/core/logger';
+import { createDatabase, type Db } from '../services/db/database';
+import { migrateLatest } from '../services/db/migrate';
+import { createStore, type Store } from '../services/db/store';
+import { createDocker } from '../services/docker/docker-client';
+import { HealthService } from '../services/health/health-service';
+import { InstanceService } from '../services/instances/instance-service';
+import { createRedis } from '../services/queue/redis';
+import { TokenService } from '../services/tokens/token-service';
+import { ProfileService } from '../services/users/profile-service';
+import { version } from './version';
+
+/** Everything one Berth process is made of, built in one place. */
+export interface Berth {
+  config: Config;
+  logger: Logger;
+  db: Db;
+  store: Store;
+  redis: Redis;
+  docker: Docker;
+  surfaces: Surface[];
+  http: Express;
+  close(): Promise<void>;
+}
+
+export interface ComposeOptions {
+  /** Where Redis is: REDIS_URL, or the supervised private server's socket. */
+  redisUrl: string;
+  logger?: Logger;
+  clock?: Clock;
+  /** PostgreSQL schema (tests give each file its own). */
+  dbSchema?: string;
+  loginLimits?: LoginThrottleLimits;
+}
+
+/** The composition root: config → database → services → HTTP surfaces. No module keeps state of its own. */
+export async function composeBerth(config: Config, options: ComposeOptions): Promise<Berth> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const clock = options.clock ?? systemClock;
+
+  const db = createDatabase(config.databaseUrl, { schema: options.dbSchema });
+  await migrateLatest(db);
+  const store = createStore(db);
+  const redis = createRedis(options.redisUrl);
+  redis.on('error', (err) => logger.debug({ err: err.message }, 'redis connection error'));
+  const docker = createDocker(config.dockerHost);
+
+  const instances = new InstanceService({ instances: store.instances, clock });
+  await instances.ensureDefault();
+  const tokens = new TokenService({ tokens: store.tokens, clock });
+  const cloudron = new CloudronService({
+    store,
+    tokens,
+    throttle: new LoginThrottle(clock, options.loginLimits),
+    clock,
+    version,
+  });
+  const profile = new ProfileService({ users: store.users, tokens, clock });
+  const health = new HealthService({
+    clock,
+    probes: [
+      { name: 'database', check: () => store.ping() },
+      { name: 'redis', check: async () => void (await redis.ping()) },
+      { name: 'docker', check: async () => void (await docker.ping()) },
+    ],
+  });
+
+  const surfaces = [
+    await createBoxSurface({ instances, cloudron, profile, tokens }, { bodyLimit: config.bodyLimit }),
+    await createSchedulerSurface(health, { bodyLimit: config.bodyLimit }),
+  ];
+  const http = createHttpApp({ surfaces, logger });
+
+  return {
+    config,
+    logger,
+    db,
+    store,
+    redis,
+    docker,
+    surfaces,
+    http,
+    async close() {
+      redis.disconnect();
+      await db.destroy();
+    },
+  };
+}

@@ -1,0 +1,32 @@
+import type { Server } from 'node:http';
+import type { Config } from '../services/core/config';
+import { createLogger } from '../services/core/logger';
+import { composeBerth } from './compose';
+import { startSupervisedRedis, type SupervisedRedis } from './redis-supervisor';
+
+/** `berth serve`: the API (and, as they come, the workers and the scheduler) in one process. */
+export async function serve(config: Config): Promise<void> {
+  const logger = createLogger(config.logLevel);
+  let supervised: SupervisedRedis | undefined;
+  if (!config.redisUrl) supervised = await startSupervisedRedis(config.dataDir, logger);
+  const berth = await composeBerth(config, { redisUrl: config.redisUrl ?? supervised!.url, logger });
+
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = berth.http.listen(config.port, config.host, () => resolve(s));
+    s.once('error', reject);
+  });
+  logger.info({ port: config.port, host: config.host, database: config.databaseUrl.split(':')[0] }, 'berth is serving');
+
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, 'shutting down');
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await berth.close();
+    await supervised?.stop();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}

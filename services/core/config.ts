@@ -1,0 +1,99 @@
+import path from 'node:path';
+
+/** Everything Berth reads from its environment, parsed once at start. */
+export interface Config {
+  port: number;
+  adminPort: number;
+  host: string;
+  dataDir: string;
+  /** `sqlite:<file>` by default; `postgres://…` selects PostgreSQL. */
+  databaseUrl: string;
+  /** Unset means `berth serve` starts and supervises its own redis-server. */
+  redisUrl: string | undefined;
+  dockerHost: string | undefined;
+  logLevel: LogLevel;
+  /** Largest JSON request body accepted, in bytes. */
+  bodyLimit: number;
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** A bad setting: the process prints the message (which names the variable) and exits. */
+export class ConfigError extends Error {
+  name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
+  const dataDir = path.resolve(cwd, nonEmpty(env, 'BERTH_DATA_DIR') ?? './data');
+  return {
+    port: port(env, 'BERTH_PORT', 3000),
+    adminPort: port(env, 'BERTH_ADMIN_PORT', 6060),
+    host: nonEmpty(env, 'BERTH_HOST') ?? '0.0.0.0',
+    dataDir,
+    databaseUrl: databaseUrl(env, dataDir),
+    redisUrl: redisUrl(env),
+    dockerHost: dockerHost(env),
+    logLevel: logLevel(env),
+    bodyLimit: positiveInt(env, 'BERTH_BODY_LIMIT', 1024 * 1024),
+  };
+}
+
+function nonEmpty(env: Env, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function positiveInt(env: Env, name: string, fallback: number): number {
+  const raw = nonEmpty(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new ConfigError(`${name} must be a positive integer, got "${raw}"`);
+  return Number(raw);
+}
+
+function port(env: Env, name: string, fallback: number): number {
+  const value = positiveInt(env, name, fallback);
+  if (value > 65535) throw new ConfigError(`${name} must be a TCP port between 1 and 65535, got "${env[name]}"`);
+  return value;
+}
+
+function databaseUrl(env: Env, dataDir: string): string {
+  const raw = nonEmpty(env, 'DATABASE_URL');
+  if (raw === undefined) return `sqlite:${path.join(dataDir, 'berth.sqlite')}`;
+  if (/^postgres(ql)?:\/\/.+/.test(raw)) return raw;
+  if (raw.startsWith('sqlite:') && raw.length > 'sqlite:'.length) return raw;
+  throw new ConfigError(`DATABASE_URL must be postgres://user@host/db or sqlite:<file>, got "${redact(raw)}"`);
+}
+
+function redisUrl(env: Env): string | undefined {
+  const raw = nonEmpty(env, 'REDIS_URL');
+  if (raw === undefined) return undefined;
+  if (!/^(redis|rediss|unix):\/\/.+/.test(raw)) {
+    throw new ConfigError(`REDIS_URL must be redis://host:port, rediss://… or unix:///path, got "${redact(raw)}"`);
+  }
+  return raw;
+}
+
+function dockerHost(env: Env): string | undefined {
+  const raw = nonEmpty(env, 'DOCKER_HOST');
+  if (raw === undefined) return undefined;
+  if (!/^(unix|tcp|http|https):\/\/.+/.test(raw)) {
+    throw new ConfigError(`DOCKER_HOST must be unix:///path/docker.sock or tcp://host:port, got "${raw}"`);
+  }
+  return raw;
+}
+
+function logLevel(env: Env): LogLevel {
+  const raw = nonEmpty(env, 'BERTH_LOG_LEVEL') ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(raw)) {
+    throw new ConfigError(`BERTH_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${raw}"`);
+  }
+  return raw as LogLevel;
+}
+
+/** Keeps a password inside a URL out of error messages. */
+function redact(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+}

@@ -1,0 +1,39 @@
+import type { Db } from './database';
+import { KnexInstanceRepo, type InstanceRepo } from '../instances/instance-repo';
+import { KnexSettingsRepo, type SettingsRepo } from '../settings/settings-repo';
+import { KnexTokenRepo, type TokenRepo } from '../tokens/token-repo';
+import { KnexUserRepo, type UserRepo } from '../users/user-repo';
+
+/** Every repository, bound to one connection or one transaction. */
+export interface Repositories {
+  instances: InstanceRepo;
+  settings: SettingsRepo;
+  users: UserRepo;
+  tokens: TokenRepo;
+}
+
+/** The repositories plus a way to run several writes atomically. */
+export interface Store extends Repositories {
+  transaction<T>(work: (repos: Repositories) => Promise<T>): Promise<T>;
+  /** A cheap round trip, for readiness. */
+  ping(): Promise<void>;
+}
+
+function repositories(db: Db): Repositories {
+  return {
+    instances: new KnexInstanceRepo(db),
+    settings: new KnexSettingsRepo(db),
+    users: new KnexUserRepo(db),
+    tokens: new KnexTokenRepo(db),
+  };
+}
+
+export function createStore(db: Db): Store {
+  return {
+    ...repositories(db),
+    transaction: (work) => db.transaction((trx) => work(repositories(trx))),
+    ping: async () => {
+      await db.raw('select 1');
+    },
+  };
+}

@@ -1,0 +1,62 @@
+import type { Clock } from '../core/clock';
+import { conflict, notFound, preconditionFailed, validationError } from '../core/errors';
+import { isUniqueViolation } from '../db/database';
+import type { Principal } from '../auth/principal';
+import { hashPassword, verifyPassword } from '../auth/passwords';
+import type { TokenService } from '../tokens/token-service';
+import type { User, UserPatch, UserRepo } from './user-repo';
+import { checkDisplayName, checkEmail, checkPassword } from './user-rules';
+
+export interface ProfileUpdate {
+  displayName?: string;
+  email?: string;
+  fallbackEmail?: string;
+  /** The current password; needed to change the email. */
+  password?: string;
+}
+
+/** What a user does to their own account. */
+export class ProfileService {
+  constructor(private readonly deps: { users: UserRepo; tokens: TokenService; clock: Clock }) {}
+
+  async get(principal: Principal): Promise<User> {
+    const user = await this.deps.users.get(principal.instanceId, principal.userId);
+    if (!user) throw notFound('No such user');
+    return user;
+  }
+
+  async update(principal: Principal, input: ProfileUpdate): Promise<User> {
+    const user = await this.get(principal);
+    const patch: UserPatch = { updatedAt: this.deps.clock().toISOString() };
+    if (input.displayName !== undefined) patch.displayName = checkDisplayName(input.displayName);
+    if (input.fallbackEmail !== undefined) {
+      patch.fallbackEmail = input.fallbackEmail === '' ? '' : checkEmail(input.fallbackEmail, 'fallbackEmail');
+    }
+    if (input.email !== undefined) {
+      const email = checkEmail(input.email);
+      if (email !== user.email) {
+        if (input.password === undefined) throw validationError('password is required to change the email', { field: 'password' });
+        if (!(await verifyPassword(input.password, user.passwordHash))) throw preconditionFailed('Wrong password');
+        patch.email = email;
+      }
+    }
+    try {
+      await this.deps.users.update(principal.instanceId, principal.userId, patch);
+    } catch (err) {
+      if (isUniqueViolation(err)) throw conflict('Another user has this email', { field: 'email' });
+      throw err;
+    }
+    return this.get(principal);
+  }
+
+  async changePassword(principal: Principal, current: string, next: string): Promise<void> {
+    const user = await this.get(principal);
+    if (!(await verifyPassword(current, user.passwordHash))) throw preconditionFailed('Wrong password');
+    checkPassword(next, 'newPassword');
+    await this.deps.users.update(principal.instanceId, principal.userId, {
+      passwordHash: await hashPassword(next),
+      updatedAt: this.deps.clock().toISOString(),
+    });
+    await this.deps.tokens.revokeOtherLogins(principal);
+  }
+}

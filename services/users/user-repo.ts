@@ -1,0 +1,104 @@
+import type { Db } from '../db/database';
+import { bool } from '../db/database';
+import type { Role } from '../auth/roles';
+
+export interface User {
+  id: string;
+  instanceId: string;
+  username: string | null;
+  email: string;
+  fallbackEmail: string;
+  displayName: string;
+  role: Role;
+  active: boolean;
+  passwordHash: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type UserPatch = Partial<Pick<User, 'username' | 'email' | 'fallbackEmail' | 'displayName' | 'role' | 'active' | 'passwordHash'>> & {
+  updatedAt: string;
+};
+
+export interface UserRepo {
+  get(instanceId: string, id: string): Promise<User | undefined>;
+  /** Finds by username, or by email when the login contains `@`. */
+  findByLogin(instanceId: string, login: string): Promise<User | undefined>;
+  insert(user: User): Promise<void>;
+  update(instanceId: string, id: string, patch: UserPatch): Promise<void>;
+}
+
+interface UserRow {
+  id: string;
+  instance_id: string;
+  username: string | null;
+  email: string;
+  fallback_email: string;
+  display_name: string;
+  role: Role;
+  active: boolean | number;
+  password_hash: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+const COLUMNS: Record<keyof User, keyof UserRow> = {
+  id: 'id',
+  instanceId: 'instance_id',
+  username: 'username',
+  email: 'email',
+  fallbackEmail: 'fallback_email',
+  displayName: 'display_name',
+  role: 'role',
+  active: 'active',
+  passwordHash: 'password_hash',
+  createdAt: 'created_at',
+  updatedAt: 'updated_at',
+};
+
+function fromRow(row: UserRow): User {
+  return {
+    id: row.id,
+    instanceId: row.instance_id,
+    username: row.username,
+    email: row.email,
+    fallbackEmail: row.fallback_email,
+    displayName: row.display_name,
+    role: row.role,
+    active: bool(row.active),
+    passwordHash: row.password_hash,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function toRow(values: Partial<User>): Partial<UserRow> {
+  const row: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(values)) {
+    if (value !== undefined) row[COLUMNS[key as keyof User]] = value;
+  }
+  return row as Partial<UserRow>;
+}
+
+export class KnexUserRepo implements UserRepo {
+  constructor(private readonly db: Db) {}
+
+  async get(instanceId: string, id: string) {
+    const row = await this.db<UserRow>('users').where({ instance_id: instanceId, id }).first();
+    return row && fromRow(row);
+  }
+
+  async findByLogin(instanceId: string, login: string) {
+    const column = login.includes('@') ? 'email' : 'username';
+    const row = await this.db<UserRow>('users').where({ instance_id: instanceId, [column]: login }).first();
+    return row && fromRow(row);
+  }
+
+  async insert(user: User) {
+    await this.db('users').insert(toRow(user));
+  }
+
+  async update(instanceId: string, id: string, patch: UserPatch) {
+    await this.db('users').where({ instance_id: instanceId, id }).update(toRow(patch));
+  }
+}

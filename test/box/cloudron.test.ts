@@ -1,0 +1,130 @@
+import { activate, bearer, OWNER, startTestApp, type TestApp } from '../helpers/app';
+
+describe('cloudron: status, setup, activation, login, logout', () => {
+  let app: TestApp;
+  beforeEach(async () => {
+    app = await startTestApp();
+  });
+  afterEach(() => app.close());
+
+  it('reports status publicly, before and after activation', async () => {
+    const before = await app.api.get('/api/v1/cloudron/status').expect(200);
+    expect(before.body).toMatchObject({ activated: false, cloudronName: 'Berth', adminFqdn: '' });
+    await activate(app);
+    const after = await app.api.get('/api/v1/cloudron/status').expect(200);
+    expect(after.body.activated).toBe(true);
+  });
+
+  it('activates once and returns a working token', async () => {
+    const { token, userId } = await activate(app);
+    expect(userId).toMatch(/^uid-/);
+    const profile = await app.api.get('/api/v1/profile').set(bearer(token)).expect(200);
+    expect(profile.body).toMatchObject({ id: userId, username: OWNER.username, email: OWNER.email, role: 'owner' });
+
+    const again = await app.api.post('/api/v1/cloudron/activate').send({ ...OWNER, username: 'other' }).expect(409);
+    expect(again.body).toEqual({ status: 'Conflict', message: 'Already activated', code: 'ALREADY_ACTIVATED' });
+  });
+
+  it('lets exactly one of many concurrent activations win', async () => {
+    const attempts = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        app.api.post('/api/v1/cloudron/activate').send({ ...OWNER, username: `owner${i}`, email: `o${i}@example.com` }),
+      ),
+    );
+    expect(attempts.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409, 409]);
+  });
+
+  it('refuses bad activation input naming the field, and stores nothing', async () => {
+    const cases: Array<[object, RegExp]> = [
+      [{ ...OWNER, username: 'admin' }, /username "admin" is reserved/],
+      [{ ...OWNER, username: 'Oksana' }, /username must be lowercase/],
+      [{ ...OWNER, username: 'a' }, /username must be 2 to 32/],
+      [{ ...OWNER, email: 'not-an-email' }, /email is not a valid email/],
+      [{ ...OWNER, password: 'short' }, /password/],
+      [{ username: 'x1', password: 'longenough' }, /email is required/],
+      [{ ...OWNER, displayName: 'tab\there' }, /displayName must not contain control characters/],
+    ];
+    for (const [body, message] of cases) {
+      const res = await app.api.post('/api/v1/cloudron/activate').send(body).expect(400);
+      expect(res.body.message).toMatch(message);
+    }
+    const status = await app.api.get('/api/v1/cloudron/status').expect(200);
+    expect(status.body.activated).toBe(false);
+  });
+
+  it('stores the dashboard domain at setup and closes setup after activation', async () => {
+    await app.api
+      .post('/api/v1/cloudron/setup')
+      .send({ dnsConfig: { provider: 'noop', domain: 'Example.COM', config: {} }, sysinfoConfig: { provider: 'generic' } })
+      .expect(200);
+    const status = await app.api.get('/api/v1/cloudron/status').expect(200);
+    expect(status.body.adminFqdn).toBe('my.example.com');
+    expect(status.body.setup.message).toMatch(/example\.com/);
+
+    const { token } = await activate(app);
+    const config = await app.api.get('/api/v1/config').set(bearer(token)).expect(200);
+    expect(config.body).toMatchObject({ adminDomain: 'example.com', adminFqdn: 'my.example.com', isDemo: false });
+
+    await app.api.post('/api/v1/cloudron/setup').send({ dnsConfig: { provider: 'noop', domain: 'other.com', config: {} } }).expect(409);
+  });
+
+  it('validates setup input', async () => {
+    const bad = [
+      { dnsConfig: { provider: 'noop', domain: 'not a domain', config: {} } },
+      { dnsConfig: { provider: 'noop', domain: 'a.example.com', zoneName: 'other.com', config: {} } },
+      { dnsConfig: { provider: 'nope', domain: 'example.com', config: {} } },
+      { dnsConfig: { provider: 'noop', domain: 'example.com', config: {} }, sysinfoConfig: { provider: 'fixed', ip: 'x' } },
+      { dnsConfig: { provider: 'noop', domain: 'example.com' } },
+    ];
+    for (const body of bad) await app.api.post('/api/v1/cloudron/setup').send(body).expect(400);
+  });
+
+  it('logs in by username or email, and refuses wrong passwords with 401', async () => {
+    await activate(app);
+    const byName = await app.api.post('/api/v1/cloudron/login').send({ username: OWNER.username, password: OWNER.password }).expect(200);
+    expect(byName.body.token).toMatch(/^bt_/);
+    expect(Date.parse(byName.body.expiresAt)).toBeGreaterThan(Date.now());
+    await app.api.post('/api/v1/cloudron/login').send({ username: OWNER.email.toUpperCase(), password: OWNER.password }).expect(200);
+    const wrong = await app.api.post('/api/v1/cloudron/login').send({ username: OWNER.username, password: 'wrong-password' }).expect(401);
+    expect(wrong.body.message).toBe('Invalid username or password');
+    const unknown = await app.api.post('/api/v1/cloudron/login').send({ username: 'nobody1', password: 'wrong-password' }).expect(401);
+    expect(unknown.body.message).toBe(wrong.body.message);
+  });
+
+  it('logout revokes the token that made the request', async () => {
+    const { token } = await activate(app);
+    await app.api.post('/api/v1/cloudron/logout').set(bearer(token)).expect(204);
+    await app.api.get('/api/v1/profile').set(bearer(token)).expect(401);
+  });
+});
+
+describe('login brute force', () => {
+  let app: TestApp;
+  beforeEach(async () => {
+    app = await startTestApp({ loginLimits: { perUsername: 3, perAddress: 5, windowSecs: 60 } });
+    await activate(app);
+  });
+  afterEach(() => app.close());
+
+  it('limits failures per username with 429 and Retry-After, even for the right password', async () => {
+    for (let i = 0; i < 3; i++) {
+      await app.api.post('/api/v1/cloudron/login').set('X-Forwarded-For', `10.0.0.${i}`).send({ username: OWNER.username, password: 'guess' + i }).expect(401);
+    }
+    const limited = await app.api
+      .post('/api/v1/cloudron/login')
+      .set('X-Forwarded-For', '10.0.0.99')
+      .send({ username: OWNER.username, password: OWNER.password })
+      .expect(429);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    expect(limited.body.code).toBe('RATE_LIMITED');
+  });
+
+  it('limits failures per client address across usernames', async () => {
+    for (let i = 0; i < 5; i++) {
+      await app.api.post('/api/v1/cloudron/login').send({ username: `user${i}`, password: 'guess' }).expect(401);
+    }
+    await app.api.post('/api/v1/cloudron/login').send({ username: OWNER.username, password: OWNER.password }).expect(429);
+    // Another address is not affected.
+    await app.api.post('/api/v1/cloudron/login').set('X-Forwarded-For', '10.9.9.9').send({ username: OWNER.username, password: OWNER.password }).expect(200);
+  });
+});

@@ -1,0 +1,79 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import supertest from 'supertest';
+import type TestAgent from 'supertest/lib/agent';
+import { composeBerth, type Berth, type ComposeOptions } from '../../server/compose';
+import { loadConfig } from '../../services/core/config';
+import { createLogger } from '../../services/core/logger';
+import { createTestSchema, dropTestSchema, onPostgres, testDatabaseUrl } from './database';
+import { checkResponse } from './openapi-check';
+
+export const TEST_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export interface TestApp {
+  berth: Berth;
+  /** supertest against the real app; every response is checked against the OpenAPI documents. */
+  api: TestAgent;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+export interface TestAppOptions extends Partial<ComposeOptions> {
+  env?: Record<string, string>;
+}
+
+/** A real Berth: its own database (SQLite file, or a PostgreSQL schema), the real Redis, real HTTP. */
+export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-test-'));
+  const schema = onPostgres ? await createTestSchema() : undefined;
+  const config = loadConfig({
+    BERTH_DATA_DIR: dataDir,
+    DATABASE_URL: onPostgres ? testDatabaseUrl : undefined,
+    REDIS_URL: TEST_REDIS_URL,
+    DOCKER_HOST: process.env.DOCKER_HOST,
+    BERTH_LOG_LEVEL: 'silent',
+    ...options.env,
+  });
+  const berth = await composeBerth(config, {
+    redisUrl: config.redisUrl as string,
+    dbSchema: schema,
+    logger: options.logger ?? createLogger('silent'),
+    ...options,
+  });
+  const api = checkedAgent(berth);
+  return {
+    berth,
+    api,
+    dataDir,
+    async close() {
+      await berth.close();
+      if (schema) await dropTestSchema(schema);
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A supertest agent whose every request ends with the OpenAPI response check. */
+function checkedAgent(berth: Berth): TestAgent {
+  const agent = supertest(berth.http);
+  return new Proxy(agent, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver);
+      if (typeof prop === 'string' && ['get', 'post', 'put', 'patch', 'delete', 'head', 'options'].includes(prop)) {
+        return (url: string) => (value as (url: string) => supertest.Test).call(target, url).expect((res) => checkResponse(berth.surfaces, res));
+      }
+      return value;
+    },
+  }) as TestAgent;
+}
+
+export const OWNER = { username: 'oksana', password: 'strongPa55word!?', email: 'oksana@example.com', displayName: 'Oksana Muller' };
+
+/** Activates the box and returns the owner's token. */
+export async function activate(app: TestApp, owner = OWNER): Promise<{ token: string; userId: string }> {
+  const res = await app.api.post('/api/v1/cloudron/activate').send(owner).expect(201);
+  return { token: res.body.token, userId: res.body.userId };
+}
+
+export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
