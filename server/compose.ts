@@ -16,7 +16,7 @@ import { createStore, type Store } from '../services/db/store';
 import { createDocker } from '../services/docker/docker-client';
 import { HealthService } from '../services/health/health-service';
 import { InstanceService } from '../services/instances/instance-service';
-import { createRedis } from '../services/queue/redis';
+import { createRedis, pingRedis } from '../services/queue/redis';
 import { TokenService } from '../services/tokens/token-service';
 import { ProfileService } from '../services/users/profile-service';
 import { version } from './version';
@@ -71,7 +71,7 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
     clock,
     probes: [
       { name: 'database', check: () => store.ping() },
-      { name: 'redis', check: async () => void (await redis.ping()) },
+      { name: 'redis', check: () => pingRedis(redis) },
       { name: 'docker', check: async () => void (await docker.ping()) },
     ],
   });

@@ -15,13 +15,9 @@ class OpenApi31Backend extends OpenAPIBackend {
   }
 }
 
-export function createAjv2020(): Ajv2020 {
-  const ajv = new Ajv2020({ strict: false, allErrors: false, coerceTypes: false });
-  addFormats(ajv);
-  return ajv;
-}
-
 export async function createBackend(document: OpenApiDocument, options: Partial<Options> = {}): Promise<OpenAPIBackend> {
+  // openapi-backend asks for an Ajv per validator; one per option set lets Ajv share its compiled code.
+  const ajvs = new Map<string, Ajv2020>();
   const backend = new OpenApi31Backend({
     // A deep copy: dereferencing mutates the document, which is also served raw at /openapi/<name>.json.
     definition: structuredClone(document) as unknown as Document,
@@ -30,8 +26,12 @@ export async function createBackend(document: OpenApiDocument, options: Partial<
     coerceTypes: true,
     ignoreTrailingSlashes: true,
     customizeAjv: (_ajv, ajvOpts) => {
-      const ajv = new Ajv2020({ ...ajvOpts, strict: false });
-      addFormats(ajv);
+      const key = JSON.stringify(ajvOpts);
+      let ajv = ajvs.get(key);
+      if (!ajv) {
+        ajv = addFormats(new Ajv2020({ ...ajvOpts, strict: false }));
+        ajvs.set(key, ajv);
+      }
       return ajv as never;
     },
     ...options,

@@ -129,12 +129,15 @@ export async function createSurface(options: SurfaceOptions): Promise<Surface> {
     });
   }
 
+  // Credentials sent as query parameters (`?access_token=`) are read by the authenticator, not validated as input.
+  const credentialParams = queryCredentialNames(options.document);
   const router = express.Router();
-  router.use(express.json({ limit: options.bodyLimit }));
+  router.use(express.json({ limit: options.bodyLimit, verify: refuseNulInBody }));
   router.use(async (req: Request, res: Response) => {
+    if (/%00/.test(req.originalUrl)) return fail(res, validationError('The URL must not contain NUL characters'));
     try {
       await backend.handleRequest(
-        { method: req.method, path: req.baseUrl + req.path, query: req.query as Record<string, string>, body: req.body, headers: req.headers as Record<string, string> },
+        { method: req.method, path: req.baseUrl + req.path, query: withoutKeys(req.query as Record<string, string>, credentialParams), body: req.body, headers: req.headers as Record<string, string> },
         req,
         res,
       );
@@ -150,6 +153,14 @@ export async function createSurface(options: SurfaceOptions): Promise<Surface> {
   return { name: options.name, mounts: options.mounts, document: options.document, backend, router };
 }
 
+/**
+ * No text Berth stores may hold U+0000: PostgreSQL refuses it, so it is refused here, for every surface,
+ * before it can reach a query.
+ */
+function refuseNulInBody(_req: unknown, _res: unknown, body: Buffer): void {
+  if (body.includes('\\u0000')) throw Object.assign(new Error('NUL in body'), { type: 'nul.character', status: 400 });
+}
+
 function send(res: Response, reply: Reply): void {
   res.status(reply.status);
   for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
@@ -161,6 +172,8 @@ function bodyParserError(err: { type?: string; status?: number }, limit: number)
   switch (err.type) {
     case 'entity.too.large':
       return new BerthError('PAYLOAD_TOO_LARGE', 413, `Request body is larger than ${limit} bytes`);
+    case 'nul.character':
+      return validationError('Strings must not contain NUL (\\u0000) characters');
     case 'entity.parse.failed':
       return new BerthError('MALFORMED_JSON', 400, 'Request body is not valid JSON');
     case 'encoding.unsupported':
@@ -179,9 +192,25 @@ function serverUrl(document: OpenApiDocument): string {
   return servers?.[0]?.url ?? '/';
 }
 
+type SecurityScheme = { type: string; in?: string; name?: string };
+
 function securitySchemes(document: OpenApiDocument): string[] {
-  const components = document.components as { securitySchemes?: Record<string, unknown> } | undefined;
+  const components = document.components as { securitySchemes?: Record<string, SecurityScheme> } | undefined;
   return Object.keys(components?.securitySchemes ?? {});
+}
+
+function queryCredentialNames(document: OpenApiDocument): string[] {
+  const components = document.components as { securitySchemes?: Record<string, SecurityScheme> } | undefined;
+  return Object.values(components?.securitySchemes ?? {})
+    .filter((scheme) => scheme.type === 'apiKey' && scheme.in === 'query' && scheme.name)
+    .map((scheme) => scheme.name as string);
+}
+
+function withoutKeys(query: Record<string, string>, keys: string[]): Record<string, string> {
+  if (!keys.some((key) => key in query)) return query;
+  const copy = { ...query };
+  for (const key of keys) delete copy[key];
+  return copy;
 }
 
 function allowedMethods(backend: OpenAPIBackend, path: string): string[] {

@@ -15,3 +15,21 @@ export function createRedis(url: string, options: RedisOptions = {}): Redis {
   if (url.startsWith('unix://')) return new Redis({ ...base, path: url.slice('unix://'.length) });
   return new Redis(url, base);
 }
+
+/** Readiness check: waits briefly for a connection that is still being made, then pings. */
+export async function pingRedis(redis: Redis, waitMs = 1500): Promise<void> {
+  if (redis.status !== 'ready') {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        redis.off('ready', onReady);
+        reject(new Error('redis is not connected'));
+      }, waitMs);
+      const onReady = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      redis.once('ready', onReady);
+    });
+  }
+  await redis.ping();
+}

@@ -6,6 +6,7 @@ import type TestAgent from 'supertest/lib/agent';
 import { composeBerth, type Berth, type ComposeOptions } from '../../server/compose';
 import { loadConfig } from '../../services/core/config';
 import { createLogger } from '../../services/core/logger';
+import { TokenService } from '../../services/tokens/token-service';
 import { createTestSchema, dropTestSchema, onPostgres, testDatabaseUrl } from './database';
 import { checkResponse } from './openapi-check';
 
@@ -77,3 +78,25 @@ export async function activate(app: TestApp, owner = OWNER): Promise<{ token: st
 }
 
 export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+/**
+ * A user of the given role with a token, written straight through the repositories: for tests of access
+ * rules that should not depend on the users API.
+ */
+export async function createUserWithToken(
+  app: TestApp,
+  role: 'owner' | 'admin' | 'usermanager' | 'user',
+  options: { readOnly?: boolean; instanceId?: string } = {},
+): Promise<{ userId: string; token: string }> {
+  const { store } = app.berth;
+  const instanceId = options.instanceId ?? (await store.instances.findDefault())!.id;
+  const at = new Date().toISOString();
+  const userId = `uid-${role}-${Math.random().toString(36).slice(2, 10)}`;
+  await store.users.insert({
+    id: userId, instanceId, username: userId.slice(4, 36), email: `${userId}@example.com`, fallbackEmail: '',
+    displayName: '', role, active: true, passwordHash: null, createdAt: at, updatedAt: at,
+  });
+  const tokens = new TokenService({ tokens: store.tokens, clock: () => new Date() });
+  const issued = await tokens.issue({ instanceId, userId, name: 'test', clientId: 'cid-api', scope: options.readOnly ? 'r' : 'rw' });
+  return { userId, token: issued.secret };
+}

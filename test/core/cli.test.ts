@@ -1,0 +1,58 @@
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { TEST_REDIS_URL } from '../helpers/app';
+
+const BERTH = path.join(__dirname, '../../dist/cli/berth.js');
+
+function run(args: string[], env: Record<string, string>) {
+  return spawnSync(process.execPath, [BERTH, ...args], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 30_000 });
+}
+
+describe('the berth command (built)', () => {
+  let dataDir: string;
+  beforeEach(() => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-cli-'));
+  });
+  afterEach(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+  it('stops at start with one line naming a bad variable', () => {
+    const res = run(['serve'], { BERTH_PORT: 'abc', BERTH_DATA_DIR: dataDir });
+    expect(res.status).toBe(2);
+    expect(res.stderr.trim().split('\n')).toEqual(['berth: BERTH_PORT must be a positive integer, got "abc"']);
+  });
+
+  it('migrates a fresh SQLite database, then reports it up to date', () => {
+    const env = { BERTH_DATA_DIR: dataDir, DATABASE_URL: '' };
+    const first = run(['migrate'], env);
+    expect(first.stdout).toMatch(/applied: 20261124_0001_foundation/);
+    expect(fs.existsSync(path.join(dataDir, 'berth.sqlite'))).toBe(true);
+    expect(run(['migrate'], env).stdout).toMatch(/database is up to date/);
+  });
+
+  it('serves on BERTH_PORT, and stops cleanly on SIGTERM', async () => {
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    const child = spawn(process.execPath, [BERTH, 'serve'], {
+      env: { ...process.env, BERTH_PORT: String(port), BERTH_HOST: '127.0.0.1', BERTH_DATA_DIR: dataDir, REDIS_URL: TEST_REDIS_URL, DATABASE_URL: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('berth did not start: ' + output)), 20_000);
+      child.stdout.on('data', () => {
+        if (output.includes('berth is serving')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    const res = await fetch(`http://127.0.0.1:${port}/api/v1/cloudron/status`);
+    expect(res.status).toBe(200);
+    expect((await res.json()).activated).toBe(false);
+    child.kill('SIGTERM');
+    const code = await new Promise((resolve) => child.on('exit', resolve));
+    expect(code).toBe(0);
+  });
+});

@@ -1,0 +1,43 @@
+import { ConfigError, loadConfig } from '../../services/core/config';
+
+describe('configuration', () => {
+  it('has the documented defaults', () => {
+    const config = loadConfig({}, '/srv/berth');
+    expect(config).toMatchObject({
+      port: 3000,
+      adminPort: 6060,
+      dataDir: '/srv/berth/data',
+      databaseUrl: 'sqlite:/srv/berth/data/berth.sqlite',
+      redisUrl: undefined,
+      logLevel: 'info',
+    });
+  });
+
+  it('accepts PostgreSQL, unix Redis and a Docker socket', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://berth:pw@db/berth',
+      REDIS_URL: 'unix:///run/redis.sock',
+      DOCKER_HOST: 'unix:///var/run/docker.sock',
+    });
+    expect(config.databaseUrl).toBe('postgres://berth:pw@db/berth');
+    expect(config.redisUrl).toBe('unix:///run/redis.sock');
+  });
+
+  it.each([
+    ['BERTH_PORT', 'eighty', /BERTH_PORT must be a positive integer/],
+    ['BERTH_PORT', '70000', /BERTH_PORT must be a TCP port/],
+    ['BERTH_ADMIN_PORT', '-1', /BERTH_ADMIN_PORT/],
+    ['DATABASE_URL', 'mysql://root:hunter2@x/db', /DATABASE_URL must be/],
+    ['REDIS_URL', 'localhost:6379', /REDIS_URL must be/],
+    ['DOCKER_HOST', '/var/run/docker.sock', /DOCKER_HOST must be/],
+    ['BERTH_LOG_LEVEL', 'loud', /BERTH_LOG_LEVEL must be one of/],
+  ])('refuses %s=%s naming the variable', (name, value, message) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(message);
+  });
+
+  it('keeps passwords in URLs out of the message', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://root:hunter2@x/db' })).toThrow(/root:\*\*\*@/);
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://root:hunter2@x/db' })).not.toThrow(/hunter2/);
+  });
+});
