@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { TokenService } from '../../services/tokens/token-service';
 import { activate, bearer, startTestApp, type TestApp } from '../helpers/app';
 
 describe('access tokens', () => {
@@ -104,7 +105,6 @@ describe('access tokens', () => {
       displayName: '', role: 'admin', active: true, passwordHash: null, createdAt: at, updatedAt: at,
     });
     const ownerToken = (await app.api.get('/api/v1/tokens').set(bearer(owner))).body.tokens[0];
-    const { TokenService } = await import('../../services/tokens/token-service');
     const tokens = new TokenService({ tokens: store.tokens, clock: () => now });
     const bob = await tokens.issue({ instanceId: instance!.id, userId: 'uid-other', name: 'bob', clientId: 'cid-api' });
     await app.api.get(`/api/v1/tokens/${ownerToken.id}`).set(bearer(bob.secret)).expect(404);

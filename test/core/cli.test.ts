@@ -50,7 +50,7 @@ describe('the berth command (built)', () => {
     });
     const res = await fetch(`http://127.0.0.1:${port}/api/v1/cloudron/status`);
     expect(res.status).toBe(200);
-    expect((await res.json()).activated).toBe(false);
+    expect(((await res.json()) as { activated: boolean }).activated).toBe(false);
     child.kill('SIGTERM');
     const code = await new Promise((resolve) => child.on('exit', resolve));
     expect(code).toBe(0);
