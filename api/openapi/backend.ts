@@ -37,5 +37,9 @@ export async function createBackend(document: OpenApiDocument, options: Partial<
     ...options,
   });
   await backend.init();
+  // The router rebuilds the flattened operation list (with lodash) on every match; the document is fixed
+  // once loaded, so build it once.
+  const operations = backend.router.getOperations();
+  backend.router.getOperations = () => operations;
   return backend;
 }

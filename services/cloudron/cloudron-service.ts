@@ -87,12 +87,10 @@ export class CloudronService {
   ) {}
 
   async status(instance: Instance): Promise<Status> {
-    const { settings } = this.deps.store;
-    const [activated, dashboard, name] = await Promise.all([
-      settings.get(instance.id, SETTING_ACTIVATED),
-      settings.get<DashboardSetup>(instance.id, SETTING_DASHBOARD),
-      settings.get<string>(instance.id, SETTING_NAME),
-    ]);
+    const found = await this.deps.store.settings.getMany(instance.id, [SETTING_ACTIVATED, SETTING_DASHBOARD, SETTING_NAME]);
+    const activated = found[SETTING_ACTIVATED];
+    const dashboard = found[SETTING_DASHBOARD] as DashboardSetup | undefined;
+    const name = found[SETTING_NAME] as string | undefined;
     return {
       version: this.deps.version,
       provider: 'generic',
@@ -110,11 +108,9 @@ export class CloudronService {
   }
 
   async config(instanceId: string): Promise<BoxConfig> {
-    const { settings } = this.deps.store;
-    const [dashboard, name] = await Promise.all([
-      settings.get<DashboardSetup>(instanceId, SETTING_DASHBOARD),
-      settings.get<string>(instanceId, SETTING_NAME),
-    ]);
+    const found = await this.deps.store.settings.getMany(instanceId, [SETTING_DASHBOARD, SETTING_NAME]);
+    const dashboard = found[SETTING_DASHBOARD] as DashboardSetup | undefined;
+    const name = found[SETTING_NAME] as string | undefined;
     const adminDomain = dashboard?.domain ?? '';
     return {
       adminDomain,
