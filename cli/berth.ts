@@ -4,6 +4,7 @@ import { ConfigError, loadConfig, type Config } from '../services/core/config';
 import { createDatabase } from '../services/db/database';
 import { migrateLatest } from '../services/db/migrate';
 import { serve } from '../server/serve';
+import { work } from '../server/worker';
 import { version } from '../server/version';
 
 /** Reads the configuration; a bad value stops the process with one line naming the variable. */
@@ -24,7 +25,7 @@ async function run(action: () => Promise<void>): Promise<void> {
     await action();
   } catch (err) {
     console.error(`berth: ${err instanceof Error ? err.message : String(err)}`);
-    process.exit(1);
+    process.exit(err instanceof ConfigError ? 2 : 1);
   }
 }
 
@@ -37,6 +38,11 @@ program
   .command('serve')
   .description('serve the APIs on BERTH_PORT (migrations run first; a private Redis starts when REDIS_URL is unset)')
   .action(() => run(() => serve(config())));
+
+program
+  .command('worker')
+  .description('run task workers only (no HTTP), against the same DATABASE_URL and REDIS_URL as berth serve')
+  .action(() => run(() => work(config())));
 
 program
   .command('migrate')

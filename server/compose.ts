@@ -16,7 +16,14 @@ import { createStore, type Store } from '../services/db/store';
 import { createDocker } from '../services/docker/docker-client';
 import { HealthService } from '../services/health/health-service';
 import { InstanceService } from '../services/instances/instance-service';
-import { createRedis, pingRedis } from '../services/queue/redis';
+import { createRedis, pingRedis, redisOptions } from '../services/queue/redis';
+import { TaskQueue } from '../services/queue/task-queue';
+import { TaskEvents } from '../services/tasks/task-events';
+import { TaskService } from '../services/tasks/task-service';
+import { buildTaskRegistry } from '../workers/handlers';
+import { TaskReaper, type ReaperTiming } from '../workers/task-reaper';
+import { scheduleTaskRetention } from '../workers/task-retention';
+import { TaskRunner, type RunnerTiming } from '../workers/task-runner';
 import { TokenService } from '../services/tokens/token-service';
 import { ProfileService } from '../services/users/profile-service';
 import { version } from './version';
@@ -31,6 +38,11 @@ export interface Berth {
   docker: Docker;
   surfaces: Surface[];
   http: Express;
+  tasks: TaskService;
+  /** Set when this process runs task workers. */
+  runner: TaskRunner | undefined;
+  reaper: TaskReaper | undefined;
+  /** Stops workers (draining for up to the grace period), then closes every connection. */
   close(): Promise<void>;
 }
 
@@ -42,6 +54,10 @@ export interface ComposeOptions {
   /** PostgreSQL schema (tests give each file its own). */
   dbSchema?: string;
   loginLimits?: LoginThrottleLimits;
+  /** Run task workers, the reaper and task retention in this process (`berth serve`, `berth worker`). */
+  workers?: boolean;
+  runnerTiming?: RunnerTiming;
+  reaperTiming?: ReaperTiming;
 }
 
 /** The composition root: config → database → services → HTTP surfaces. No module keeps state of its own. */
@@ -67,6 +83,24 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
     version,
   });
   const profile = new ProfileService({ users: store.users, tokens, clock });
+  const registry = buildTaskRegistry({ testTasks: config.testTasks, concurrency: config.taskConcurrency });
+  const subscriber = createRedis(options.redisUrl, { enableOfflineQueue: true });
+  subscriber.on('error', () => undefined);
+  const events = new TaskEvents({ publisher: redis, subscriber, logger });
+  events.start();
+  const queue = new TaskQueue(redis);
+  const tasks = new TaskService({ tasks: store.tasks, registry, queue, events, clock });
+  const taskDeps = { tasks: store.tasks, registry, queue, events, clock, logger };
+  const runner = options.workers
+    ? new TaskRunner({ ...taskDeps, connection: redisOptions(options.redisUrl), timing: options.runnerTiming })
+    : undefined;
+  const reaper = options.workers ? new TaskReaper({ ...taskDeps, timing: options.reaperTiming }) : undefined;
+  const retention = options.workers
+    ? scheduleTaskRetention({ tasks, clock, logger, retentionDays: config.taskRetentionDays })
+    : undefined;
+  runner?.start();
+  reaper?.start();
+
   const health = new HealthService({
     clock,
     probes: [
@@ -77,7 +111,7 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
   });
 
   const surfaces = [
-    await createBoxSurface({ instances, cloudron, profile, tokens }, { bodyLimit: config.bodyLimit }),
+    await createBoxSurface({ instances, cloudron, profile, tokens, tasks }, { bodyLimit: config.bodyLimit }),
     await createSchedulerSurface(health, { bodyLimit: config.bodyLimit }),
   ];
   const http = createHttpApp({ surfaces, logger });
@@ -91,7 +125,16 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
     docker,
     surfaces,
     http,
+    tasks,
+    runner,
+    reaper,
     async close() {
+      // Workers first, so running tasks can still write; then the queue, then the connections.
+      await runner?.stop(config.shutdownGraceSecs * 1000);
+      await reaper?.stop();
+      await retention?.stop();
+      await queue.close();
+      subscriber.disconnect();
       redis.disconnect();
       await db.destroy();
     },

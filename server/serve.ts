@@ -4,12 +4,12 @@ import { createLogger } from '../services/core/logger';
 import { composeBerth } from './compose';
 import { startSupervisedRedis, type SupervisedRedis } from './redis-supervisor';
 
-/** `berth serve`: the API (and, as they come, the workers and the scheduler) in one process. */
+/** `berth serve`: the APIs and the task workers in one process (the embedded default). */
 export async function serve(config: Config): Promise<void> {
   const logger = createLogger(config.logLevel);
   let supervised: SupervisedRedis | undefined;
   if (!config.redisUrl) supervised = await startSupervisedRedis(config.dataDir, logger);
-  const berth = await composeBerth(config, { redisUrl: config.redisUrl ?? supervised!.url, logger });
+  const berth = await composeBerth(config, { redisUrl: config.redisUrl ?? supervised!.url, logger, workers: true });
 
   const server: Server = await new Promise((resolve, reject) => {
     const s = berth.http.listen(config.port, config.host, () => resolve(s));

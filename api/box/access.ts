@@ -28,6 +28,11 @@ export const BOX_ACCESS: Record<string, Access> = {
   createToken: { role: 'user' },
   getToken: { role: 'user' },
   deleteToken: { role: 'user' },
+  listTasks: { role: 'admin' },
+  getTask: { role: 'admin' },
+  getTaskLogs: { role: 'admin' },
+  getTaskLogStream: { role: 'admin' },
+  stopTask: { role: 'admin' },
 };
 
 export function authorize(operation: Operation, principal: Principal): void {

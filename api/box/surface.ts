@@ -6,6 +6,7 @@ import { renderBoxError } from './errors';
 import { cloudronHandlers } from './handlers/cloudron';
 import { profileHandlers } from './handlers/profile';
 import { tokenHandlers } from './handlers/tokens';
+import { taskHandlers } from './handlers/tasks';
 import type { BoxServices } from './services';
 
 /** The box API, `/api/v1`: Cloudron-compatible, tenant-facing. */
@@ -18,6 +19,7 @@ export async function createBoxSurface(services: BoxServices, options: { bodyLim
       ...cloudronHandlers(services),
       ...profileHandlers(services),
       ...tokenHandlers(services),
+      ...taskHandlers(services),
     },
     renderError: renderBoxError,
     bodyLimit: options.bodyLimit,

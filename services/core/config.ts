@@ -14,6 +14,14 @@ export interface Config {
   logLevel: LogLevel;
   /** Largest JSON request body accepted, in bytes. */
   bodyLimit: number;
+  /** Registers the test-only task types (`_noop`, `_sleep`, …). */
+  testTasks: boolean;
+  /** Per task type: how many run at once in one worker process (overrides the type's default). */
+  taskConcurrency: Record<string, number>;
+  /** Finished tasks and their logs are removed after this many days. */
+  taskRetentionDays: number;
+  /** On SIGTERM, running tasks get this long to finish before they are handed back. */
+  shutdownGraceSecs: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -38,6 +46,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     dockerHost: dockerHost(env),
     logLevel: logLevel(env),
     bodyLimit: positiveInt(env, 'BERTH_BODY_LIMIT', 1024 * 1024),
+    testTasks: flag(env, 'BERTH_TEST_TASKS'),
+    taskConcurrency: concurrency(env),
+    taskRetentionDays: positiveInt(env, 'BERTH_TASK_RETENTION_DAYS', 30),
+    shutdownGraceSecs: positiveInt(env, 'BERTH_SHUTDOWN_GRACE_SECS', 30),
   };
 }
 
@@ -51,6 +63,28 @@ function positiveInt(env: Env, name: string, fallback: number): number {
   if (raw === undefined) return fallback;
   if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new ConfigError(`${name} must be a positive integer, got "${raw}"`);
   return Number(raw);
+}
+
+function flag(env: Env, name: string): boolean {
+  const raw = nonEmpty(env, name);
+  if (raw === undefined || raw === '0' || raw === 'false') return false;
+  if (raw === '1' || raw === 'true') return true;
+  throw new ConfigError(`${name} must be 1 or 0, got "${raw}"`);
+}
+
+/** `BERTH_TASK_CONCURRENCY=app=2,backup=1`. */
+function concurrency(env: Env): Record<string, number> {
+  const raw = nonEmpty(env, 'BERTH_TASK_CONCURRENCY');
+  if (raw === undefined) return {};
+  const result: Record<string, number> = {};
+  for (const part of raw.split(',')) {
+    const match = /^\s*([\w-]+)\s*=\s*(\d+)\s*$/.exec(part);
+    if (!match || Number(match[2]) < 1) {
+      throw new ConfigError(`BERTH_TASK_CONCURRENCY must look like "app=2,backup=1", got "${raw}"`);
+    }
+    result[match[1]] = Number(match[2]);
+  }
+  return result;
 }
 
 function port(env: Env, name: string, fallback: number): number {

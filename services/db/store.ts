@@ -3,6 +3,7 @@ import { KnexInstanceRepo, type InstanceRepo } from '../instances/instance-repo'
 import { KnexSettingsRepo, type SettingsRepo } from '../settings/settings-repo';
 import { KnexTokenRepo, type TokenRepo } from '../tokens/token-repo';
 import { KnexUserRepo, type UserRepo } from '../users/user-repo';
+import { KnexTaskRepo, type TaskRepo } from '../tasks/task-repo';
 
 /** Every repository, bound to one connection or one transaction. */
 export interface Repositories {
@@ -10,6 +11,7 @@ export interface Repositories {
   settings: SettingsRepo;
   users: UserRepo;
   tokens: TokenRepo;
+  tasks: TaskRepo;
 }
 
 /** The repositories plus a way to run several writes atomically. */
@@ -25,6 +27,7 @@ function repositories(db: Db): Repositories {
     settings: new KnexSettingsRepo(db),
     users: new KnexUserRepo(db),
     tokens: new KnexTokenRepo(db),
+    tasks: new KnexTaskRepo(db),
   };
 }
 

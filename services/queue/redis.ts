@@ -6,14 +6,23 @@ import { Redis, type RedisOptions } from 'ioredis';
  * instead of queueing in memory.
  */
 export function createRedis(url: string, options: RedisOptions = {}): Redis {
-  const base: RedisOptions = {
-    maxRetriesPerRequest: null,
-    enableOfflineQueue: false,
-    lazyConnect: false,
-    ...options,
+  return new Redis({ ...redisOptions(url), enableOfflineQueue: false, ...options });
+}
+
+/** Connection options for a Redis URL, for clients that make their own connections (BullMQ workers). */
+export function redisOptions(url: string): RedisOptions {
+  const base: RedisOptions = { maxRetriesPerRequest: null };
+  if (url.startsWith('unix://')) return { ...base, path: url.slice('unix://'.length) };
+  const parsed = new URL(url);
+  return {
+    ...base,
+    host: parsed.hostname,
+    port: Number(parsed.port || 6379),
+    username: parsed.username ? decodeURIComponent(parsed.username) : undefined,
+    password: parsed.password ? decodeURIComponent(parsed.password) : undefined,
+    db: parsed.pathname.length > 1 ? Number(parsed.pathname.slice(1)) : undefined,
+    tls: parsed.protocol === 'rediss:' ? {} : undefined,
   };
-  if (url.startsWith('unix://')) return new Redis({ ...base, path: url.slice('unix://'.length) });
-  return new Redis(url, base);
 }
 
 /** Readiness check: waits briefly for a connection that is still being made, then pings. */

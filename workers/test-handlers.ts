@@ -1,0 +1,74 @@
+import type { TaskContext, TaskDefinition } from '../services/tasks/task-registry';
+
+/**
+ * Task types for tests and benchmarks, registered only when BERTH_TEST_TASKS=1.
+ *   _noop                         succeeds at once
+ *   _sleep    {ms, ignoreSignal}  waits, honouring the signal unless told not to (then only a timeout ends it)
+ *   _fail     {message}           throws
+ *   _crash                        kills its own process with SIGKILL mid-task
+ *   _progress {steps, stepMs}     reports progress and logs a line per step
+ */
+export function testTaskDefinitions(): TaskDefinition[] {
+  const base = { timeoutMs: 10 * 60_000, concurrency: 8, onConflict: 'queue' as const };
+  return [
+    { ...base, type: '_noop', idempotent: true, concurrency: 32, run: async () => ({ ok: true }) },
+    {
+      ...base,
+      type: '_sleep',
+      idempotent: true,
+      run: async ({ task, signal, log }: TaskContext) => {
+        const ms = Number(task.args.ms ?? 1000);
+        log(`sleeping ${ms} ms`);
+        await wait(ms, task.args.ignoreSignal ? undefined : signal);
+        log('woke up');
+        return { slept: ms };
+      },
+    },
+    {
+      ...base,
+      type: '_fail',
+      idempotent: false,
+      run: async ({ task, log }: TaskContext) => {
+        log('about to fail');
+        throw new Error(String(task.args.message ?? 'failed on purpose'));
+      },
+    },
+    {
+      ...base,
+      type: '_crash',
+      idempotent: false,
+      run: async ({ log }: TaskContext) => {
+        log('crashing');
+        await wait(300);
+        process.kill(process.pid, 'SIGKILL');
+        await wait(60_000);
+      },
+    },
+    {
+      ...base,
+      type: '_progress',
+      idempotent: false,
+      run: async ({ task, signal, progress, log }: TaskContext) => {
+        const steps = Number(task.args.steps ?? 5);
+        const stepMs = Number(task.args.stepMs ?? 100);
+        for (let step = 1; step <= steps; step++) {
+          await wait(stepMs, signal);
+          progress((step / steps) * 100, `step ${step} of ${steps}`);
+          log(`step ${step}`);
+        }
+        return { steps };
+      },
+    },
+  ];
+}
+
+function wait(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    }, { once: true });
+  });
+}
