@@ -86,15 +86,25 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
   const registry = buildTaskRegistry({ testTasks: config.testTasks, concurrency: config.taskConcurrency });
   const subscriber = createRedis(options.redisUrl, { enableOfflineQueue: true });
   subscriber.on('error', () => undefined);
-  const events = new TaskEvents({ publisher: redis, subscriber, logger });
+  const events = new TaskEvents({ publisher: redis, subscriber, logger, prefix: config.redisPrefix });
   events.start();
-  const queue = new TaskQueue(redis);
+  const queue = new TaskQueue(redis, config.redisPrefix);
   const tasks = new TaskService({ tasks: store.tasks, registry, queue, events, clock });
   const taskDeps = { tasks: store.tasks, registry, queue, events, clock, logger };
   const runner = options.workers
-    ? new TaskRunner({ ...taskDeps, connection: redisOptions(options.redisUrl), timing: options.runnerTiming })
+    ? new TaskRunner({
+        ...taskDeps,
+        connection: redisOptions(options.redisUrl),
+        prefix: config.redisPrefix,
+        timing: options.runnerTiming ?? { heartbeatMs: config.taskHeartbeatMs, flushMs: 250 },
+      })
     : undefined;
-  const reaper = options.workers ? new TaskReaper({ ...taskDeps, timing: options.reaperTiming }) : undefined;
+  const reaper = options.workers
+    ? new TaskReaper({
+        ...taskDeps,
+        timing: options.reaperTiming ?? { staleAfterMs: config.taskStaleMs, intervalMs: Math.ceil(config.taskStaleMs / 3) },
+      })
+    : undefined;
   const retention = options.workers
     ? scheduleTaskRetention({ tasks, clock, logger, retentionDays: config.taskRetentionDays })
     : undefined;

@@ -4,7 +4,7 @@ import { DelayedError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { RedisOptions } from 'ioredis';
 import type { Clock } from '../services/core/clock';
 import type { Logger } from '../services/core/logger';
-import { QUEUE_PREFIX, queueName, type TaskQueue } from '../services/queue/task-queue';
+import { queueName, type TaskJobData, type TaskQueue } from '../services/queue/task-queue';
 import type { TaskEvents } from '../services/tasks/task-events';
 import type { TaskDefinition, TaskRegistry } from '../services/tasks/task-registry';
 import type { Outcome, Task, TaskRepo } from '../services/tasks/task-repo';
@@ -44,6 +44,7 @@ export class TaskRunner {
   private readonly running = new Map<number, Running>();
   private unsubscribeStop: (() => void) | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
+  private stopping = false;
 
   constructor(
     private readonly deps: {
@@ -52,6 +53,8 @@ export class TaskRunner {
       queue: TaskQueue;
       events: TaskEvents;
       connection: RedisOptions;
+      /** BERTH_REDIS_PREFIX. */
+      prefix: string;
       clock: Clock;
       logger: Logger;
       timing?: RunnerTiming;
@@ -67,7 +70,7 @@ export class TaskRunner {
     for (const definition of this.deps.registry.all()) {
       const worker = new Worker(queueName(definition.type), (job: Job, token?: string) => this.process(job, token), {
         connection: this.deps.connection as ConnectionOptions,
-        prefix: QUEUE_PREFIX,
+        prefix: this.deps.prefix,
         concurrency: definition.concurrency,
         // Our heartbeat is the crash detector; BullMQ's stall check only re-delivers, and a claim decides.
         maxStalledCount: 1,
@@ -84,6 +87,7 @@ export class TaskRunner {
    * ones go back to pending for another worker; others end `crashed`.
    */
   async stop(graceMs: number): Promise<void> {
+    this.stopping = true;
     await Promise.all(this.workers.map((w) => w.pause(true).catch(() => undefined)));
     const deadline = Date.now() + graceMs;
     while (this.running.size && Date.now() < deadline) await sleep(50);
@@ -94,17 +98,18 @@ export class TaskRunner {
     await Promise.all(this.workers.map((w) => w.close(true).catch(() => undefined)));
   }
 
-  private async process(job: Job, token?: string): Promise<void> {
+  private async process(job: Job<TaskJobData>, token?: string): Promise<void> {
     const taskId = Number(job.data.taskId);
     const definition = this.deps.registry.get(job.name);
     if (!definition) return;
-    if (await this.mustWait(taskId)) {
-      // Another task on the same object runs first: the same job comes back shortly.
+    // A job fetched while this process drains, or one whose object is busy with an earlier task, goes back to
+    // the queue for later (possibly for another worker).
+    if (this.stopping || (job.data.objectKey && (await this.mustWait(taskId, job.data.objectKey)))) {
       await job.moveToDelayed(Date.now() + 500, token);
       throw new DelayedError();
     }
-    if (!(await this.deps.tasks.claim(taskId, this.workerId, this.now()))) return; // ended, stopped or taken
-    const task = (await this.deps.tasks.get(taskId)) as Task;
+    const task = await this.deps.tasks.claim(taskId, this.workerId, this.now());
+    if (!task) return; // ended, stopped or taken by another worker
     const controller = new AbortController();
     this.running.set(taskId, { task, definition, controller });
     this.deps.events.publishChanged(taskId);
@@ -182,10 +187,8 @@ export class TaskRunner {
   }
 
   /** For `queue` types: the unfinished task on the same object that must finish first, if any. */
-  private async mustWait(taskId: number): Promise<boolean> {
-    const task = await this.deps.tasks.get(taskId);
-    if (!task?.objectKey || task.state !== 'pending') return false;
-    const [first] = await this.deps.tasks.unfinishedOn(task.objectKey);
+  private async mustWait(taskId: number, objectKey: string): Promise<boolean> {
+    const [first] = await this.deps.tasks.unfinishedOn(objectKey);
     return Boolean(first && first.id !== taskId);
   }
 

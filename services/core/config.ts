@@ -22,6 +22,12 @@ export interface Config {
   taskRetentionDays: number;
   /** On SIGTERM, running tasks get this long to finish before they are handed back. */
   shutdownGraceSecs: number;
+  /** Namespace of Berth's keys and channels in Redis: boxes sharing one Redis need different ones. */
+  redisPrefix: string;
+  /** How often a worker heartbeats its running tasks. */
+  taskHeartbeatMs: number;
+  /** A running task whose heartbeat is older than this belongs to a dead worker. */
+  taskStaleMs: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -50,6 +56,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     taskConcurrency: concurrency(env),
     taskRetentionDays: positiveInt(env, 'BERTH_TASK_RETENTION_DAYS', 30),
     shutdownGraceSecs: positiveInt(env, 'BERTH_SHUTDOWN_GRACE_SECS', 30),
+    redisPrefix: redisPrefix(env),
+    taskHeartbeatMs: positiveInt(env, 'BERTH_TASK_HEARTBEAT_MS', 5000),
+    taskStaleMs: positiveInt(env, 'BERTH_TASK_STALE_MS', 30_000),
   };
 }
 
@@ -63,6 +72,12 @@ function positiveInt(env: Env, name: string, fallback: number): number {
   if (raw === undefined) return fallback;
   if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new ConfigError(`${name} must be a positive integer, got "${raw}"`);
   return Number(raw);
+}
+
+function redisPrefix(env: Env): string {
+  const raw = nonEmpty(env, 'BERTH_REDIS_PREFIX') ?? 'berth';
+  if (!/^[\w-]{1,64}$/.test(raw)) throw new ConfigError(`BERTH_REDIS_PREFIX must be 1 to 64 of a-z, 0-9, _ and -, got "${raw}"`);
+  return raw;
 }
 
 function flag(env: Env, name: string): boolean {

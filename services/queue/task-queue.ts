@@ -2,10 +2,14 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Task } from '../tasks/task-repo';
 
-export const QUEUE_PREFIX = 'berth';
-
 export function queueName(type: string): string {
   return `tasks-${type}`;
+}
+
+/** What a job carries: the task's id, and its object so a worker can tell without a query whether to wait. */
+export interface TaskJobData {
+  taskId: number;
+  objectKey: string | null;
 }
 
 /** A run of a task is a BullMQ job named after the attempt, so a re-queued run never collides with an old job. */
@@ -20,16 +24,21 @@ export function jobId(task: Pick<Task, 'id' | 'attempt'>): string {
 export class TaskQueue {
   private readonly queues = new Map<string, Queue>();
 
-  constructor(private readonly connection: Redis) {}
+  constructor(
+    private readonly connection: Redis,
+    /** BERTH_REDIS_PREFIX: BullMQ's key prefix. */
+    private readonly prefix: string,
+  ) {}
 
   isAvailable(): boolean {
     return this.connection.status === 'ready';
   }
 
-  async enqueue(task: Pick<Task, 'id' | 'type' | 'attempt'>): Promise<void> {
+  async enqueue(task: Pick<Task, 'id' | 'type' | 'attempt' | 'objectKey'>): Promise<void> {
+    const data: TaskJobData = { taskId: task.id, objectKey: task.objectKey };
     await this.queue(task.type).add(
       task.type,
-      { taskId: task.id },
+      data,
       { jobId: jobId(task), removeOnComplete: true, removeOnFail: true, attempts: 1 },
     );
   }
@@ -50,7 +59,7 @@ export class TaskQueue {
   private queue(type: string): Queue {
     let queue = this.queues.get(type);
     if (!queue) {
-      queue = new Queue(queueName(type), { connection: this.connection, prefix: QUEUE_PREFIX });
+      queue = new Queue(queueName(type), { connection: this.connection, prefix: this.prefix });
       queue.on('error', () => undefined);
       this.queues.set(type, queue);
     }

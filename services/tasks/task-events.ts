@@ -2,8 +2,6 @@ import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../core/logger';
 
-const STOP_CHANNEL = 'berth:tasks:stop';
-const CHANGED_CHANNEL = 'berth:tasks:changed';
 
 /**
  * Cross-process signals about tasks over Redis pub/sub: "stop task N" (for the worker holding it) and
@@ -12,32 +10,36 @@ const CHANGED_CHANNEL = 'berth:tasks:changed';
  */
 export class TaskEvents {
   private readonly local = new EventEmitter();
+  private readonly stopChannel: string;
+  private readonly changedChannel: string;
 
   constructor(
-    private readonly deps: { publisher: Redis; subscriber: Redis; logger: Logger },
+    private readonly deps: { publisher: Redis; subscriber: Redis; logger: Logger; prefix: string },
   ) {
     this.local.setMaxListeners(0);
+    this.stopChannel = `${deps.prefix}:tasks:stop`;
+    this.changedChannel = `${deps.prefix}:tasks:changed`;
   }
 
   /** Subscribes in the background: a Redis that is away must not hold up start-up. */
   start(): void {
     this.deps.subscriber.on('message', (channel: string, message: string) => {
       const taskId = Number(message);
-      if (channel === STOP_CHANNEL) this.local.emit('stop', taskId);
-      if (channel === CHANGED_CHANNEL) this.local.emit(`changed:${taskId}`);
+      if (channel === this.stopChannel) this.local.emit('stop', taskId);
+      if (channel === this.changedChannel) this.local.emit(`changed:${taskId}`);
     });
     // Queued until connected; ioredis re-subscribes by itself after a reconnect.
-    this.deps.subscriber.subscribe(STOP_CHANNEL, CHANGED_CHANNEL).catch((err) =>
+    this.deps.subscriber.subscribe(this.stopChannel, this.changedChannel).catch((err) =>
       this.deps.logger.warn({ err: err.message }, 'task events: subscribe failed; stop requests fall back to heartbeats'),
     );
   }
 
   publishStop(taskId: number): void {
-    this.publish(STOP_CHANNEL, taskId);
+    this.publish(this.stopChannel, taskId);
   }
 
   publishChanged(taskId: number): void {
-    this.publish(CHANGED_CHANNEL, taskId);
+    this.publish(this.changedChannel, taskId);
   }
 
   onStop(listener: (taskId: number) => void): () => void {

@@ -51,8 +51,8 @@ export interface TaskRepo {
   list(query: TaskPage): Promise<Task[]>;
   /** Unfinished tasks on an object, oldest first. */
   unfinishedOn(objectKey: string): Promise<Task[]>;
-  /** pending → active for this worker; false when the task is not pending (already taken, stopped, ended). */
-  claim(id: number, workerId: string, now: number): Promise<boolean>;
+  /** pending → active for this worker; undefined when the task is not pending (already taken, stopped, ended). */
+  claim(id: number, workerId: string, now: number): Promise<Task | undefined>;
   /** Progress and heartbeat from the worker holding the task; returns whether a stop was requested. */
   heartbeat(id: number, workerId: string, now: number, progress?: { percent: number; message: string }): Promise<{ held: boolean; stopRequested: boolean }>;
   /** active (held by workerId, or by anyone when workerId is null) → a terminal state. False when not held. */
@@ -180,10 +180,11 @@ export class KnexTaskRepo implements TaskRepo {
   }
 
   async claim(id: number, workerId: string, now: number) {
-    const changed = await this.db('tasks')
+    const [row] = await this.db('tasks')
       .where({ id, state: 'pending', stop_requested: false })
-      .update({ state: 'active', worker_id: workerId, heartbeat_at: now, started_at: now, ts: now, attempt: this.db.raw('attempt + 1') });
-    return changed > 0;
+      .update({ state: 'active', worker_id: workerId, heartbeat_at: now, started_at: now, ts: now, attempt: this.db.raw('attempt + 1') })
+      .returning('*');
+    return row ? fromRow(row as TaskRow) : undefined;
   }
 
   async heartbeat(id: number, workerId: string, now: number, progress?: { percent: number; message: string }) {

@@ -17,6 +17,8 @@ export interface TestApp {
   /** supertest against the real app; every response is checked against the OpenAPI documents. */
   api: TestAgent;
   dataDir: string;
+  /** DATABASE_URL for another process (a worker) to use this app's database. */
+  databaseUrl: string;
   close(): Promise<void>;
 }
 
@@ -34,6 +36,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     REDIS_URL: TEST_REDIS_URL,
     DOCKER_HOST: process.env.DOCKER_HOST,
     BERTH_LOG_LEVEL: 'silent',
+    // Test apps share one Redis: each gets its own queues and channels.
+    BERTH_REDIS_PREFIX: `t${path.basename(dataDir).replace(/[^\w]/g, '')}`,
     ...options.env,
   });
   const berth = await composeBerth(config, {
@@ -47,6 +51,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     berth,
     api,
     dataDir,
+    databaseUrl: schema ? `${testDatabaseUrl}?options=${encodeURIComponent(`-c search_path=${schema}`)}` : config.databaseUrl,
     async close() {
       await berth.close();
       if (schema) await dropTestSchema(schema);
@@ -100,3 +105,20 @@ export async function createUserWithToken(
   const issued = await tokens.issue({ instanceId, userId, name: 'test', clientId: 'cid-api', scope: options.readOnly ? 'r' : 'rw' });
   return { userId, token: issued.secret };
 }
+
+/** Polls a task until `done` says so (or the test times out). */
+export async function waitForTask(
+  app: TestApp,
+  token: string,
+  taskId: number,
+  done: (task: { active: boolean; pending: boolean; success: boolean; error: unknown; percent: number }) => boolean = (t) => !t.active && !t.pending,
+) {
+  for (;;) {
+    const res = await app.api.get(`/api/v1/tasks/${taskId}`).set(bearer(token)).expect(200);
+    if (done(res.body)) return res.body;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Test apps that run tasks: test task types on, short heartbeats. */
+export const TASK_ENV = { BERTH_TEST_TASKS: '1', BERTH_TASK_HEARTBEAT_MS: '200', BERTH_TASK_STALE_MS: '1500' };
