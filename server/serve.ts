@@ -23,7 +23,12 @@ export async function serve(config: Config): Promise<void> {
     closing = true;
     logger.info({ signal }, 'shutting down');
     await new Promise<void>((resolve) => server.close(() => resolve()));
-    await berth.close();
+    try {
+      await berth.close();
+    } catch (err) {
+      logger.error({ err }, 'shutdown failed');
+      process.exit(1);
+    }
     await supervised?.stop();
     process.exit(0);
   };

@@ -21,7 +21,12 @@ export async function work(config: Config): Promise<void> {
     if (closing) return;
     closing = true;
     logger.info({ signal }, 'draining');
-    await berth.close();
+    try {
+      await berth.close();
+    } catch (err) {
+      logger.error({ err }, 'shutdown failed');
+      process.exit(1);
+    }
     process.exit(0);
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
