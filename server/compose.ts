@@ -26,6 +26,9 @@ import { scheduleTaskRetention } from '../workers/task-retention';
 import { TaskRunner, type RunnerTiming } from '../workers/task-runner';
 import { TokenService } from '../services/tokens/token-service';
 import { ProfileService } from '../services/users/profile-service';
+import { UserService } from '../services/users/user-service';
+import { GroupService } from '../services/groups/group-service';
+import { EventlogService } from '../services/eventlog/eventlog-service';
 import { version } from './version';
 
 /** Everything one Berth process is made of, built in one place. */
@@ -82,7 +85,10 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
     clock,
     version,
   });
+  const eventlog = new EventlogService({ events: store.eventlog, clock });
   const profile = new ProfileService({ users: store.users, tokens, clock });
+  const users = new UserService({ store, eventlog, clock });
+  const groups = new GroupService({ store, eventlog, clock });
   const registry = buildTaskRegistry({ testTasks: config.testTasks, concurrency: config.taskConcurrency });
   const subscriber = createRedis(options.redisUrl, { enableOfflineQueue: true });
   subscriber.on('error', () => undefined);
@@ -121,7 +127,7 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
   });
 
   const surfaces = [
-    await createBoxSurface({ instances, cloudron, profile, tokens, tasks }, { bodyLimit: config.bodyLimit }),
+    await createBoxSurface({ instances, cloudron, profile, tokens, tasks, users, groups, eventlog }, { bodyLimit: config.bodyLimit }),
     await createSchedulerSurface(health, { bodyLimit: config.bodyLimit }),
   ];
   const http = createHttpApp({ surfaces, logger });

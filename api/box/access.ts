@@ -33,6 +33,21 @@ export const BOX_ACCESS: Record<string, Access> = {
   getTaskLogs: { role: 'admin' },
   getTaskLogStream: { role: 'admin' },
   stopTask: { role: 'admin' },
+  listUsers: { role: 'usermanager' },
+  addUser: { role: 'usermanager' },
+  getUser: { role: 'usermanager' },
+  updateUser: { role: 'usermanager' },
+  removeUser: { role: 'usermanager' },
+  setUserPassword: { role: 'usermanager' },
+  setUserGroups: { role: 'usermanager' },
+  listGroups: { role: 'usermanager' },
+  getGroup: { role: 'usermanager' },
+  addGroup: { role: 'admin' },
+  renameGroup: { role: 'admin' },
+  removeGroup: { role: 'admin' },
+  setGroupMembers: { role: 'admin' },
+  listEvents: { role: 'admin' },
+  getEvent: { role: 'admin' },
 };
 
 export function authorize(operation: Operation, principal: Principal): void {

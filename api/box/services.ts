@@ -3,6 +3,9 @@ import type { InstanceService } from '../../services/instances/instance-service'
 import type { TokenService } from '../../services/tokens/token-service';
 import type { ProfileService } from '../../services/users/profile-service';
 import type { TaskService } from '../../services/tasks/task-service';
+import type { UserService } from '../../services/users/user-service';
+import type { GroupService } from '../../services/groups/group-service';
+import type { Actor, EventlogService } from '../../services/eventlog/eventlog-service';
 import type { Call } from '../openapi/surface';
 import type { Principal } from '../../services/auth/principal';
 import { unauthorized } from '../../services/core/errors';
@@ -14,12 +17,21 @@ export interface BoxServices {
   profile: ProfileService;
   tokens: TokenService;
   tasks: TaskService;
+  users: UserService;
+  groups: GroupService;
+  eventlog: EventlogService;
 }
 
 /** The caller of an authenticated operation (the surface has already checked the token). */
 export function principalOf(call: Call): Principal {
   if (!call.principal) throw unauthorized();
   return call.principal;
+}
+
+/** Who makes an authenticated call, for the audit log. */
+export function actorOf(call: Call): Actor {
+  const principal = principalOf(call);
+  return { instanceId: principal.instanceId, userId: principal.userId, tokenId: principal.tokenId, ip: call.ip || null };
 }
 
 export const ok = (body: unknown) => ({ status: 200, body });

@@ -7,6 +7,9 @@ import { cloudronHandlers } from './handlers/cloudron';
 import { profileHandlers } from './handlers/profile';
 import { tokenHandlers } from './handlers/tokens';
 import { taskHandlers } from './handlers/tasks';
+import { userHandlers } from './handlers/users';
+import { groupHandlers } from './handlers/groups';
+import { eventlogHandlers } from './handlers/eventlog';
 import type { BoxServices } from './services';
 
 /** The box API, `/api/v1`: Cloudron-compatible, tenant-facing. */
@@ -20,6 +23,9 @@ export async function createBoxSurface(services: BoxServices, options: { bodyLim
       ...profileHandlers(services),
       ...tokenHandlers(services),
       ...taskHandlers(services),
+      ...userHandlers(services),
+      ...groupHandlers(services),
+      ...eventlogHandlers(services),
     },
     renderError: renderBoxError,
     bodyLimit: options.bodyLimit,

@@ -4,6 +4,8 @@ import { KnexSettingsRepo, type SettingsRepo } from '../settings/settings-repo';
 import { KnexTokenRepo, type TokenRepo } from '../tokens/token-repo';
 import { KnexUserRepo, type UserRepo } from '../users/user-repo';
 import { KnexTaskRepo, type TaskRepo } from '../tasks/task-repo';
+import { KnexGroupRepo, type GroupRepo } from '../groups/group-repo';
+import { KnexEventlogRepo, type EventlogRepo } from '../eventlog/eventlog-repo';
 
 /** Every repository, bound to one connection or one transaction. */
 export interface Repositories {
@@ -12,6 +14,8 @@ export interface Repositories {
   users: UserRepo;
   tokens: TokenRepo;
   tasks: TaskRepo;
+  groups: GroupRepo;
+  eventlog: EventlogRepo;
 }
 
 /** The repositories plus a way to run several writes atomically. */
@@ -28,6 +32,8 @@ function repositories(db: Db): Repositories {
     users: new KnexUserRepo(db),
     tokens: new KnexTokenRepo(db),
     tasks: new KnexTaskRepo(db),
+    groups: new KnexGroupRepo(db),
+    eventlog: new KnexEventlogRepo(db),
   };
 }
 

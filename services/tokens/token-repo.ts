@@ -33,6 +33,7 @@ export interface TokenRepo {
   /** Revokes a user's tokens of one client kind, except one. */
   deleteForUser(instanceId: string, userId: string, filter: { clientId: string; exceptId?: string }): Promise<number>;
   touch(id: string, at: string): Promise<void>;
+  deleteAllForUser(instanceId: string, userId: string): Promise<number>;
 }
 
 interface TokenRow {
@@ -108,6 +109,10 @@ export class KnexTokenRepo implements TokenRepo {
     const query = this.db('tokens').where({ instance_id: instanceId, user_id: userId, client_id: filter.clientId });
     if (filter.exceptId) query.whereNot('id', filter.exceptId);
     return query.delete();
+  }
+
+  async deleteAllForUser(instanceId: string, userId: string) {
+    return this.db('tokens').where({ instance_id: instanceId, user_id: userId }).delete();
   }
 
   async touch(id: string, at: string) {

@@ -26,6 +26,12 @@ export interface UserRepo {
   findByLogin(instanceId: string, login: string): Promise<User | undefined>;
   insert(user: User): Promise<void>;
   update(instanceId: string, id: string, patch: UserPatch): Promise<void>;
+  delete(instanceId: string, id: string): Promise<boolean>;
+  /** A page of users ordered by username (then id), optionally matching `search` in username, email or name. */
+  list(query: { instanceId: string; search?: string; page: number; perPage: number }): Promise<User[]>;
+  countActiveOwners(instanceId: string): Promise<number>;
+  /** Which of these ids are users of the instance. */
+  existing(instanceId: string, ids: string[]): Promise<string[]>;
 }
 
 interface UserRow {
@@ -100,5 +106,35 @@ export class KnexUserRepo implements UserRepo {
 
   async update(instanceId: string, id: string, patch: UserPatch) {
     await this.db('users').where({ instance_id: instanceId, id }).update(toRow(patch));
+  }
+
+  async delete(instanceId: string, id: string) {
+    return (await this.db('users').where({ instance_id: instanceId, id }).delete()) > 0;
+  }
+
+  async list({ instanceId, search, page, perPage }: { instanceId: string; search?: string; page: number; perPage: number }) {
+    const query = this.db<UserRow>('users').where({ instance_id: instanceId });
+    if (search) {
+      const like = `%${search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      query.andWhere((q) =>
+        q
+          .whereRaw("username like ? escape '\\'", [like])
+          .orWhereRaw("email like ? escape '\\'", [like])
+          .orWhereRaw("lower(display_name) like ? escape '\\'", [like]),
+      );
+    }
+    const rows = await query.orderBy('username').orderBy('id').limit(perPage).offset((page - 1) * perPage);
+    return rows.map(fromRow);
+  }
+
+  async countActiveOwners(instanceId: string) {
+    const [row] = await this.db('users').where({ instance_id: instanceId, role: 'owner', active: true }).count({ n: '*' });
+    return Number(row.n);
+  }
+
+  async existing(instanceId: string, ids: string[]) {
+    if (!ids.length) return [];
+    const rows = await this.db('users').where({ instance_id: instanceId }).whereIn('id', ids).select('id');
+    return rows.map((r: { id: string }) => r.id);
   }
 }

@@ -1,0 +1,44 @@
+import type { UserWithGroups } from '../../../services/users/user-service';
+import type { Handler } from '../../openapi/surface';
+import { actorOf, type BoxServices, noContent, ok, principalOf } from '../services';
+
+/** User JSON per seed 001, plus `role`. Never the password hash. */
+export function renderUser(user: UserWithGroups) {
+  return {
+    id: user.id,
+    username: user.username,
+    displayName: user.displayName,
+    email: user.email,
+    fallbackEmail: user.fallbackEmail,
+    groupIds: user.groupIds,
+    admin: user.role === 'admin' || user.role === 'owner',
+    role: user.role,
+    active: user.active,
+    source: '',
+  };
+}
+
+export function userHandlers(s: BoxServices): Record<string, Handler> {
+  return {
+    listUsers: async (call) => {
+      const { page = 1, per_page: perPage = 25, search } = call.query as { page?: number; per_page?: number; search?: string };
+      const users = await s.users.list(principalOf(call), { page, perPage, search });
+      return ok({ users: users.map(renderUser) });
+    },
+    addUser: async (call) => ({ status: 201, body: renderUser(await s.users.create(principalOf(call), actorOf(call), call.body)) }),
+    getUser: async (call) => ok(renderUser(await s.users.get(principalOf(call), call.params.userId))),
+    updateUser: async (call) => ok(renderUser(await s.users.update(principalOf(call), actorOf(call), call.params.userId, call.body))),
+    removeUser: async (call) => {
+      await s.users.remove(principalOf(call), actorOf(call), call.params.userId);
+      return noContent();
+    },
+    setUserPassword: async (call) => {
+      await s.users.setPassword(principalOf(call), actorOf(call), call.params.userId, call.body.password);
+      return noContent();
+    },
+    setUserGroups: async (call) => {
+      await s.users.setGroups(principalOf(call), actorOf(call), call.params.userId, call.body.groupIds);
+      return noContent();
+    },
+  };
+}
