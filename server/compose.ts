@@ -77,16 +77,17 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
 
   const instances = new InstanceService({ instances: store.instances, clock });
   await instances.ensureDefault();
-  const tokens = new TokenService({ tokens: store.tokens, clock });
+  const eventlog = new EventlogService({ events: store.eventlog, clock });
+  const tokens = new TokenService({ tokens: store.tokens, clock, eventlog });
   const cloudron = new CloudronService({
     store,
     tokens,
     throttle: new LoginThrottle(clock, options.loginLimits),
+    eventlog,
     clock,
     version,
   });
-  const eventlog = new EventlogService({ events: store.eventlog, clock });
-  const profile = new ProfileService({ users: store.users, tokens, clock });
+  const profile = new ProfileService({ users: store.users, tokens, eventlog, clock });
   const users = new UserService({ store, eventlog, clock });
   const groups = new GroupService({ store, eventlog, clock });
   const registry = buildTaskRegistry({ testTasks: config.testTasks, concurrency: config.taskConcurrency });

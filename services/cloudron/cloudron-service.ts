@@ -10,6 +10,7 @@ import { hashPassword, verifyPassword } from '../auth/passwords';
 import { CLIENT_LOGIN, type TokenService } from '../tokens/token-service';
 import { checkDisplayName, checkEmail, checkPassword, checkUsername } from '../users/user-rules';
 import type { User } from '../users/user-repo';
+import type { EventlogService } from '../eventlog/eventlog-service';
 
 export const DEFAULT_CLOUDRON_NAME = 'Berth';
 
@@ -81,6 +82,7 @@ export class CloudronService {
       store: Store;
       tokens: TokenService;
       throttle: LoginThrottle;
+      eventlog: EventlogService;
       clock: Clock;
       version: string;
     },
@@ -124,7 +126,7 @@ export class CloudronService {
   }
 
   /** Stores the dashboard domain before activation. DNS records and certificates are the domains module's job. */
-  async setup(instance: Instance, input: SetupInput): Promise<void> {
+  async setup(instance: Instance, input: SetupInput, ip: string | null): Promise<void> {
     if (await this.deps.store.settings.get(instance.id, SETTING_ACTIVATED)) {
       throw new BerthError('ALREADY_ACTIVATED', 409, 'Setup is disabled once the box is activated');
     }
@@ -152,10 +154,17 @@ export class CloudronService {
       sysinfoConfig: sysinfo,
     };
     await this.deps.store.settings.set(instance.id, SETTING_DASHBOARD, setup);
+    await this.deps.eventlog.record({ instanceId: instance.id, userId: null, tokenId: null, ip }, 'cloudron.setup', domain, {
+      provider: setup.provider,
+      domain,
+      zoneName,
+      // Credentials stay out of the audit log entirely; their names say what was configured.
+      configKeys: Object.keys(setup.config),
+    });
   }
 
   /** Creates the owner and a login token, once per tenant: the `activated` latch makes a second call a 409. */
-  async activate(instance: Instance, input: ActivateInput): Promise<{ user: User; token: string; expires: string }> {
+  async activate(instance: Instance, input: ActivateInput, ip: string | null): Promise<{ user: User; token: string; expires: string }> {
     const username = checkUsername(input.username);
     const email = checkEmail(input.email);
     const password = checkPassword(input.password);
@@ -163,7 +172,7 @@ export class CloudronService {
     const passwordHash = await hashPassword(password);
     const now = this.deps.clock().toISOString();
 
-    return this.deps.store.transaction(async (repos) => {
+    const activated = await this.deps.store.transaction(async (repos) => {
       if (!(await repos.settings.insertOnce(instance.id, SETTING_ACTIVATED, { at: now }))) {
         throw new BerthError('ALREADY_ACTIVATED', 409, 'Already activated');
       }
@@ -185,8 +194,13 @@ export class CloudronService {
         { instanceId: instance.id, userId: user.id, name: 'activation', clientId: CLIENT_LOGIN },
         repos.tokens,
       );
-      return { user, token: issued.secret, expires: issued.token.expiresAt as string };
+      return { user, token: issued.secret, expires: issued.token.expiresAt as string, tokenId: issued.token.id };
     });
+    await this.deps.eventlog.record({ instanceId: instance.id, userId: activated.user.id, tokenId: activated.tokenId, ip }, 'cloudron.activate', activated.user.id, {
+      username,
+      email,
+    });
+    return activated;
   }
 
   /** Username (or email) and password for a login token, behind the failed-login throttle. */
@@ -198,6 +212,10 @@ export class CloudronService {
     const ok = await verifyPassword(input.password, user?.passwordHash ?? null);
     if (!user || !ok || !user.active) {
       this.deps.throttle.recordFailure(throttleKey, input.address);
+      await this.deps.eventlog.record({ instanceId: instance.id, userId: null, tokenId: null, ip: input.address }, 'user.login.failed', user?.id ?? null, {
+        username: login,
+        reason: !user ? 'unknown user' : !ok ? 'wrong password' : 'inactive',
+      });
       throw unauthorized('Invalid username or password');
     }
     this.deps.throttle.recordSuccess(throttleKey);
@@ -207,11 +225,13 @@ export class CloudronService {
       name: 'login',
       clientId: CLIENT_LOGIN,
     });
+    await this.deps.eventlog.record({ instanceId: instance.id, userId: user.id, tokenId: issued.token.id, ip: input.address }, 'user.login', user.id);
     return { user, token: issued.secret, expiresAt: issued.token.expiresAt as string };
   }
 
-  async logout(principal: Principal): Promise<void> {
+  async logout(principal: Principal, ip: string | null): Promise<void> {
     await this.deps.tokens.revoke(principal, principal.tokenId);
+    await this.deps.eventlog.record({ instanceId: principal.instanceId, userId: principal.userId, tokenId: principal.tokenId, ip }, 'user.logout', principal.userId);
   }
 }
 

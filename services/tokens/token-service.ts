@@ -4,6 +4,7 @@ import { newId } from '../core/clock';
 import { notFound, unauthorized, validationError } from '../core/errors';
 import type { Principal } from '../auth/principal';
 import type { Token, TokenRepo, TokenScope } from './token-repo';
+import type { Actor, EventlogService } from '../eventlog/eventlog-service';
 
 /** Login tokens (from activate and login) and API tokens (from POST /tokens) are told apart as Cloudron does. */
 export const CLIENT_LOGIN = 'cid-webadmin';
@@ -35,7 +36,7 @@ export function hashSecret(secret: string): string {
 
 export class TokenService {
   constructor(
-    private readonly deps: { tokens: TokenRepo; clock: Clock },
+    private readonly deps: { tokens: TokenRepo; clock: Clock; eventlog?: EventlogService },
   ) {}
 
   /** Builds a token and its secret; the caller stores it (possibly inside a transaction) with `tokens.insert`. */
@@ -70,7 +71,7 @@ export class TokenService {
   }
 
   /** An API token for the caller. `expiresAt` must lie in the future. */
-  async create(principal: Principal, input: { name: string; scope?: TokenScope; expiresAt?: string }): Promise<IssuedToken> {
+  async create(principal: Principal, actor: Actor, input: { name: string; scope?: TokenScope; expiresAt?: string }): Promise<IssuedToken> {
     let expiresAt: string | null = null;
     if (input.expiresAt !== undefined) {
       const when = new Date(input.expiresAt);
@@ -82,7 +83,7 @@ export class TokenService {
     }
     // A read-only token can mint only read-only tokens: it must not escalate itself.
     const scope: TokenScope = principal.readOnly ? 'r' : (input.scope ?? 'rw');
-    return this.issue({
+    const issued = await this.issue({
       instanceId: principal.instanceId,
       userId: principal.userId,
       name: input.name.trim(),
@@ -90,6 +91,8 @@ export class TokenService {
       scope,
       expiresAt,
     });
+    await this.deps.eventlog?.record(actor, 'token.add', issued.token.id, { name: issued.token.name, scope, expiresAt });
+    return issued;
   }
 
   /** Resolves a bearer secret to a principal; unknown, expired, revoked or inactive-user tokens are all 401. */
@@ -123,8 +126,9 @@ export class TokenService {
     return token;
   }
 
-  async revoke(principal: Principal, id: string): Promise<void> {
+  async revoke(principal: Principal, id: string, actor?: Actor): Promise<void> {
     if (!(await this.deps.tokens.delete(principal.instanceId, principal.userId, id))) throw notFound('No such token');
+    if (actor) await this.deps.eventlog?.record(actor, 'token.remove', id);
   }
 
   /** After a password change: every other login session of the user ends. API tokens stay. */

@@ -6,6 +6,7 @@ import { hashPassword, verifyPassword } from '../auth/passwords';
 import type { TokenService } from '../tokens/token-service';
 import type { User, UserPatch, UserRepo } from './user-repo';
 import { checkDisplayName, checkEmail, checkPassword } from './user-rules';
+import { changes, type Actor, type EventlogService } from '../eventlog/eventlog-service';
 
 export interface ProfileUpdate {
   displayName?: string;
@@ -17,7 +18,7 @@ export interface ProfileUpdate {
 
 /** What a user does to their own account. */
 export class ProfileService {
-  constructor(private readonly deps: { users: UserRepo; tokens: TokenService; clock: Clock }) {}
+  constructor(private readonly deps: { users: UserRepo; tokens: TokenService; eventlog: EventlogService; clock: Clock }) {}
 
   async get(principal: Principal): Promise<User> {
     const user = await this.deps.users.get(principal.instanceId, principal.userId);
@@ -25,7 +26,7 @@ export class ProfileService {
     return user;
   }
 
-  async update(principal: Principal, input: ProfileUpdate): Promise<User> {
+  async update(principal: Principal, actor: Actor, input: ProfileUpdate): Promise<User> {
     const user = await this.get(principal);
     const patch: UserPatch = { updatedAt: this.deps.clock().toISOString() };
     if (input.displayName !== undefined) patch.displayName = checkDisplayName(input.displayName);
@@ -46,10 +47,12 @@ export class ProfileService {
       if (isUniqueViolation(err)) throw conflict('Another user has this email', { field: 'email' });
       throw err;
     }
+    const { updatedAt: _, ...changed } = patch;
+    await this.deps.eventlog.record(actor, 'user.update', principal.userId, { changes: changes(user as unknown as Record<string, unknown>, changed) });
     return this.get(principal);
   }
 
-  async changePassword(principal: Principal, current: string, next: string): Promise<void> {
+  async changePassword(principal: Principal, actor: Actor, current: string, next: string): Promise<void> {
     const user = await this.get(principal);
     if (!(await verifyPassword(current, user.passwordHash))) throw preconditionFailed('Wrong password');
     checkPassword(next, 'newPassword');
@@ -58,5 +61,6 @@ export class ProfileService {
       updatedAt: this.deps.clock().toISOString(),
     });
     await this.deps.tokens.revokeOtherLogins(principal);
+    await this.deps.eventlog.record(actor, 'user.password', principal.userId, { password: 'changed' });
   }
 }

@@ -139,6 +139,23 @@ describe('users, groups and the audit log', () => {
     expect(none.body.eventlogs).toEqual([]);
   });
 
+  it('records activation, logins, failed logins, logout, tokens and profile changes', async () => {
+    await app.api.post('/api/v1/cloudron/login').send({ username: 'oksana', password: 'wrong-password' }).expect(401);
+    const login = await app.api.post('/api/v1/cloudron/login').send({ username: 'oksana', password: 'strongPa55word!?' }).expect(200);
+    const token = await as(login.body.token).post('/api/v1/tokens', { name: 'script' }).expect(201);
+    await as(login.body.token).delete(`/api/v1/tokens/${token.body.id}`).expect(204);
+    await as(login.body.token).post('/api/v1/profile', { displayName: 'O. M.' }).expect(200);
+    await as(login.body.token).post('/api/v1/cloudron/logout', {}).expect(204);
+
+    const events = await as(owner.token).get('/api/v1/eventlog?per_page=100').expect(200);
+    const actions = events.body.eventlogs.map((e: { action: string }) => e.action).reverse();
+    expect(actions).toEqual(['cloudron.activate', 'user.login.failed', 'user.login', 'token.add', 'token.remove', 'user.update', 'user.logout']);
+    const failed = events.body.eventlogs.find((e: { action: string }) => e.action === 'user.login.failed');
+    expect(failed).toMatchObject({ source: { type: 'system', userId: null }, data: { username: 'oksana', reason: 'wrong password' } });
+    expect(JSON.stringify(events.body)).not.toContain(token.body.accessToken);
+    expect(JSON.stringify(events.body)).not.toContain('wrong-password');
+  });
+
   it('keeps tenants apart', async () => {
     const other = 'ins-other-tenant';
     await app.berth.store.instances.insert({ id: other, domain: 'other.example', isDefault: false, createdAt: new Date().toISOString() });

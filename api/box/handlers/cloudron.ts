@@ -7,12 +7,12 @@ export function cloudronHandlers(s: BoxServices): Record<string, Handler> {
     getStatus: async (call) => ok(await s.cloudron.status(await tenantOf(call.req.headers.host))),
 
     setup: async (call) => {
-      await s.cloudron.setup(await tenantOf(call.req.headers.host), call.body);
+      await s.cloudron.setup(await tenantOf(call.req.headers.host), call.body, call.ip || null);
       return ok({});
     },
 
     activate: async (call) => {
-      const result = await s.cloudron.activate(await tenantOf(call.req.headers.host), call.body);
+      const result = await s.cloudron.activate(await tenantOf(call.req.headers.host), call.body, call.ip || null);
       return { status: 201, body: { userId: result.user.id, token: result.token, expires: result.expires } };
     },
 
@@ -23,7 +23,7 @@ export function cloudronHandlers(s: BoxServices): Record<string, Handler> {
     },
 
     logout: async (call) => {
-      await s.cloudron.logout(principalOf(call));
+      await s.cloudron.logout(principalOf(call), call.ip || null);
       return noContent();
     },
 

@@ -1,6 +1,6 @@
 import type { User } from '../../../services/users/user-repo';
 import type { Handler } from '../../openapi/surface';
-import { type BoxServices, noContent, ok, principalOf } from '../services';
+import { actorOf, type BoxServices, noContent, ok, principalOf } from '../services';
 
 /** The Profile JSON: never the password hash. */
 export function renderProfile(user: User) {
@@ -20,9 +20,9 @@ export function renderProfile(user: User) {
 export function profileHandlers(s: BoxServices): Record<string, Handler> {
   return {
     getProfile: async (call) => ok(renderProfile(await s.profile.get(principalOf(call)))),
-    updateProfile: async (call) => ok(renderProfile(await s.profile.update(principalOf(call), call.body))),
+    updateProfile: async (call) => ok(renderProfile(await s.profile.update(principalOf(call), actorOf(call), call.body))),
     changeProfilePassword: async (call) => {
-      await s.profile.changePassword(principalOf(call), call.body.password, call.body.newPassword);
+      await s.profile.changePassword(principalOf(call), actorOf(call), call.body.password, call.body.newPassword);
       return noContent();
     },
   };

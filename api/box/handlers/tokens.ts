@@ -1,6 +1,6 @@
 import type { Token } from '../../../services/tokens/token-repo';
 import type { Handler } from '../../openapi/surface';
-import { type BoxServices, noContent, ok, principalOf } from '../services';
+import { actorOf, type BoxServices, noContent, ok, principalOf } from '../services';
 
 /** Token JSON as Cloudron shapes it. The hash never leaves the database. */
 export function renderToken(token: Token) {
@@ -21,12 +21,12 @@ export function tokenHandlers(s: BoxServices): Record<string, Handler> {
     listTokens: async (call) => ok({ tokens: (await s.tokens.list(principalOf(call))).map(renderToken) }),
     createToken: async (call) => {
       const { name, expiresAt, scope } = call.body;
-      const issued = await s.tokens.create(principalOf(call), { name, expiresAt, scope: scope?.['*'] });
+      const issued = await s.tokens.create(principalOf(call), actorOf(call), { name, expiresAt, scope: scope?.['*'] });
       return { status: 201, body: { ...renderToken(issued.token), accessToken: issued.secret } };
     },
     getToken: async (call) => ok(renderToken(await s.tokens.get(principalOf(call), call.params.tokenId))),
     deleteToken: async (call) => {
-      await s.tokens.revoke(principalOf(call), call.params.tokenId);
+      await s.tokens.revoke(principalOf(call), call.params.tokenId, actorOf(call));
       return noContent();
     },
   };
