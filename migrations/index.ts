@@ -2,10 +2,12 @@ import type { Knex } from 'knex';
 import * as foundation from './20261124_0001_foundation';
 import * as tasks from './20261124_0002_tasks';
 import * as directory from './20261124_0003_directory';
+import * as userTokens from './20261124_0004_user_tokens';
 
 /** Every migration, by name. Names sort in the order they run; add new ones here. */
 export const migrations: Record<string, Knex.Migration> = {
   '20261124_0001_foundation': foundation,
   '20261124_0002_tasks': tasks,
   '20261124_0003_directory': directory,
+  '20261124_0004_user_tokens': userTokens,
 };

@@ -27,6 +27,8 @@ import { TaskRunner, type RunnerTiming } from '../workers/task-runner';
 import { TokenService } from '../services/tokens/token-service';
 import { ProfileService } from '../services/users/profile-service';
 import { UserService } from '../services/users/user-service';
+import { InvitationService } from '../services/users/invitation-service';
+import { NoMailer, SmtpMailer } from '../services/mail/mailer';
 import { GroupService } from '../services/groups/group-service';
 import { EventlogService } from '../services/eventlog/eventlog-service';
 import { version } from './version';
@@ -79,10 +81,11 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
   await instances.ensureDefault();
   const eventlog = new EventlogService({ events: store.eventlog, clock });
   const tokens = new TokenService({ tokens: store.tokens, clock, eventlog });
+  const throttle = new LoginThrottle(clock, options.loginLimits);
   const cloudron = new CloudronService({
     store,
     tokens,
-    throttle: new LoginThrottle(clock, options.loginLimits),
+    throttle,
     eventlog,
     clock,
     version,
@@ -90,6 +93,19 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
   const profile = new ProfileService({ users: store.users, tokens, eventlog, clock });
   const users = new UserService({ store, eventlog, clock });
   const groups = new GroupService({ store, eventlog, clock });
+  const mailer = config.smtpUrl ? new SmtpMailer(config.smtpUrl, config.mailFrom) : new NoMailer();
+  const invitations = new InvitationService({
+    store,
+    tokens,
+    mailer,
+    eventlog,
+    throttle,
+    clock,
+    dashboardUrl: async (instanceId) => {
+      const { adminFqdn } = await cloudron.config(instanceId);
+      return adminFqdn ? `https://${adminFqdn}` : config.publicUrl;
+    },
+  });
   const registry = buildTaskRegistry({ testTasks: config.testTasks, concurrency: config.taskConcurrency });
   const subscriber = createRedis(options.redisUrl, { enableOfflineQueue: true });
   subscriber.on('error', () => undefined);
@@ -128,7 +144,7 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
   });
 
   const surfaces = [
-    await createBoxSurface({ instances, cloudron, profile, tokens, tasks, users, groups, eventlog }, { bodyLimit: config.bodyLimit }),
+    await createBoxSurface({ instances, cloudron, profile, tokens, tasks, users, invitations, groups, eventlog }, { bodyLimit: config.bodyLimit }),
     await createSchedulerSurface(health, { bodyLimit: config.bodyLimit }),
   ];
   const http = createHttpApp({ surfaces, logger });

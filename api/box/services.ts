@@ -4,6 +4,7 @@ import type { TokenService } from '../../services/tokens/token-service';
 import type { ProfileService } from '../../services/users/profile-service';
 import type { TaskService } from '../../services/tasks/task-service';
 import type { UserService } from '../../services/users/user-service';
+import type { InvitationService } from '../../services/users/invitation-service';
 import type { GroupService } from '../../services/groups/group-service';
 import type { Actor, EventlogService } from '../../services/eventlog/eventlog-service';
 import type { Call } from '../openapi/surface';
@@ -18,6 +19,7 @@ export interface BoxServices {
   tokens: TokenService;
   tasks: TaskService;
   users: UserService;
+  invitations: InvitationService;
   groups: GroupService;
   eventlog: EventlogService;
 }

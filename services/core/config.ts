@@ -24,6 +24,11 @@ export interface Config {
   shutdownGraceSecs: number;
   /** Namespace of Berth's keys and channels in Redis: boxes sharing one Redis need different ones. */
   redisPrefix: string;
+  /** SMTP relay for outgoing mail (invitations, password resets); unset: links are shown instead of mailed. */
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  /** Where people reach the dashboard, for links in mail, until a dashboard domain is set up. */
+  publicUrl: string;
   /** How often a worker heartbeats its running tasks. */
   taskHeartbeatMs: number;
   /** A running task whose heartbeat is older than this belongs to a dead worker. */
@@ -57,6 +62,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     taskRetentionDays: positiveInt(env, 'BERTH_TASK_RETENTION_DAYS', 30),
     shutdownGraceSecs: positiveInt(env, 'BERTH_SHUTDOWN_GRACE_SECS', 30),
     redisPrefix: redisPrefix(env),
+    smtpUrl: smtpUrl(env),
+    mailFrom: nonEmpty(env, 'BERTH_MAIL_FROM') ?? 'Berth <no-reply@localhost>',
+    publicUrl: publicUrl(env),
     taskHeartbeatMs: positiveInt(env, 'BERTH_TASK_HEARTBEAT_MS', 5000),
     taskStaleMs: positiveInt(env, 'BERTH_TASK_STALE_MS', 30_000),
   };
@@ -72,6 +80,20 @@ function positiveInt(env: Env, name: string, fallback: number): number {
   if (raw === undefined) return fallback;
   if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new ConfigError(`${name} must be a positive integer, got "${raw}"`);
   return Number(raw);
+}
+
+function smtpUrl(env: Env): string | undefined {
+  const raw = nonEmpty(env, 'BERTH_SMTP_URL');
+  if (raw !== undefined && !/^smtps?:\/\/.+/.test(raw)) {
+    throw new ConfigError(`BERTH_SMTP_URL must be smtp://user:password@host:port or smtps://…, got "${redact(raw)}"`);
+  }
+  return raw;
+}
+
+function publicUrl(env: Env): string {
+  const raw = nonEmpty(env, 'BERTH_PUBLIC_URL') ?? `http://localhost:${nonEmpty(env, 'BERTH_PORT') ?? 3000}`;
+  if (!/^https?:\/\/[^/\s]+/.test(raw)) throw new ConfigError(`BERTH_PUBLIC_URL must be an http(s) URL, got "${raw}"`);
+  return raw.replace(/\/+$/, '');
 }
 
 function redisPrefix(env: Env): string {

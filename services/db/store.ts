@@ -6,6 +6,7 @@ import { KnexUserRepo, type UserRepo } from '../users/user-repo';
 import { KnexTaskRepo, type TaskRepo } from '../tasks/task-repo';
 import { KnexGroupRepo, type GroupRepo } from '../groups/group-repo';
 import { KnexEventlogRepo, type EventlogRepo } from '../eventlog/eventlog-repo';
+import { KnexUserTokenRepo, type UserTokenRepo } from '../users/user-token-repo';
 
 /** Every repository, bound to one connection or one transaction. */
 export interface Repositories {
@@ -16,6 +17,7 @@ export interface Repositories {
   tasks: TaskRepo;
   groups: GroupRepo;
   eventlog: EventlogRepo;
+  userTokens: UserTokenRepo;
 }
 
 /** The repositories plus a way to run several writes atomically. */
@@ -34,6 +36,7 @@ function repositories(db: Db): Repositories {
     tasks: new KnexTaskRepo(db),
     groups: new KnexGroupRepo(db),
     eventlog: new KnexEventlogRepo(db),
+    userTokens: new KnexUserTokenRepo(db),
   };
 }
 

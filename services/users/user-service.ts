@@ -1,11 +1,12 @@
 import type { Clock } from '../core/clock';
 import { newId } from '../core/clock';
-import { BerthError, conflict, forbidden, notFound, validationError } from '../core/errors';
+import { BerthError, conflict, notFound, validationError } from '../core/errors';
 import { isUniqueViolation } from '../db/database';
 import type { Store } from '../db/store';
 import type { Principal } from '../auth/principal';
 import { hashPassword } from '../auth/passwords';
-import { hasRole, type Role } from '../auth/roles';
+import type { Role } from '../auth/roles';
+import { assertMayActOn, assertMayGrant } from './user-access';
 import { changes, type Actor, type EventlogService } from '../eventlog/eventlog-service';
 import type { User, UserPatch } from './user-repo';
 import { checkDisplayName, checkEmail, checkPassword, checkUsername } from './user-rules';
@@ -54,7 +55,7 @@ export class UserService {
 
   async create(principal: Principal, actor: Actor, input: NewUser): Promise<UserWithGroups> {
     const role = input.role ?? (input.admin ? 'admin' : 'user');
-    this.mayGrant(principal, role);
+    assertMayGrant(principal, role);
     const now = this.deps.clock().toISOString();
     const user: User = {
       id: newId('uid'),
@@ -76,7 +77,7 @@ export class UserService {
 
   async update(principal: Principal, actor: Actor, id: string, input: UserUpdate): Promise<UserWithGroups> {
     const user = await this.find(principal.instanceId, id);
-    this.mayActOn(principal, user);
+    assertMayActOn(principal, user);
     const patch: UserPatch = { updatedAt: this.deps.clock().toISOString() };
     if (input.email !== undefined) patch.email = checkEmail(input.email);
     if (input.fallbackEmail !== undefined) patch.fallbackEmail = input.fallbackEmail === '' ? '' : checkEmail(input.fallbackEmail, 'fallbackEmail');
@@ -87,7 +88,7 @@ export class UserService {
     if (input.displayName !== undefined) patch.displayName = checkDisplayName(input.displayName);
     const role = input.role ?? (input.admin === undefined ? undefined : input.admin ? 'admin' : user.role === 'admin' ? 'user' : user.role);
     if (role !== undefined && role !== user.role) {
-      this.mayGrant(principal, role);
+      assertMayGrant(principal, role);
       patch.role = role;
     }
     if (input.active !== undefined) patch.active = input.active;
@@ -110,7 +111,7 @@ export class UserService {
 
   async remove(principal: Principal, actor: Actor, id: string): Promise<void> {
     const user = await this.find(principal.instanceId, id);
-    this.mayActOn(principal, user);
+    assertMayActOn(principal, user);
     if (id === principal.userId) throw conflict('You cannot delete yourself');
     await this.deps.store.transaction(async (repos) => {
       // Tokens and group memberships go with the row (foreign keys cascade).
@@ -125,7 +126,7 @@ export class UserService {
   /** Sets another user's password; their login sessions end. */
   async setPassword(principal: Principal, actor: Actor, id: string, password: string): Promise<void> {
     const user = await this.find(principal.instanceId, id);
-    this.mayActOn(principal, user);
+    assertMayActOn(principal, user);
     const passwordHash = await hashPassword(checkPassword(password));
     await this.deps.store.users.update(principal.instanceId, id, { passwordHash, updatedAt: this.deps.clock().toISOString() });
     await this.deps.store.tokens.deleteForUser(principal.instanceId, id, { clientId: 'cid-webadmin', exceptId: principal.tokenId });
@@ -134,7 +135,7 @@ export class UserService {
 
   async setGroups(principal: Principal, actor: Actor, id: string, groupIds: string[]): Promise<void> {
     const user = await this.find(principal.instanceId, id);
-    this.mayActOn(principal, user);
+    assertMayActOn(principal, user);
     const wanted = [...new Set(groupIds)];
     const found = await this.deps.store.groups.existing(principal.instanceId, wanted);
     const unknown = wanted.filter((g) => !found.includes(g));
@@ -153,15 +154,6 @@ export class UserService {
   private async withGroups(users: User[]): Promise<UserWithGroups[]> {
     const groups = await this.deps.store.groups.groupsOf(users.map((u) => u.id));
     return users.map((u) => ({ ...u, groupIds: groups.get(u.id) ?? [] }));
-  }
-
-  private mayActOn(principal: Principal, target: User): void {
-    if (target.role === 'owner' && principal.role !== 'owner') throw forbidden('Only an owner can manage an owner');
-    if (!hasRole(principal.role, target.role)) throw forbidden(`A ${principal.role} cannot manage a ${target.role}`);
-  }
-
-  private mayGrant(principal: Principal, role: Role): void {
-    if (!hasRole(principal.role, role)) throw forbidden(`A ${principal.role} cannot grant the ${role} role`);
   }
 
   private async uniquely(write: () => Promise<void>): Promise<void> {

@@ -36,6 +36,23 @@ export function userHandlers(s: BoxServices): Record<string, Handler> {
       await s.users.setPassword(principalOf(call), actorOf(call), call.params.userId, call.body.password);
       return noContent();
     },
+    createInvite: async (call) => {
+      const invitation = await s.invitations.createInvite(principalOf(call), actorOf(call), call.params.userId);
+      return ok({ resetToken: invitation.token, inviteLink: invitation.link });
+    },
+    sendInvite: async (call) => {
+      await s.invitations.sendInvite(principalOf(call), actorOf(call), call.params.userId);
+      return ok({});
+    },
+    setupAccount: async (call) => ok(await s.invitations.acceptInvite(await s.instances.resolveByHost(call.req.headers.host), call.body, call.ip || null)),
+    requestPasswordReset: async (call) => {
+      await s.invitations.requestReset(await s.instances.resolveByHost(call.req.headers.host), call.body.identifier, call.ip);
+      return { status: 202, body: {} };
+    },
+    resetPassword: async (call) => {
+      await s.invitations.resetPassword(await s.instances.resolveByHost(call.req.headers.host), call.body, call.ip || null);
+      return noContent();
+    },
     setUserGroups: async (call) => {
       await s.users.setGroups(principalOf(call), actorOf(call), call.params.userId, call.body.groupIds);
       return noContent();

@@ -1,0 +1,46 @@
+import type { Db } from '../db/database';
+
+export type UserTokenKind = 'invite' | 'reset';
+
+export interface UserToken {
+  tokenHash: string;
+  instanceId: string;
+  userId: string;
+  kind: UserTokenKind;
+  expiresAt: string;
+  createdAt: string;
+}
+
+export interface UserTokenRepo {
+  /** Stores the token, replacing the user's previous one of the same kind (which stops working). */
+  replace(token: UserToken): Promise<void>;
+  find(tokenHash: string, kind: UserTokenKind): Promise<UserToken | undefined>;
+  /** Deletes the token; false when it was already used (so a token works once even under a race). */
+  consume(tokenHash: string): Promise<boolean>;
+}
+
+export class KnexUserTokenRepo implements UserTokenRepo {
+  constructor(private readonly db: Db) {}
+
+  async replace(token: UserToken) {
+    await this.db('user_tokens').where({ user_id: token.userId, kind: token.kind }).delete();
+    await this.db('user_tokens').insert({
+      token_hash: token.tokenHash,
+      instance_id: token.instanceId,
+      user_id: token.userId,
+      kind: token.kind,
+      expires_at: token.expiresAt,
+      created_at: token.createdAt,
+    });
+  }
+
+  async find(tokenHash: string, kind: UserTokenKind) {
+    const row = await this.db('user_tokens').where({ token_hash: tokenHash, kind }).first();
+    if (!row) return undefined;
+    return { tokenHash: row.token_hash, instanceId: row.instance_id, userId: row.user_id, kind: row.kind, expiresAt: row.expires_at, createdAt: row.created_at };
+  }
+
+  async consume(tokenHash: string) {
+    return (await this.db('user_tokens').where({ token_hash: tokenHash }).delete()) > 0;
+  }
+}
