@@ -31,6 +31,7 @@ import { InvitationService } from '../services/users/invitation-service';
 import { NoMailer, SmtpMailer } from '../services/mail/mailer';
 import { GroupService } from '../services/groups/group-service';
 import { EventlogService } from '../services/eventlog/eventlog-service';
+import { SettingsService } from '../services/settings/settings-service';
 import { version } from './version';
 
 /** Everything one Berth process is made of, built in one place. */
@@ -93,6 +94,7 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
   const profile = new ProfileService({ users: store.users, tokens, eventlog, clock });
   const users = new UserService({ store, eventlog, clock });
   const groups = new GroupService({ store, eventlog, clock });
+  const settings = new SettingsService({ settings: store.settings, eventlog, clock });
   const mailer = config.smtpUrl ? new SmtpMailer(config.smtpUrl, config.mailFrom) : new NoMailer();
   const invitations = new InvitationService({
     store,
@@ -144,7 +146,7 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
   });
 
   const surfaces = [
-    await createBoxSurface({ instances, cloudron, profile, tokens, tasks, users, invitations, groups, eventlog }, { bodyLimit: config.bodyLimit }),
+    await createBoxSurface({ instances, cloudron, profile, tokens, tasks, users, invitations, groups, eventlog, settings }, { bodyLimit: config.bodyLimit }),
     await createSchedulerSurface(health, { bodyLimit: config.bodyLimit }),
   ];
   const http = createHttpApp({ surfaces, logger });

@@ -53,6 +53,12 @@ export const BOX_ACCESS: Record<string, Access> = {
   setGroupMembers: { role: 'admin' },
   listEvents: { role: 'admin' },
   getEvent: { role: 'admin' },
+  getCloudronName: { role: 'admin' },
+  setCloudronName: { role: 'admin' },
+  getTimeZone: { role: 'admin' },
+  setTimeZone: { role: 'admin' },
+  getCloudronAvatar: { role: 'admin' },
+  setCloudronAvatar: { role: 'admin' },
 };
 
 export function authorize(operation: Operation, principal: Principal): void {

@@ -5,6 +5,7 @@ import type { ProfileService } from '../../services/users/profile-service';
 import type { TaskService } from '../../services/tasks/task-service';
 import type { UserService } from '../../services/users/user-service';
 import type { InvitationService } from '../../services/users/invitation-service';
+import type { SettingsService } from '../../services/settings/settings-service';
 import type { GroupService } from '../../services/groups/group-service';
 import type { Actor, EventlogService } from '../../services/eventlog/eventlog-service';
 import type { Call } from '../openapi/surface';
@@ -22,6 +23,7 @@ export interface BoxServices {
   invitations: InvitationService;
   groups: GroupService;
   eventlog: EventlogService;
+  settings: SettingsService;
 }
 
 /** The caller of an authenticated operation (the surface has already checked the token). */

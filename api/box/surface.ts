@@ -10,6 +10,7 @@ import { taskHandlers } from './handlers/tasks';
 import { userHandlers } from './handlers/users';
 import { groupHandlers } from './handlers/groups';
 import { eventlogHandlers } from './handlers/eventlog';
+import { settingsHandlers } from './handlers/settings';
 import type { BoxServices } from './services';
 
 /** The box API, `/api/v1`: Cloudron-compatible, tenant-facing. */
@@ -26,6 +27,7 @@ export async function createBoxSurface(services: BoxServices, options: { bodyLim
       ...userHandlers(services),
       ...groupHandlers(services),
       ...eventlogHandlers(services),
+      ...settingsHandlers(services),
     },
     renderError: renderBoxError,
     bodyLimit: options.bodyLimit,

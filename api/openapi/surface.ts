@@ -1,4 +1,5 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import multer from 'multer';
 import type OpenAPIBackend from 'openapi-backend';
 import type { Context, Operation } from 'openapi-backend';
 import { BerthError, notFound, toBerthError, validationError } from '../../services/core/errors';
@@ -19,6 +20,11 @@ export interface Call {
   ip: string;
   req: Request;
   res: Response;
+}
+
+/** The bytes of an uploaded file field (multipart/form-data), if the request carried one. */
+export function uploadedFile(call: Call, field: string): Buffer | undefined {
+  return ((call.req.files as Express.Multer.File[] | undefined) ?? []).find((f) => f.fieldname === field)?.buffer;
 }
 
 /** What a handler answers; `undefined` when it wrote the response itself (streams, files). */
@@ -133,6 +139,14 @@ export async function createSurface(options: SurfaceOptions): Promise<Surface> {
   const credentialParams = queryCredentialNames(options.document);
   const router = express.Router();
   router.use(express.json({ limit: options.bodyLimit, verify: refuseNulInBody }));
+  // File uploads (multipart/form-data) stay in memory: the document names each file field with
+  // `format: binary`; validation sees the field as present, the handler reads the bytes from `req.files`.
+  router.use(multer({ storage: multer.memoryStorage(), limits: { fileSize: options.bodyLimit, files: 4, fields: 20 } }).any(), (req, _res, next) => {
+    for (const file of (req.files as Express.Multer.File[] | undefined) ?? []) {
+      req.body = { ...(req.body ?? {}), [file.fieldname]: `<${file.size} bytes>` };
+    }
+    next();
+  });
   router.use(async (req: Request, res: Response) => {
     if (/%00/.test(req.originalUrl)) return fail(res, validationError('The URL must not contain NUL characters'));
     try {
@@ -146,7 +160,7 @@ export async function createSurface(options: SurfaceOptions): Promise<Surface> {
     }
   });
   // Errors from the body parser, in this surface's format.
-  router.use((err: { type?: string; status?: number }, _req: Request, res: Response, _next: NextFunction) => {
+  router.use((err: { type?: string; code?: string; status?: number; name?: string }, _req: Request, res: Response, _next: NextFunction) => {
     fail(res, bodyParserError(err, options.bodyLimit));
   });
 
@@ -168,10 +182,15 @@ function send(res: Response, reply: Reply): void {
   else res.json(reply.body);
 }
 
-function bodyParserError(err: { type?: string; status?: number }, limit: number): BerthError {
+function bodyParserError(err: { type?: string; code?: string; status?: number; name?: string }, limit: number): BerthError {
+  if (err.name === 'MulterError') {
+    return err.code === 'LIMIT_FILE_SIZE' ? bodyParserError({ type: 'LIMIT_FILE_SIZE' }, limit) : new BerthError('BAD_REQUEST', 400, 'Bad multipart upload');
+  }
   switch (err.type) {
     case 'entity.too.large':
       return new BerthError('PAYLOAD_TOO_LARGE', 413, `Request body is larger than ${limit} bytes`);
+    case 'LIMIT_FILE_SIZE':
+      return new BerthError('PAYLOAD_TOO_LARGE', 413, `Uploaded file is larger than ${limit} bytes`);
     case 'nul.character':
       return validationError('Strings must not contain NUL (\\u0000) characters');
     case 'entity.parse.failed':
