@@ -22,7 +22,7 @@ import { TaskEvents } from '../services/tasks/task-events';
 import { TaskService } from '../services/tasks/task-service';
 import { buildTaskRegistry } from '../workers/handlers';
 import { TaskReaper, type ReaperTiming } from '../workers/task-reaper';
-import { scheduleTaskRetention } from '../workers/task-retention';
+import { scheduleRetention } from '../workers/retention';
 import { TaskRunner, type RunnerTiming } from '../workers/task-runner';
 import { TokenService } from '../services/tokens/token-service';
 import { ProfileService } from '../services/users/profile-service';
@@ -130,11 +130,18 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
         timing: options.reaperTiming ?? { staleAfterMs: config.taskStaleMs, intervalMs: Math.ceil(config.taskStaleMs / 3) },
       })
     : undefined;
-  const retention = options.workers
-    ? scheduleTaskRetention({ tasks, clock, logger, retentionDays: config.taskRetentionDays })
-    : undefined;
   runner?.start();
   reaper?.start();
+
+  const retention = options.workers
+    ? scheduleRetention({
+        tasks,
+        eventlog,
+        clock,
+        logger,
+        days: { tasks: config.taskRetentionDays, events: config.eventRetentionDays, loginEvents: config.loginEventRetentionDays },
+      })
+    : undefined;
 
   const health = new HealthService({
     clock,

@@ -22,6 +22,9 @@ export interface Config {
   taskRetentionDays: number;
   /** On SIGTERM, running tasks get this long to finish before they are handed back. */
   shutdownGraceSecs: number;
+  /** Audit events are removed after this many days; login events after `loginEventRetentionDays`. */
+  eventRetentionDays: number;
+  loginEventRetentionDays: number;
   /** Namespace of Berth's keys and channels in Redis: boxes sharing one Redis need different ones. */
   redisPrefix: string;
   /** SMTP relay for outgoing mail (invitations, password resets); unset: links are shown instead of mailed. */
@@ -61,6 +64,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     taskConcurrency: concurrency(env),
     taskRetentionDays: positiveInt(env, 'BERTH_TASK_RETENTION_DAYS', 30),
     shutdownGraceSecs: positiveInt(env, 'BERTH_SHUTDOWN_GRACE_SECS', 30),
+    eventRetentionDays: positiveInt(env, 'BERTH_EVENTLOG_RETENTION_DAYS', 90),
+    loginEventRetentionDays: positiveInt(env, 'BERTH_LOGIN_EVENTLOG_RETENTION_DAYS', 365),
     redisPrefix: redisPrefix(env),
     smtpUrl: smtpUrl(env),
     mailFrom: nonEmpty(env, 'BERTH_MAIL_FROM') ?? 'Berth <no-reply@localhost>',
