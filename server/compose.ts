@@ -75,7 +75,15 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
   await migrateLatest(db);
   const store = createStore(db);
   const redis = createRedis(options.redisUrl);
-  redis.on('error', (err) => logger.debug({ err: err.message }, 'redis connection error'));
+  let redisAway = false;
+  redis.on('error', (err) => {
+    if (!redisAway) logger.warn({ err: err.message }, 'Redis is unreachable: new tasks are refused (503) until it is back');
+    redisAway = true;
+  });
+  redis.on('ready', () => {
+    if (redisAway) logger.info('Redis is reachable again');
+    redisAway = false;
+  });
   const docker = createDocker(config.dockerHost);
 
   const instances = new InstanceService({ instances: store.instances, clock });
@@ -91,7 +99,7 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
     clock,
     version,
   });
-  const profile = new ProfileService({ users: store.users, tokens, eventlog, clock });
+  const profile = new ProfileService({ users: store.users, tokens, eventlog, throttle, clock });
   const users = new UserService({ store, eventlog, clock });
   const groups = new GroupService({ store, eventlog, clock });
   const settings = new SettingsService({ settings: store.settings, eventlog, clock });

@@ -22,6 +22,7 @@ export async function startSupervisedRedis(dataDir: string, logger: Logger, bina
   const dir = path.join(dataDir, 'redis');
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const socket = path.join(dir, 'redis.sock');
+  await claimDataDir(dir, logger);
   const args = [
     '--port', '0',
     '--unixsocket', socket,
@@ -32,13 +33,15 @@ export async function startSupervisedRedis(dataDir: string, logger: Logger, bina
     '--maxmemory-policy', 'noeviction',
     '--daemonize', 'no',
     '--logfile', path.join(dir, 'redis.log'),
+    '--pidfile', path.join(dir, 'redis.pid'),
   ];
 
   let stopping = false;
   let child: ChildProcess;
   const launch = () =>
     new Promise<ChildProcess>((resolve, reject) => {
-      const proc = spawn(binary, args, { stdio: 'ignore' });
+      // Its own process group: a Ctrl-C in Berth's terminal is Berth's to handle, and Berth stops Redis last.
+      const proc = spawn(binary, args, { stdio: 'ignore', detached: true });
       proc.once('error', (err: NodeJS.ErrnoException) =>
         reject(
           err.code === 'ENOENT'
@@ -63,11 +66,61 @@ export async function startSupervisedRedis(dataDir: string, logger: Logger, bina
     stop: () =>
       new Promise<void>((resolve) => {
         stopping = true;
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once('exit', () => resolve());
+        const done = () => {
+          fs.rmSync(path.join(dir, 'owner.pid'), { force: true });
+          resolve();
+        };
+        if (child.exitCode !== null || child.signalCode !== null) return done();
+        child.once('exit', done);
         child.kill('SIGTERM');
       }),
   };
+}
+
+/**
+ * One Berth per data dir when it runs the private Redis. `owner.pid` names the Berth process; a live owner
+ * means another `berth serve` uses this data dir (refused). A dead owner may have left its redis-server behind
+ * (Berth was killed with SIGKILL): that orphan is stopped before a new one starts on the same files.
+ */
+async function claimDataDir(dir: string, logger: Logger): Promise<void> {
+  const ownerFile = path.join(dir, 'owner.pid');
+  const owner = readPid(ownerFile);
+  if (owner && owner !== process.pid && isAlive(owner)) {
+    throw new ConfigError(`another berth process (pid ${owner}) runs the private Redis of this BERTH_DATA_DIR; stop it or use another data dir`);
+  }
+  const orphan = readPid(path.join(dir, 'redis.pid'));
+  if (orphan && isAlive(orphan) && isRedis(orphan)) {
+    logger.warn({ pid: orphan }, 'stopping a redis-server left behind by a previous berth process');
+    process.kill(orphan, 'SIGTERM');
+    for (let i = 0; i < 100 && isAlive(orphan); i++) await new Promise((r) => setTimeout(r, 50));
+  }
+  fs.writeFileSync(ownerFile, String(process.pid));
+}
+
+function readPid(file: string): number | undefined {
+  try {
+    const pid = Number(fs.readFileSync(file, 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isRedis(pid: number): boolean {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('redis-server');
+  } catch {
+    return false;
+  }
 }
 
 async function waitUntilReady(socket: string): Promise<void> {

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { Config } from '../services/core/config';
 import { createLogger } from '../services/core/logger';
 import { composeBerth } from './compose';
@@ -9,12 +9,17 @@ export async function serve(config: Config): Promise<void> {
   const logger = createLogger(config.logLevel);
   let supervised: SupervisedRedis | undefined;
   if (!config.redisUrl) supervised = await startSupervisedRedis(config.dataDir, logger);
-  const berth = await composeBerth(config, { redisUrl: config.redisUrl ?? supervised!.url, logger, workers: true });
-
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = berth.http.listen(config.port, config.host, () => resolve(s));
-    s.once('error', reject);
-  });
+  let berth: Awaited<ReturnType<typeof composeBerth>> | undefined;
+  let server: Server;
+  try {
+    berth = await composeBerth(config, { redisUrl: config.redisUrl ?? supervised!.url, logger, workers: true });
+    server = await listen(createServer(berth.http), config.port, config.host);
+  } catch (err) {
+    // Leave nothing behind: a failed start stops what it started.
+    await berth?.close().catch(() => undefined);
+    await supervised?.stop();
+    throw err;
+  }
   logger.info({ port: config.port, host: config.host, database: config.databaseUrl.split(':')[0] }, 'berth is serving');
 
   let closing = false;
@@ -24,7 +29,7 @@ export async function serve(config: Config): Promise<void> {
     logger.info({ signal }, 'shutting down');
     await new Promise<void>((resolve) => server.close(() => resolve()));
     try {
-      await berth.close();
+      await berth!.close();
     } catch (err) {
       logger.error({ err }, 'shutdown failed');
       process.exit(1);
@@ -34,4 +39,13 @@ export async function serve(config: Config): Promise<void> {
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
+}
+
+function listen(server: Server, port: number, host: string): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(err.code === 'EADDRINUSE' ? new Error(`BERTH_PORT ${port} is already in use on ${host}`) : err),
+    );
+    server.listen(port, host, () => resolve(server));
+  });
 }

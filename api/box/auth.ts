@@ -33,7 +33,9 @@ export function createAuthenticator(tokens: TokenService): Authenticate {
       const callback = (err: unknown, principal: Principal | false, _info: unknown, status?: number) => {
         if (err) return reject(err);
         if (principal) return resolve(principal);
-        if (status === 400) return reject(badRequest('Send the token either as a Bearer header or as access_token, not both'));
+        if (status === 400) {
+          return reject(badRequest('Malformed credentials: send one token, as "Authorization: Bearer <token>" or as access_token, not both'));
+        }
         reject(verifyErrors.get(req) ?? unauthorized('Authentication required'));
       };
       passport.authenticate('bearer', { session: false }, callback)(req, res, reject);

@@ -3,11 +3,26 @@ import type { IncomingMessage } from 'node:http';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from '../../services/core/logger';
 
-/** Query parameters whose values never reach a log line. */
-const SECRET_QUERY = /([?&](?:access_token|token|password|secret)=)[^&]*/gi;
+/** Query parameters whose values never reach a log line, however their names are encoded (`access%5Ftoken`, `token[]`). */
+const SECRET_KEY = /^(access_token|token|password|secret)(\[.*\])?$/i;
 
 export function redactUrl(url: string): string {
-  return url.replace(SECRET_QUERY, '$1[redacted]');
+  const at = url.indexOf('?');
+  if (at < 0) return url;
+  const pairs = url.slice(at + 1).split('&').map((pair) => {
+    const eq = pair.indexOf('=');
+    const key = eq < 0 ? pair : pair.slice(0, eq);
+    return SECRET_KEY.test(decode(key)) ? `${key}=[redacted]` : pair;
+  });
+  return `${url.slice(0, at)}?${pairs.join('&')}`;
+}
+
+function decode(text: string): string {
+  try {
+    return decodeURIComponent(text.replace(/\+/g, ' '));
+  } catch {
+    return text;
+  }
 }
 
 /** One log line per request, with a request id (taken from `X-Request-Id` when sane) echoed in the response. */
@@ -32,6 +47,7 @@ export function requestLog(logger: Logger) {
       err: (err: Error) =>
         err.message.startsWith('failed with status code') ? { message: err.message } : { type: err.name, message: err.message, stack: err.stack },
     },
-    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
+    // 503 is an expected answer (readiness while a dependency is away), not a fault of Berth's.
+    customLogLevel: (_req, res, err) => (err || (res.statusCode >= 500 && res.statusCode !== 503) ? 'error' : res.statusCode === 503 ? 'warn' : 'info'),
   });
 }

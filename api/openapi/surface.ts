@@ -64,6 +64,8 @@ export interface Surface {
 }
 
 const principals = new WeakMap<Request, Promise<Principal>>();
+/** The request as handed to openapi-backend, so routing hooks can adjust it before validation. */
+const apiRequests = new WeakMap<Request, { query: Record<string, unknown> }>();
 
 /**
  * Builds an HTTP surface from its OpenAPI document: openapi-backend routes and validates every request
@@ -100,6 +102,13 @@ export async function createSurface(options: SurfaceOptions): Promise<Surface> {
     unauthorizedHandler: (c: Context, _req: Request, res: Response) => {
       const results = Object.values(c.security ?? {}) as Array<{ error?: unknown } | undefined>;
       fail(res, results.find((r) => r && typeof r === 'object' && r.error)?.error ?? new BerthError('UNAUTHORIZED', 401, 'Authentication required'));
+    },
+    // Unknown query parameters (cache busters such as `?_=123`) are ignored; unknown body fields are not.
+    postRoutingHandler: (c: Context, req: Request) => {
+      const apiRequest = apiRequests.get(req);
+      if (!c.operation || !apiRequest) return;
+      const known = new Set(((c.operation.parameters ?? []) as Array<{ in: string; name: string }>).filter((p) => p.in === 'query').map((p) => p.name));
+      for (const key of Object.keys(apiRequest.query)) if (!known.has(key)) delete apiRequest.query[key];
     },
     postSecurityHandler: async (c: Context, req: Request) => {
       if (security && c.security?.authorized && (c.operation.security ?? []).length > 0) {
@@ -150,11 +159,16 @@ export async function createSurface(options: SurfaceOptions): Promise<Surface> {
   router.use(async (req: Request, res: Response) => {
     if (/%00/.test(req.originalUrl)) return fail(res, validationError('The URL must not contain NUL characters'));
     try {
-      await backend.handleRequest(
-        { method: req.method, path: req.baseUrl + req.path, query: withoutKeys(req.query as Record<string, string>, credentialParams), body: req.body, headers: req.headers as Record<string, string> },
-        req,
-        res,
-      );
+      const apiRequest = {
+        // HEAD is answered as GET (Express sends no body for it), for uptime monitors.
+        method: req.method === 'HEAD' ? 'GET' : req.method,
+        path: req.baseUrl + req.path,
+        query: { ...withoutKeys(req.query as Record<string, string>, credentialParams) },
+        body: req.body,
+        headers: req.headers as Record<string, string>,
+      };
+      apiRequests.set(req, apiRequest);
+      await backend.handleRequest(apiRequest, req, res);
     } catch (err) {
       fail(res, err);
     }

@@ -23,10 +23,15 @@ export class LoginThrottle {
     private readonly limits: LoginThrottleLimits = DEFAULT_LOGIN_LIMITS,
   ) {}
 
-  /** Throws 429 when either key is over its limit. */
-  check(usernameKey: string, address: string): void {
+  /**
+   * Throws 429 when any account key or the address is over its limit. Account keys name the same account in
+   * every way it can be typed (the login string and, once known, the user id), so switching from username to
+   * email buys no extra guesses.
+   */
+  check(accountKeys: string[], address: string): void {
     const now = this.clock().getTime();
-    for (const [key, limit] of [[`u:${usernameKey}`, this.limits.perUsername], [`a:${address}`, this.limits.perAddress]] as const) {
+    const limits = [...accountKeys.map((k) => [`u:${k}`, this.limits.perUsername] as const), [`a:${address}`, this.limits.perAddress] as const];
+    for (const [key, limit] of limits) {
       const entry = this.failures.get(key);
       if (entry && entry.resetAt > now && entry.count >= limit) {
         throw rateLimited('Too many failed login attempts, try again later', Math.ceil((entry.resetAt - now) / 1000));
@@ -34,9 +39,9 @@ export class LoginThrottle {
     }
   }
 
-  recordFailure(usernameKey: string, address: string): void {
+  recordFailure(accountKeys: string[], address: string): void {
     const now = this.clock().getTime();
-    for (const key of [`u:${usernameKey}`, `a:${address}`]) {
+    for (const key of [...accountKeys.map((k) => `u:${k}`), `a:${address}`]) {
       const entry = this.failures.get(key);
       if (!entry || entry.resetAt <= now) this.failures.set(key, { count: 1, resetAt: now + this.limits.windowSecs * 1000 });
       else entry.count += 1;
@@ -44,8 +49,8 @@ export class LoginThrottle {
     if (this.failures.size > 100_000) this.prune(now);
   }
 
-  recordSuccess(usernameKey: string): void {
-    this.failures.delete(`u:${usernameKey}`);
+  recordSuccess(accountKeys: string[]): void {
+    for (const key of accountKeys) this.failures.delete(`u:${key}`);
   }
 
   private prune(now: number): void {

@@ -206,19 +206,19 @@ export class CloudronService {
   /** Username (or email) and password for a login token, behind the failed-login throttle. */
   async login(instance: Instance, input: { username: string; password: string; address: string }) {
     const login = input.username.trim().toLowerCase();
-    const throttleKey = `${instance.id}:${login}`;
-    this.deps.throttle.check(throttleKey, input.address);
     const user = await this.deps.store.users.findByLogin(instance.id, login);
+    const throttleKeys = [`${instance.id}:${login}`, ...(user ? [`user:${user.id}`] : [])];
+    this.deps.throttle.check(throttleKeys, input.address);
     const ok = await verifyPassword(input.password, user?.passwordHash ?? null);
     if (!user || !ok || !user.active) {
-      this.deps.throttle.recordFailure(throttleKey, input.address);
+      this.deps.throttle.recordFailure(throttleKeys, input.address);
       await this.deps.eventlog.record({ instanceId: instance.id, userId: null, tokenId: null, ip: input.address }, 'user.login.failed', user?.id ?? null, {
         username: login,
         reason: !user ? 'unknown user' : !ok ? 'wrong password' : 'inactive',
       });
       throw unauthorized('Invalid username or password');
     }
-    this.deps.throttle.recordSuccess(throttleKey);
+    this.deps.throttle.recordSuccess(throttleKeys);
     const issued = await this.deps.tokens.issue({
       instanceId: instance.id,
       userId: user.id,

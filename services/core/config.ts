@@ -50,7 +50,7 @@ type Env = Record<string, string | undefined>;
 
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
   const dataDir = path.resolve(cwd, nonEmpty(env, 'BERTH_DATA_DIR') ?? './data');
-  return {
+  const config: Config = {
     port: port(env, 'BERTH_PORT', 3000),
     adminPort: port(env, 'BERTH_ADMIN_PORT', 6060),
     host: nonEmpty(env, 'BERTH_HOST') ?? '0.0.0.0',
@@ -73,6 +73,13 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     taskHeartbeatMs: positiveInt(env, 'BERTH_TASK_HEARTBEAT_MS', 5000),
     taskStaleMs: positiveInt(env, 'BERTH_TASK_STALE_MS', 30_000),
   };
+  // A healthy worker must never look dead: allow for a couple of missed heartbeats.
+  if (config.taskStaleMs < 3 * config.taskHeartbeatMs) {
+    throw new ConfigError(
+      `BERTH_TASK_STALE_MS (${config.taskStaleMs}) must be at least 3 × BERTH_TASK_HEARTBEAT_MS (${config.taskHeartbeatMs})`,
+    );
+  }
+  return config;
 }
 
 function nonEmpty(env: Env, name: string): string | undefined {

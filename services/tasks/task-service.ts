@@ -101,13 +101,14 @@ export class TaskService {
    * ends. Change hints from Redis wake it early; it re-reads the database at least every second, so a lost
    * hint only delays a line.
    */
-  async *follow(instanceId: string, id: number, tail: number, signal: AbortSignal): AsyncGenerator<FollowEvent> {
+  async *follow(instanceId: string, id: number, tail: number, signal: AbortSignal, resumeAfter?: number): AsyncGenerator<FollowEvent> {
     await this.get(instanceId, id);
     let wake: (() => void) | undefined;
     const unsubscribe = this.deps.events.onChanged(id, () => wake?.());
     try {
-      const initial = tail > 0 ? await this.deps.tasks.lastLogs(id, tail) : [];
-      let lastId = initial.length ? initial[initial.length - 1].id : await this.lastLogId(id, tail);
+      // A reconnecting client (Last-Event-ID) continues after the last line it saw.
+      const initial = resumeAfter === undefined && tail > 0 ? await this.deps.tasks.lastLogs(id, tail) : [];
+      let lastId = resumeAfter ?? (initial.length ? initial[initial.length - 1].id : await this.lastLogId(id, tail));
       for (const line of initial) yield { kind: 'line', ...line };
       while (!signal.aborted) {
         const task = await this.get(instanceId, id);

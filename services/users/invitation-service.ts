@@ -97,8 +97,8 @@ export class InvitationService {
   async requestReset(instance: Instance, identifier: string, ip: string): Promise<void> {
     const login = identifier.trim().toLowerCase();
     const key = `${instance.id}:reset:${login}`;
-    this.deps.throttle.check(key, ip);
-    this.deps.throttle.recordFailure(key, ip);
+    this.deps.throttle.check([key], ip);
+    this.deps.throttle.recordFailure([key], ip);
     const user = await this.deps.store.users.findByLogin(instance.id, login);
     if (!user || !user.active || !this.deps.mailer.configured) return;
     const token = await this.issue(user, 'reset', RESET_LIFETIME_MS);

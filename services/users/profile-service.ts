@@ -4,6 +4,7 @@ import { isUniqueViolation } from '../db/database';
 import type { Principal } from '../auth/principal';
 import { hashPassword, verifyPassword } from '../auth/passwords';
 import type { TokenService } from '../tokens/token-service';
+import type { LoginThrottle } from '../auth/login-throttle';
 import type { User, UserPatch, UserRepo } from './user-repo';
 import { checkDisplayName, checkEmail, checkPassword } from './user-rules';
 import { changes, type Actor, type EventlogService } from '../eventlog/eventlog-service';
@@ -18,7 +19,7 @@ export interface ProfileUpdate {
 
 /** What a user does to their own account. */
 export class ProfileService {
-  constructor(private readonly deps: { users: UserRepo; tokens: TokenService; eventlog: EventlogService; clock: Clock }) {}
+  constructor(private readonly deps: { users: UserRepo; tokens: TokenService; eventlog: EventlogService; throttle: LoginThrottle; clock: Clock }) {}
 
   async get(principal: Principal): Promise<User> {
     const user = await this.deps.users.get(principal.instanceId, principal.userId);
@@ -37,7 +38,7 @@ export class ProfileService {
       const email = checkEmail(input.email);
       if (email !== user.email) {
         if (input.password === undefined) throw validationError('password is required to change the email', { field: 'password' });
-        if (!(await verifyPassword(input.password, user.passwordHash))) throw preconditionFailed('Wrong password');
+        await this.checkCurrentPassword(user, input.password, actor);
         patch.email = email;
       }
     }
@@ -54,7 +55,7 @@ export class ProfileService {
 
   async changePassword(principal: Principal, actor: Actor, current: string, next: string): Promise<void> {
     const user = await this.get(principal);
-    if (!(await verifyPassword(current, user.passwordHash))) throw preconditionFailed('Wrong password');
+    await this.checkCurrentPassword(user, current, actor);
     checkPassword(next, 'newPassword');
     await this.deps.users.update(principal.instanceId, principal.userId, {
       passwordHash: await hashPassword(next),
@@ -62,5 +63,16 @@ export class ProfileService {
     });
     await this.deps.tokens.revokeOtherLogins(principal);
     await this.deps.eventlog.record(actor, 'user.password', principal.userId, { password: 'changed' });
+  }
+
+  /** Wrong current passwords count like failed logins: a stolen token must not become a password oracle. */
+  private async checkCurrentPassword(user: User, password: string, actor: Actor): Promise<void> {
+    const keys = [`user:${user.id}`];
+    const address = actor.ip ?? 'unknown';
+    this.deps.throttle.check(keys, address);
+    if (!(await verifyPassword(password, user.passwordHash))) {
+      this.deps.throttle.recordFailure(keys, address);
+      throw preconditionFailed('Wrong password');
+    }
   }
 }

@@ -97,6 +97,16 @@ describe('bad input never gets a 500 or loses data', () => {
     expect(wrongMethod.body.code).toBe('METHOD_NOT_ALLOWED');
   });
 
+  it('ignores unknown query parameters (cache busters) but validates known ones', async () => {
+    await app.api.get('/api/v1/cloudron/status?_=1700000000&x=1').expect(200);
+    await app.api.get('/api/v1/tokens?_=1').set(bearer(token)).expect(200);
+  });
+
+  it('answers HEAD like GET, without a body', async () => {
+    const res = await app.api.head('/health/liveness').expect(200);
+    expect(res.text ?? '').toBe('');
+  });
+
   it('validates path parameters', async () => {
     await app.api.get(`/api/v1/tokens/${'x'.repeat(65)}`).set(bearer(token)).expect(400);
     await app.api.get(`/api/v1/tokens/${encodeURIComponent("' OR 1=1 --")}`).set(bearer(token)).expect(404);

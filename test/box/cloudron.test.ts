@@ -119,6 +119,22 @@ describe('login brute force', () => {
     expect(limited.body.code).toBe('RATE_LIMITED');
   });
 
+  it('counts username and email of one account together', async () => {
+    for (let i = 0; i < 2; i++) {
+      await app.api.post('/api/v1/cloudron/login').set('X-Forwarded-For', `10.1.0.${i}`).send({ username: OWNER.username, password: 'guess' }).expect(401);
+    }
+    await app.api.post('/api/v1/cloudron/login').set('X-Forwarded-For', '10.1.0.9').send({ username: OWNER.email, password: 'guess' }).expect(401);
+    await app.api.post('/api/v1/cloudron/login').set('X-Forwarded-For', '10.1.0.10').send({ username: OWNER.email, password: OWNER.password }).expect(429);
+  });
+
+  it('limits wrong current passwords on a session like failed logins', async () => {
+    const token = (await app.api.post('/api/v1/cloudron/login').send({ username: OWNER.username, password: OWNER.password }).expect(200)).body.token;
+    for (let i = 0; i < 3; i++) {
+      await app.api.post('/api/v1/profile/password').set('Authorization', `Bearer ${token}`).set('X-Forwarded-For', `10.2.0.${i}`).send({ password: 'guess-guess', newPassword: 'whatever-new' }).expect(412);
+    }
+    await app.api.post('/api/v1/profile/password').set('Authorization', `Bearer ${token}`).send({ password: OWNER.password, newPassword: 'whatever-new' }).expect(429);
+  });
+
   it('limits failures per client address across usernames', async () => {
     for (let i = 0; i < 5; i++) {
       await app.api.post('/api/v1/cloudron/login').send({ username: `user${i}`, password: 'guess' }).expect(401);

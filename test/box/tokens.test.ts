@@ -55,6 +55,10 @@ describe('access tokens', () => {
     await app.api.get('/api/v1/profile').set(bearer('garbage')).expect(401);
     await app.api.get('/api/v1/profile').set('Authorization', 'Basic Zm9vOmJhcg==').expect(401);
     await app.api.get('/api/v1/profile').set(bearer('x'.repeat(5000))).expect(401);
+    // A repeated access_token arrives as an array: still a 401, never a 500.
+    await app.api.get(`/api/v1/profile?access_token=${owner}&access_token=${owner}`).expect(401);
+    await app.api.get(`/api/v1/profile?access_token[]=${owner}`).expect(401);
+    await app.api.get('/api/v1/profile').set('Authorization', `Bearer  ${owner}`).expect(400);
   });
 
   it('expires tokens at their expiry time', async () => {
@@ -90,6 +94,7 @@ describe('access tokens', () => {
     const denied = await app.api.post('/api/v1/profile').set(bearer(ro)).send({ displayName: 'x' }).expect(403);
     expect(denied.body.message).toBe('This token is read-only');
     await app.api.post('/api/v1/tokens').set(bearer(ro)).send({ name: 'escalate' }).expect(403);
+    await app.api.post('/api/v1/tokens').set(bearer(ro)).send({ name: 'narrow', scope: { '*': 'r' } }).expect(403);
     await app.api.delete(`/api/v1/tokens/${created.body.id}`).set(bearer(ro)).expect(403);
     // Logging out is always allowed.
     await app.api.post('/api/v1/cloudron/logout').set(bearer(ro)).expect(204);

@@ -23,6 +23,23 @@ describe('the berth command (built)', () => {
     expect(res.stderr.trim().split('\n')).toEqual(['berth: BERTH_PORT must be a positive integer, got "abc"']);
   });
 
+  it('stops with a clear line when the port is taken, leaving no Redis behind', async () => {
+    const net = await import('node:net');
+    const blocker = net.createServer().listen(0, '127.0.0.1');
+    await new Promise((r) => blocker.once('listening', r));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const res = run(['serve'], { BERTH_PORT: String(port), BERTH_HOST: '127.0.0.1', BERTH_DATA_DIR: dataDir, REDIS_URL: '', DATABASE_URL: '' });
+      expect(res.status).toBe(1);
+      expect(res.stderr).toContain(`berth: BERTH_PORT ${port} is already in use on 127.0.0.1`);
+      const pidFile = path.join(dataDir, 'redis', 'redis.pid');
+      const pid = fs.existsSync(pidFile) ? Number(fs.readFileSync(pidFile, 'utf8')) : 0;
+      if (pid) expect(() => process.kill(pid, 0)).toThrow();
+    } finally {
+      blocker.close();
+    }
+  });
+
   it('migrates a fresh SQLite database, then reports it up to date', () => {
     const env = { BERTH_DATA_DIR: dataDir, DATABASE_URL: '' };
     const first = run(['migrate'], env);

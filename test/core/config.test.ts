@@ -36,6 +36,10 @@ describe('configuration', () => {
     expect(() => loadConfig({ [name]: value })).toThrow(message);
   });
 
+  it('refuses a stale time that a healthy worker could reach', () => {
+    expect(() => loadConfig({ BERTH_TASK_HEARTBEAT_MS: '60000', BERTH_TASK_STALE_MS: '1000' })).toThrow(/BERTH_TASK_STALE_MS .* at least 3 × BERTH_TASK_HEARTBEAT_MS/);
+  });
+
   it('keeps passwords in URLs out of the message', () => {
     expect(() => loadConfig({ DATABASE_URL: 'mysql://root:hunter2@x/db' })).toThrow(/root:\*\*\*@/);
     expect(() => loadConfig({ DATABASE_URL: 'mysql://root:hunter2@x/db' })).not.toThrow(/hunter2/);

@@ -16,6 +16,9 @@ describe('logs', () => {
       const { token } = await activate(app);
       await app.api.post('/api/v1/cloudron/login').send({ username: OWNER.username, password: OWNER.password }).expect(200);
       await app.api.get(`/api/v1/profile?access_token=${token}`).expect(200);
+      await app.api.get(`/api/v1/profile?access%5Ftoken=${token}`).expect(200);
+      await app.api.get(`/api/v1/profile?%61ccess_token=${token}`).expect(200);
+      await app.api.get(`/api/v1/profile?access_token[]=${token}`).expect(401);
       await app.api.get('/api/v1/profile').set(bearer(token)).set('X-Request-Id', 'trace-me-1').expect(200);
       const created = await app.api.post('/api/v1/tokens').set(bearer(token)).send({ name: 'x' }).expect(201);
 

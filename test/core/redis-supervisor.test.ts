@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,6 +31,25 @@ describe('the private redis-server (REDIS_URL unset)', () => {
     expect(await client.get('berth:test')).toBe('kept');
     client.disconnect();
     await redis.stop();
+  });
+
+  it('stops a redis-server left behind by a killed berth, and refuses a data dir another berth uses', async () => {
+    const logger = createLogger('silent');
+    const first = await startSupervisedRedis(dataDir, logger);
+    const orphanPid = Number(fs.readFileSync(path.join(dataDir, 'redis', 'redis.pid'), 'utf8'));
+    // As if this process had been SIGKILLed: nobody stopped `first`; the next start must clean it up.
+    const second = await startSupervisedRedis(dataDir, logger);
+    expect(() => process.kill(orphanPid, 0)).toThrow();
+    await second.stop();
+    await first.stop();
+
+    const other = spawn('sleep', ['30']);
+    fs.writeFileSync(path.join(dataDir, 'redis', 'owner.pid'), String(other.pid));
+    try {
+      await expect(startSupervisedRedis(dataDir, logger)).rejects.toThrow(/another berth process \(pid \d+\)/);
+    } finally {
+      other.kill();
+    }
   });
 
   it('names the fix when redis-server is missing', async () => {

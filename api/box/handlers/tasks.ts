@@ -44,7 +44,9 @@ export function taskHandlers(s: BoxServices): Record<string, Handler> {
       const { res, req } = call;
       const controller = new AbortController();
       req.on('close', () => controller.abort());
-      const events = s.tasks.follow(principalOf(call).instanceId, Number(call.params.taskId), Number(call.query.lines ?? 10_000), controller.signal);
+      const lastEventId = Number(req.headers['last-event-id']);
+      const resumeAfter = Number.isSafeInteger(lastEventId) && lastEventId >= 0 ? lastEventId : undefined;
+      const events = s.tasks.follow(principalOf(call).instanceId, Number(call.params.taskId), Number(call.query.lines ?? 10_000), controller.signal, resumeAfter);
       // The first step checks the task exists, so a 404 still comes back as a JSON error.
       const first = await events.next();
       res.status(200).set({ 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive' });
