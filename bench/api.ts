@@ -26,7 +26,6 @@
  */
 import fs from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -35,6 +34,7 @@ import { composeBerth, type Berth } from '../server/compose';
 import { loadConfig } from '../services/core/config';
 import { createLogger } from '../services/core/logger';
 import { LoadGenerator, type LoadResult } from './loadgen';
+import { closeServer, fmtRate, listen, median, runBench, table } from './common';
 
 interface Target {
   route: string;
@@ -100,24 +100,7 @@ function request(method: string, url: string, options: { body?: unknown; headers
   });
 }
 
-async function listen(server: http.Server): Promise<string> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  return `http://127.0.0.1:${port}`;
-}
 
-async function closeServer(server: http.Server): Promise<void> {
-  if (!server.listening) return;
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  server.closeAllConnections();
-  await closed;
-}
 
 /** The baseline: a route table of parsed bodies, serialised per request the way res.json does. */
 function bareServer(bodies: Map<string, unknown>): http.Server {
@@ -133,11 +116,6 @@ function bareServer(bodies: Map<string, unknown>): http.Server {
   });
 }
 
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 
 /** The median of several runs, field by field. */
 function combine(runs: Measured[]): Measured {
@@ -157,13 +135,7 @@ function combine(runs: Measured[]): Measured {
   };
 }
 
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
-}
 
-const fmtRate = (n: number) => Math.round(n).toLocaleString('en-US');
 const fmtMs = (n: number) => n.toFixed(2);
 const pct = (n: number) => `${Math.round(n * 100)}%`;
 
@@ -299,12 +271,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    console.error('bench:api failed:', err);
-    process.exitCode = 1;
-  },
-);
+runBench('bench:api', main);

@@ -45,6 +45,7 @@ import { composeBerth, type Berth } from '../server/compose';
 import { loadConfig } from '../services/core/config';
 import { createRedis, pingRedis, redisOptions } from '../services/queue/redis';
 import { buildTaskRegistry } from '../workers/handlers';
+import { fmtRate, median, percentile, runBench, table } from './common';
 
 const TYPE = '_noop';
 const RAW_QUEUE = 'bench-raw-noop';
@@ -76,25 +77,9 @@ function envNumber(name: string, fallback: number, { integer = false, min = 0 } 
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Nearest-rank percentile of a sorted array. */
-function percentile(sorted: number[], p: number): number {
-  if (!sorted.length) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-}
 
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
-}
 
-const fmtRate = (n: number) => Math.round(n).toLocaleString('en-US');
 const fmtMs = (n: number) => (n >= 100 ? n.toFixed(0) : n.toFixed(1));
 const pct = (n: number) => `${Math.round(n * 100)}%`;
 
@@ -369,12 +354,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    console.error('bench:tasks failed:', err);
-    process.exitCode = 1;
-  },
-);
+runBench('bench:tasks', main);

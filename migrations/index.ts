@@ -3,6 +3,7 @@ import * as foundation from './20261124_0001_foundation';
 import * as tasks from './20261124_0002_tasks';
 import * as directory from './20261124_0003_directory';
 import * as userTokens from './20261124_0004_user_tokens';
+import * as usersPageIndex from './20261124_0005_users_page_index';
 
 /** Every migration, by name. Names sort in the order they run; add new ones here. */
 export const migrations: Record<string, Knex.Migration> = {
@@ -10,4 +11,5 @@ export const migrations: Record<string, Knex.Migration> = {
   '20261124_0002_tasks': tasks,
   '20261124_0003_directory': directory,
   '20261124_0004_user_tokens': userTokens,
+  '20261124_0005_users_page_index': usersPageIndex,
 };
