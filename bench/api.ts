@@ -34,7 +34,7 @@ import { composeBerth, type Berth } from '../server/compose';
 import { loadConfig } from '../services/core/config';
 import { createLogger } from '../services/core/logger';
 import { LoadGenerator, type LoadResult } from './loadgen';
-import { closeServer, fmtRate, listen, median, runBench, table } from './common';
+import { closeServer, fmtRate, listen, median, runBench, table, envNumber } from './common';
 
 interface Target {
   route: string;
@@ -57,16 +57,6 @@ type Side = 'berth' | 'bare';
 interface Measured extends LoadResult {
   /** Share of the run the main thread (the server under load) was busy, 0–1. */
   serverBusy: number;
-}
-
-function envNumber(name: string, fallback: number, { integer = false, min = 0 } = {}): number {
-  const raw = process.env[name]?.trim();
-  if (!raw) return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
-    throw new Error(`${name} must be ${integer ? 'an integer' : 'a number'} ≥ ${min}, got "${raw}"`);
-  }
-  return value;
 }
 
 interface Reply {

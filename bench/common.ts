@@ -40,6 +40,17 @@ export function table(header: string[], rows: string[][]): string {
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
+/** A numeric BENCH_* setting; a bad value stops the bench naming it. */
+export function envNumber(name: string, fallback: number, { integer = false, min = 0 } = {}): number {
+  const raw = process.env[name]?.trim();
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
+    throw new Error(`${name} must be ${integer ? 'an integer' : 'a number'} ≥ ${min}, got "${raw}"`);
+  }
+  return value;
+}
+
 export const fmtRate = (n: number) => Math.round(n).toLocaleString('en-US');
 
 /** Runs a bench: its verdicts print, its exit code is 0 unless the bench itself broke. */

@@ -45,7 +45,7 @@ import { composeBerth, type Berth } from '../server/compose';
 import { loadConfig } from '../services/core/config';
 import { createRedis, pingRedis, redisOptions } from '../services/queue/redis';
 import { buildTaskRegistry } from '../workers/handlers';
-import { fmtRate, median, percentile, runBench, table } from './common';
+import { fmtRate, median, percentile, runBench, table, envNumber } from './common';
 
 const TYPE = '_noop';
 const RAW_QUEUE = 'bench-raw-noop';
@@ -63,16 +63,6 @@ interface RunResult {
   latencies: number[];
   /** Event-loop utilisation of the main thread during the run, 0–1. */
   busy: number;
-}
-
-function envNumber(name: string, fallback: number, { integer = false, min = 0 } = {}): number {
-  const raw = process.env[name]?.trim();
-  if (!raw) return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
-    throw new Error(`${name} must be ${integer ? 'an integer' : 'a number'} ≥ ${min}, got "${raw}"`);
-  }
-  return value;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -54,7 +54,7 @@ import { newId } from '../services/core/clock';
 import { loadConfig } from '../services/core/config';
 import { createLogger } from '../services/core/logger';
 import { createRedis, pingRedis } from '../services/queue/redis';
-import { closeServer, listen, median, percentile, runBench, table } from './common';
+import { closeServer, listen, median, percentile, runBench, table, envNumber } from './common';
 
 const OWNER = { username: 'benchowner', email: 'benchowner@example.com', password: 'bench-Pa55word!', displayName: 'Bench Owner' };
 const PER_PAGE = 25;
@@ -90,16 +90,6 @@ function person(i: number): Person {
   const last = NEEDLES.has(i) ? 'Zabriskie' : LAST[(h >>> 8) % LAST.length];
   const username = `${first}.${last}.${i.toString(36)}`.toLowerCase();
   return { username, email: `${username}@example.com`, displayName: `${first} ${last}` };
-}
-
-function envNumber(name: string, fallback: number, { integer = false, min = 0 } = {}): number {
-  const raw = process.env[name]?.trim();
-  if (!raw) return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
-    throw new Error(`${name} must be ${integer ? 'an integer' : 'a number'} ≥ ${min}, got "${raw}"`);
-  }
-  return value;
 }
 
 function envSizes(): number[] {
