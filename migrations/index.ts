@@ -4,6 +4,7 @@ import * as tasks from './20261124_0002_tasks';
 import * as directory from './20261124_0003_directory';
 import * as userTokens from './20261124_0004_user_tokens';
 import * as usersPageIndex from './20261124_0005_users_page_index';
+import * as taskExclusiveKey from './20261124_0006_task_exclusive_key';
 
 /** Every migration, by name. Names sort in the order they run; add new ones here. */
 export const migrations: Record<string, Knex.Migration> = {
@@ -12,4 +13,5 @@ export const migrations: Record<string, Knex.Migration> = {
   '20261124_0003_directory': directory,
   '20261124_0004_user_tokens': userTokens,
   '20261124_0005_users_page_index': usersPageIndex,
+  '20261124_0006_task_exclusive_key': taskExclusiveKey,
 };

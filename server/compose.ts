@@ -184,9 +184,14 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
       await reaper?.stop();
       await retention?.stop();
       await queue.close();
-      subscriber.disconnect();
-      redis.disconnect();
+      await Promise.all([closeRedis(subscriber), closeRedis(redis)]);
       await db.destroy();
     },
   };
+}
+
+/** QUIT when connected (a clean close with no lingering timer), else just drop the connection attempts. */
+async function closeRedis(client: Redis): Promise<void> {
+  if (client.status === 'ready') await client.quit().catch(() => client.disconnect());
+  else client.disconnect();
 }

@@ -7,6 +7,7 @@ import type { TaskContext, TaskDefinition } from '../services/tasks/task-registr
  *   _fail     {message}           throws
  *   _crash                        kills its own process with SIGKILL mid-task
  *   _progress {steps, stepMs}     reports progress and logs a line per step
+ *   _exclusive {ms}               like _sleep, but refuses (409) a second task on the same object
  */
 export function testTaskDefinitions(): TaskDefinition[] {
   const base = { timeoutMs: 10 * 60_000, concurrency: 8, onConflict: 'queue' as const };
@@ -22,6 +23,16 @@ export function testTaskDefinitions(): TaskDefinition[] {
         await wait(ms, task.args.ignoreSignal ? undefined : signal);
         log('woke up');
         return { slept: ms };
+      },
+    },
+    {
+      ...base,
+      type: '_exclusive',
+      idempotent: true,
+      onConflict: 'refuse',
+      run: async ({ task, signal }: TaskContext) => {
+        await wait(Number(task.args.ms ?? 100), signal);
+        return { done: true };
       },
     },
     {

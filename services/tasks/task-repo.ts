@@ -32,6 +32,8 @@ export interface NewTaskRow {
   type: string;
   args: Record<string, unknown>;
   objectKey: string | null;
+  /** Set for `refuse` types: at most one unfinished task per exclusive key (enforced by a unique index). */
+  exclusiveKey: string | null;
   createdBy: string | null;
   timeoutMs: number;
   now: number;
@@ -148,6 +150,7 @@ export class KnexTaskRepo implements TaskRepo {
         args: JSON.stringify(row.args),
         state: 'pending',
         object_key: row.objectKey,
+        exclusive_key: row.exclusiveKey,
         created_by: row.createdBy,
         timeout_ms: row.timeoutMs,
         created_at: row.now,

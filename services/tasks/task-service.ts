@@ -1,4 +1,5 @@
 import type { Clock } from '../core/clock';
+import { isUniqueViolation } from '../db/database';
 import { BerthError, conflict, notFound, serviceUnavailable, validationError } from '../core/errors';
 import type { TaskQueue } from '../queue/task-queue';
 import type { TaskEvents } from './task-events';
@@ -36,15 +37,22 @@ export class TaskService {
       if (running) throw conflict(`Task ${running.id} (${running.type}) is still running on ${input.objectKey}`, { taskId: running.id });
     }
     const timeoutMs = Math.min(input.timeoutMs ?? definition.timeoutMs, definition.timeoutMs);
-    const task = await this.deps.tasks.insert({
-      instanceId: input.instanceId,
-      type: input.type,
-      args: input.args ?? {},
-      objectKey: input.objectKey ?? null,
-      createdBy: input.createdBy ?? null,
-      timeoutMs,
-      now: this.deps.clock().getTime(),
-    });
+    const exclusive = input.objectKey && definition.onConflict === 'refuse' ? input.objectKey : null;
+    const task = await this.deps.tasks
+      .insert({
+        instanceId: input.instanceId,
+        type: input.type,
+        args: input.args ?? {},
+        objectKey: input.objectKey ?? null,
+        exclusiveKey: exclusive,
+        createdBy: input.createdBy ?? null,
+        timeoutMs,
+        now: this.deps.clock().getTime(),
+      })
+      .catch((err) => {
+        if (isUniqueViolation(err)) throw conflict(`Another task is still running on ${input.objectKey}`);
+        throw err;
+      });
     try {
       await this.deps.queue.enqueue(task);
     } catch {

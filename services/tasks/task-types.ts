@@ -5,4 +5,4 @@
 export const TASK_TYPES: readonly string[] = [];
 
 /** Types that exist only when BERTH_TEST_TASKS=1, for tests and benchmarks. */
-export const TEST_TASK_TYPES = ['_noop', '_sleep', '_fail', '_crash', '_progress'] as const;
+export const TEST_TASK_TYPES = ['_noop', '_sleep', '_exclusive', '_fail', '_crash', '_progress'] as const;

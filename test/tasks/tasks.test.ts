@@ -93,6 +93,19 @@ describe('tasks through the box API, with workers in process', () => {
     expect(b.startTime).toBeGreaterThanOrEqual(a.endTime);
   });
 
+  it('refuses a second task on an object for refuse types, even when both are created at once', async () => {
+    const objectKey = `app:${randomUUID()}`;
+    const results = await Promise.allSettled(Array.from({ length: 5 }, () => create('_exclusive', { ms: 300 }, { objectKey })));
+    const created = results.filter((r) => r.status === 'fulfilled');
+    expect(created).toHaveLength(1);
+    expect(results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason.status)).toEqual([409, 409, 409, 409]);
+    const first = (created[0] as PromiseFulfilledResult<{ id: number }>).value;
+    expect((await waitForTask(app, token, first.id)).success).toBe(true);
+    // Once it has ended, the object is free again.
+    const next = await create('_exclusive', { ms: 10 }, { objectKey });
+    expect((await waitForTask(app, token, next.id)).success).toBe(true);
+  });
+
   it('lists newest first, filters by type, pages, and shows nothing of another tenant', async () => {
     const listed = await app.api.get('/api/v1/tasks?per_page=3').set(bearer(token)).expect(200);
     const ids = listed.body.tasks.map((t: { id: number }) => t.id);
