@@ -34,7 +34,7 @@ import { composeBerth, type Berth } from '../server/compose';
 import { loadConfig } from '../services/core/config';
 import { createLogger } from '../services/core/logger';
 import { LoadGenerator, type LoadResult } from './loadgen';
-import { closeServer, fmtRate, listen, median, runBench, table, envNumber } from './common';
+import { closeServer, fmtRate, listen, median, runBench, table, envNumber, httpRequest } from './common';
 
 interface Target {
   route: string;
@@ -59,39 +59,6 @@ interface Measured extends LoadResult {
   serverBusy: number;
 }
 
-interface Reply {
-  status: number;
-  text: string;
-}
-
-/** One request on its own connection (no agent, so nothing keeps the process alive afterwards). */
-function request(method: string, url: string, options: { body?: unknown; headers?: Record<string, string> } = {}): Promise<Reply> {
-  const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      url,
-      {
-        method,
-        agent: false,
-        headers: {
-          ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
-          ...options.headers,
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
-
-
-
 /** The baseline: a route table of parsed bodies, serialised per request the way res.json does. */
 function bareServer(bodies: Map<string, unknown>): http.Server {
   return http.createServer((req, res) => {
@@ -105,7 +72,6 @@ function bareServer(bodies: Map<string, unknown>): http.Server {
     res.end(json);
   });
 }
-
 
 /** The median of several runs, field by field. */
 function combine(runs: Measured[]): Measured {
@@ -124,7 +90,6 @@ function combine(runs: Measured[]): Measured {
     serverBusy: pick('serverBusy'),
   };
 }
-
 
 const fmtMs = (n: number) => n.toFixed(2);
 const pct = (n: number) => `${Math.round(n * 100)}%`;
@@ -152,7 +117,7 @@ async function main(): Promise<number> {
     berthServer.on('request', berth.http);
     const berthUrl = await listen(berthServer);
 
-    const activated = await request('POST', `${berthUrl}/api/v1/cloudron/activate`, { body: OWNER });
+    const activated = await httpRequest('POST', `${berthUrl}/api/v1/cloudron/activate`, { body: OWNER });
     if (activated.status !== 201) throw new Error(`activation answered ${activated.status}: ${activated.text}`);
     const token = (JSON.parse(activated.text) as { token: string }).token;
     const headersFor = (target: Target): Record<string, string> => (target.auth ? { authorization: `Bearer ${token}` } : {});
@@ -160,7 +125,7 @@ async function main(): Promise<number> {
     // The exact bodies Berth answers, which the bare server then serves.
     const bodies = new Map<string, unknown>();
     for (const target of TARGETS) {
-      const reply = await request('GET', `${berthUrl}${target.path}`, { headers: headersFor(target) });
+      const reply = await httpRequest('GET', `${berthUrl}${target.path}`, { headers: headersFor(target) });
       if (reply.status !== 200) throw new Error(`${target.route} answered ${reply.status}: ${reply.text}`);
       bodies.set(target.path, JSON.parse(reply.text));
     }
@@ -168,8 +133,8 @@ async function main(): Promise<number> {
     const bareUrl = await listen(bare);
     for (const target of TARGETS) {
       const [fromBerth, fromBare] = await Promise.all([
-        request('GET', `${berthUrl}${target.path}`, { headers: headersFor(target) }),
-        request('GET', `${bareUrl}${target.path}`),
+        httpRequest('GET', `${berthUrl}${target.path}`, { headers: headersFor(target) }),
+        httpRequest('GET', `${bareUrl}${target.path}`),
       ]);
       if (fromBare.text !== fromBerth.text) throw new Error(`bare body differs from Berth's for ${target.route}`);
     }

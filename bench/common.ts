@@ -1,4 +1,5 @@
-import type http from 'node:http';
+import http from 'node:http';
+import type { Redis } from 'ioredis';
 import type { AddressInfo } from 'node:net';
 
 /** What the benches share: servers on loopback, statistics, a printed table and the exit convention. */
@@ -64,4 +65,49 @@ export function runBench(name: string, main: () => Promise<number>): void {
       process.exitCode = 1;
     },
   );
+}
+
+export interface Reply {
+  status: number;
+  text: string;
+}
+
+/** A JSON request; without an agent it uses its own connection, so nothing keeps the process alive afterwards. */
+export function httpRequest(
+  method: string,
+  url: string,
+  options: { body?: unknown; headers?: Record<string, string>; agent?: http.Agent | false } = {},
+): Promise<Reply> {
+  const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      url,
+      {
+        method,
+        agent: options.agent ?? false,
+        headers: {
+          ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
+          ...options.headers,
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+/** Deletes every key left under a run's private Redis prefix (BullMQ queue metadata, event streams). */
+export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length) await redis.del(...keys);
+  } while (cursor !== '0');
 }

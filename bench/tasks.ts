@@ -45,7 +45,7 @@ import { composeBerth, type Berth } from '../server/compose';
 import { loadConfig } from '../services/core/config';
 import { createRedis, pingRedis, redisOptions } from '../services/queue/redis';
 import { buildTaskRegistry } from '../workers/handlers';
-import { fmtRate, median, percentile, runBench, table, envNumber } from './common';
+import { fmtRate, median, percentile, runBench, table, envNumber, deleteKeys } from './common';
 
 const TYPE = '_noop';
 const RAW_QUEUE = 'bench-raw-noop';
@@ -66,9 +66,6 @@ interface RunResult {
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-
-
 
 const fmtMs = (n: number) => (n >= 100 ? n.toFixed(0) : n.toFixed(1));
 const pct = (n: number) => `${Math.round(n * 100)}%`;
@@ -220,16 +217,6 @@ async function profiled<T>(dir: string, name: string, work: () => Promise<T>): P
   }
 }
 
-/** Deletes every key left under the run's private prefix (BullMQ queue metadata, event streams). */
-async function sweepPrefix(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length) await redis.del(...keys);
-  } while (cursor !== '0');
-}
-
 async function main(): Promise<number> {
   const count = envNumber('BENCH_TASKS', 5000, { integer: true, min: 1 });
   const batch = envNumber('BENCH_BATCH', 50, { integer: true, min: 1 });
@@ -337,7 +324,7 @@ async function main(): Promise<number> {
     await berth?.close().catch((err: unknown) => console.error('closing Berth failed:', err));
     await raw?.close();
     if (producer) {
-      await sweepPrefix(producer, prefix).catch((err: unknown) => console.error(`could not remove Redis keys under ${prefix}:`, err));
+      await deleteKeys(producer, prefix).catch((err: unknown) => console.error(`could not remove Redis keys under ${prefix}:`, err));
       producer.disconnect();
     }
     fs.rmSync(dataDir, { recursive: true, force: true });

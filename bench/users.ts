@@ -54,7 +54,7 @@ import { newId } from '../services/core/clock';
 import { loadConfig } from '../services/core/config';
 import { createLogger } from '../services/core/logger';
 import { createRedis, pingRedis } from '../services/queue/redis';
-import { closeServer, listen, median, percentile, runBench, table, envNumber } from './common';
+import { closeServer, listen, median, percentile, runBench, table, envNumber, deleteKeys, fmtRate, httpRequest, type Reply } from './common';
 
 const OWNER = { username: 'benchowner', email: 'benchowner@example.com', password: 'bench-Pa55word!', displayName: 'Bench Owner' };
 const PER_PAGE = 25;
@@ -106,11 +106,6 @@ function envDiagnose(): Diagnose {
   return raw;
 }
 
-interface Reply {
-  status: number;
-  text: string;
-}
-
 /** HTTP/1.1 keep-alive client; `close()` destroys its sockets so nothing keeps the process alive. */
 class Client {
   private readonly agent: http.Agent;
@@ -128,27 +123,10 @@ class Client {
   }
 
   request(method: string, urlPath: string, body?: unknown): Promise<Reply> {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    return new Promise((resolve, reject) => {
-      const req = http.request(
-        `${this.base}${urlPath}`,
-        {
-          method,
-          agent: this.agent,
-          headers: {
-            ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
-            ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
-          },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-          res.on('error', reject);
-        },
-      );
-      req.on('error', reject);
-      req.end(payload);
+    return httpRequest(method, `${this.base}${urlPath}`, {
+      body,
+      agent: this.agent,
+      headers: this.token ? { authorization: `Bearer ${this.token}` } : {},
     });
   }
 
@@ -157,12 +135,6 @@ class Client {
   }
 }
 
-
-
-
-
-
-const fmtInt = (n: number) => Math.round(n).toLocaleString('en-US');
 const fmtMs = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
 const pct = (n: number) => `${Math.round(n * 100)}%`;
 
@@ -450,12 +422,7 @@ async function sweepPrefix(redisUrl: string, prefix: string): Promise<void> {
   redis.on('error', () => undefined);
   try {
     await pingRedis(redis, 5000);
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
+    await deleteKeys(redis, prefix);
   } finally {
     redis.disconnect();
   }
@@ -509,8 +476,8 @@ async function main(): Promise<number> {
     const instanceId = (await berth.store.instances.findDefault())!.id;
 
     console.log(
-      `bench:users — node ${process.version}, ${os.cpus().length} CPUs, sizes ${sizes.map(fmtInt).join(' / ')} users, ` +
-        `API up to ${fmtInt(apiUsers)} users (${concurrency} in flight), ${reps} timed rounds after ${warmup} warm-up, ` +
+      `bench:users — node ${process.version}, ${os.cpus().length} CPUs, sizes ${sizes.map(fmtRate).join(' / ')} users, ` +
+        `API up to ${fmtRate(apiUsers)} users (${concurrency} in flight), ${reps} timed rounds after ${warmup} warm-up, ` +
         `per_page ${PER_PAGE}, log level ${config.logLevel}, SQLite in ${dataDir}, Redis ${redisUrl} prefix ${prefix}`,
     );
 
@@ -523,15 +490,15 @@ async function main(): Promise<number> {
     for (const size of sizes) {
       const viaApiTo = Math.min(size, Math.max(have, apiUsers));
       if (viaApiTo > have) {
-        progress(`creating users ${fmtInt(have + 1)}–${fmtInt(viaApiTo)} through POST /api/v1/users …`);
+        progress(`creating users ${fmtRate(have + 1)}–${fmtRate(viaApiTo)} through POST /api/v1/users …`);
         const r = await createViaApi(creator, have, viaApiTo, concurrency);
-        fills.push([`POST /api/v1/users (${concurrency} in flight)`, `${fmtInt(have + 1)}–${fmtInt(viaApiTo)}`, (r.ms / 1000).toFixed(1), fmtInt((r.rows / r.ms) * 1000), pct(r.busy)]);
+        fills.push([`POST /api/v1/users (${concurrency} in flight)`, `${fmtRate(have + 1)}–${fmtRate(viaApiTo)}`, (r.ms / 1000).toFixed(1), fmtRate((r.rows / r.ms) * 1000), pct(r.busy)]);
         have = viaApiTo;
       }
       if (size > have) {
-        progress(`inserting users ${fmtInt(have + 1)}–${fmtInt(size)} straight into the users table (not the API) …`);
+        progress(`inserting users ${fmtRate(have + 1)}–${fmtRate(size)} straight into the users table (not the API) …`);
         const r = await insertViaRepo(berth, instanceId, have, size);
-        fills.push(['knex batch insert (not API)', `${fmtInt(have + 1)}–${fmtInt(size)}`, (r.ms / 1000).toFixed(1), fmtInt((r.rows / r.ms) * 1000), pct(r.busy)]);
+        fills.push(['knex batch insert (not API)', `${fmtRate(have + 1)}–${fmtRate(size)}`, (r.ms / 1000).toFixed(1), fmtRate((r.rows / r.ms) * 1000), pct(r.busy)]);
         have = size;
       }
       const counted = Number(((await berth.db('users').where({ instance_id: instanceId }).count({ n: '*' }).first()) as { n: number | string }).n);
@@ -547,12 +514,12 @@ async function main(): Promise<number> {
         throw new Error(`page ${lastPage + 1} should be empty: ${beyond.status} ${beyond.text.slice(0, 200)}`);
       }
 
-      progress(`timing ${fmtInt(size)} users: page 1, page ${lastPage}, search …`);
+      progress(`timing ${fmtRate(size)} users: page 1, page ${lastPage}, search …`);
       const timings = await timeQueries(reader, [first, last, search], reps, warmup);
       const ratio = median(timings[1].samples) / median(timings[0].samples);
       results.push({ users: size, lastPage, timings, ratio });
       if (diagnoseMode === 'always' || (diagnoseMode === 'fail' && ratio > MAX_RATIO)) {
-        progress(`diagnosing the last page at ${fmtInt(size)} users …`);
+        progress(`diagnosing the last page at ${fmtRate(size)} users …`);
         diagnoses.set(size, await diagnose(berth, sqliteFile, reader, instanceId, size, reps, warmup, { first, last, search }));
       }
     }
@@ -565,7 +532,7 @@ async function main(): Promise<number> {
       table(
         ['users', 'GET /api/v1/users', 'rows', 'median ms', 'p95 ms'],
         results.flatMap((r) =>
-          r.timings.map((t) => [fmtInt(r.users), t.query.name, String(t.query.rows), fmtMs(median(t.samples)), fmtMs(percentile(t.samples, 95))]),
+          r.timings.map((t) => [fmtRate(r.users), t.query.name, String(t.query.rows), fmtMs(median(t.samples)), fmtMs(percentile(t.samples, 95))]),
         ),
       ),
     );
@@ -574,7 +541,7 @@ async function main(): Promise<number> {
       table(
         ['users', 'page 1 ms', 'last page ms', 'last/first', 'target', 'verdict', 'search ms (p95)'],
         results.map((r) => [
-          fmtInt(r.users),
+          fmtRate(r.users),
           fmtMs(median(r.timings[0].samples)),
           fmtMs(median(r.timings[1].samples)),
           `${r.ratio.toFixed(2)}×`,
@@ -585,7 +552,7 @@ async function main(): Promise<number> {
       ),
     );
     for (const [size, d] of diagnoses) {
-      console.log(`\n— why the last page is slow at ${fmtInt(size)} users —`);
+      console.log(`\n— why the last page is slow at ${fmtRate(size)} users —`);
       for (const line of d.lines) console.log(line);
     }
     return 0;

@@ -38,5 +38,10 @@ export function actorOf(call: Call): Actor {
   return { instanceId: principal.instanceId, userId: principal.userId, tokenId: principal.tokenId, ip: call.ip || null };
 }
 
+/** The tenant of a public call (no token): chosen by the Host header. */
+export function tenantOf(s: BoxServices, call: Call) {
+  return s.instances.resolveByHost(call.req.headers.host);
+}
+
 export const ok = (body: unknown) => ({ status: 200, body });
 export const noContent = () => ({ status: 204 });

@@ -48,6 +48,9 @@ export function requestLog(logger: Logger) {
         err.message.startsWith('failed with status code') ? { message: err.message } : { type: err.name, message: err.message, stack: err.stack },
     },
     // 503 is an expected answer (readiness while a dependency is away), not a fault of Berth's.
-    customLogLevel: (_req, res, err) => (err || (res.statusCode >= 500 && res.statusCode !== 503) ? 'error' : res.statusCode === 503 ? 'warn' : 'info'),
+    customLogLevel: (_req, res, err) => {
+      if (res.statusCode === 503 && !err) return 'warn';
+      return err || res.statusCode >= 500 ? 'error' : 'info';
+    },
   });
 }

@@ -72,7 +72,8 @@ export interface SetupInput {
 
 const SETTING_ACTIVATED = 'activated';
 const SETTING_DASHBOARD = 'dashboard';
-const SETTING_NAME = 'cloudron_name';
+/** Where the box's name is stored; SettingsService writes it. */
+export const SETTING_NAME = 'cloudron_name';
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/;
 
 /** The box's lifecycle: status, first-run setup and activation, login and logout. */

@@ -2,7 +2,7 @@ import type { Clock } from '../core/clock';
 import { notFound, validationError } from '../core/errors';
 import type { SettingsRepo } from './settings-repo';
 import type { Actor, EventlogService } from '../eventlog/eventlog-service';
-import { DEFAULT_CLOUDRON_NAME } from '../cloudron/cloudron-service';
+import { DEFAULT_CLOUDRON_NAME, SETTING_NAME } from '../cloudron/cloudron-service';
 
 export const DEFAULT_TIME_ZONE = 'UTC';
 const AVATAR_MAX_BYTES = 512 * 1024;
@@ -18,7 +18,7 @@ export class SettingsService {
   constructor(private readonly deps: { settings: SettingsRepo; eventlog: EventlogService; clock: Clock }) {}
 
   async name(instanceId: string): Promise<string> {
-    return (await this.deps.settings.get<string>(instanceId, 'cloudron_name')) ?? DEFAULT_CLOUDRON_NAME;
+    return (await this.deps.settings.get<string>(instanceId, SETTING_NAME)) ?? DEFAULT_CLOUDRON_NAME;
   }
 
   async setName(actor: Actor, raw: string): Promise<void> {
@@ -27,7 +27,7 @@ export class SettingsService {
       throw validationError('name must be 1 to 64 characters without control characters', { field: 'name' });
     }
     const before = await this.name(actor.instanceId);
-    await this.deps.settings.set(actor.instanceId, 'cloudron_name', name);
+    await this.deps.settings.set(actor.instanceId, SETTING_NAME, name);
     await this.deps.eventlog.record(actor, 'settings.cloudron_name', null, { changes: { name: { before, after: name } } });
   }
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../core/clock';
 import { BerthError, conflict, notFound, unauthorized, validationError } from '../core/errors';
+import { isUniqueViolation } from '../db/database';
 import type { Store } from '../db/store';
 import type { Principal } from '../auth/principal';
 import type { LoginThrottle } from '../auth/login-throttle';
@@ -81,9 +82,7 @@ export class InvitationService {
       await repos.users.update(instance.id, user.id, { username, displayName, passwordHash, updatedAt: this.deps.clock().toISOString() });
       return this.deps.tokens.issue({ instanceId: instance.id, userId: user.id, name: 'login', clientId: CLIENT_LOGIN }, repos.tokens);
     }).catch((err) => {
-      if ((err as { code?: string }).code?.startsWith('SQLITE_CONSTRAINT') || (err as { code?: string }).code === '23505') {
-        throw conflict('Another user has this username', { field: 'username' });
-      }
+      if (isUniqueViolation(err)) throw conflict('Another user has this username', { field: 'username' });
       throw err;
     });
     await this.deps.eventlog.record({ instanceId: instance.id, userId: user.id, tokenId: issued.token.id, ip }, 'user.invite.accept', user.id, { username });

@@ -1,23 +1,22 @@
 import type { Handler } from '../../openapi/surface';
-import { type BoxServices, noContent, ok, principalOf } from '../services';
+import { type BoxServices, noContent, ok, principalOf, tenantOf } from '../services';
 
 export function cloudronHandlers(s: BoxServices): Record<string, Handler> {
-  const tenantOf = (host: string | undefined) => s.instances.resolveByHost(host);
   return {
-    getStatus: async (call) => ok(await s.cloudron.status(await tenantOf(call.req.headers.host))),
+    getStatus: async (call) => ok(await s.cloudron.status(await tenantOf(s, call))),
 
     setup: async (call) => {
-      await s.cloudron.setup(await tenantOf(call.req.headers.host), call.body, call.ip || null);
+      await s.cloudron.setup(await tenantOf(s, call), call.body, call.ip || null);
       return ok({});
     },
 
     activate: async (call) => {
-      const result = await s.cloudron.activate(await tenantOf(call.req.headers.host), call.body, call.ip || null);
+      const result = await s.cloudron.activate(await tenantOf(s, call), call.body, call.ip || null);
       return { status: 201, body: { userId: result.user.id, token: result.token, expires: result.expires } };
     },
 
     login: async (call) => {
-      const tenant = await tenantOf(call.req.headers.host);
+      const tenant = await tenantOf(s, call);
       const result = await s.cloudron.login(tenant, { ...call.body, address: call.ip });
       return ok({ token: result.token, expiresAt: result.expiresAt });
     },

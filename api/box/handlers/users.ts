@@ -1,6 +1,6 @@
 import type { UserWithGroups } from '../../../services/users/user-service';
 import type { Handler } from '../../openapi/surface';
-import { actorOf, type BoxServices, noContent, ok, principalOf } from '../services';
+import { actorOf, type BoxServices, noContent, ok, principalOf, tenantOf } from '../services';
 
 /** User JSON per seed 001, plus `role`. Never the password hash. */
 export function renderUser(user: UserWithGroups) {
@@ -44,13 +44,13 @@ export function userHandlers(s: BoxServices): Record<string, Handler> {
       await s.invitations.sendInvite(principalOf(call), actorOf(call), call.params.userId);
       return ok({});
     },
-    setupAccount: async (call) => ok(await s.invitations.acceptInvite(await s.instances.resolveByHost(call.req.headers.host), call.body, call.ip || null)),
+    setupAccount: async (call) => ok(await s.invitations.acceptInvite(await tenantOf(s, call), call.body, call.ip || null)),
     requestPasswordReset: async (call) => {
-      await s.invitations.requestReset(await s.instances.resolveByHost(call.req.headers.host), call.body.identifier, call.ip);
+      await s.invitations.requestReset(await tenantOf(s, call), call.body.identifier, call.ip);
       return { status: 202, body: {} };
     },
     resetPassword: async (call) => {
-      await s.invitations.resetPassword(await s.instances.resolveByHost(call.req.headers.host), call.body, call.ip || null);
+      await s.invitations.resetPassword(await tenantOf(s, call), call.body, call.ip || null);
       return noContent();
     },
     setUserGroups: async (call) => {
