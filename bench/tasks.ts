@@ -44,7 +44,7 @@ import type { Redis } from 'ioredis';
 import { composeBerth, type Berth } from '../server/compose';
 import { loadConfig } from '../services/core/config';
 import { createRedis, pingRedis, redisOptions } from '../services/queue/redis';
-import { buildTaskRegistry } from '../workers/handlers';
+import { testTaskDefinitions } from '../workers/test-handlers';
 import { fmtRate, median, percentile, runBench, table, envNumber, deleteKeys } from './common';
 
 const TYPE = '_noop';
@@ -241,7 +241,7 @@ async function main(): Promise<number> {
       BERTH_TASK_CONCURRENCY: process.env.BERTH_TASK_CONCURRENCY,
       BERTH_LOG_LEVEL: process.env.BERTH_LOG_LEVEL?.trim() || 'silent',
     });
-    const concurrency = buildTaskRegistry({ testTasks: true, concurrency: config.taskConcurrency }).get(TYPE)!.concurrency;
+    const concurrency = config.taskConcurrency[TYPE] ?? testTaskDefinitions().find((d) => d.type === TYPE)!.concurrency;
 
     berth = await composeBerth(config, { redisUrl, workers: true });
     await pingRedis(berth.redis, 5000);

@@ -5,6 +5,7 @@ import * as directory from './20261124_0003_directory';
 import * as userTokens from './20261124_0004_user_tokens';
 import * as usersPageIndex from './20261124_0005_users_page_index';
 import * as taskExclusiveKey from './20261124_0006_task_exclusive_key';
+import * as apps from './20261124_0007_apps';
 
 /** Every migration, by name. Names sort in the order they run; add new ones here. */
 export const migrations: Record<string, Knex.Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Knex.Migration> = {
   '20261124_0004_user_tokens': userTokens,
   '20261124_0005_users_page_index': usersPageIndex,
   '20261124_0006_task_exclusive_key': taskExclusiveKey,
+  '20261124_0007_apps': apps,
 };

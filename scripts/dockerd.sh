@@ -2,7 +2,8 @@
 # Starts a private Docker engine for Berth's tests and development, and prints the DOCKER_HOST to use.
 #   eval "$(bash scripts/dockerd.sh start)"    # exports DOCKER_HOST
 #   bash scripts/dockerd.sh stop
-# The engine keeps its state under $BERTH_DOCKER_RUN (default /tmp/berth-dockerd); it does not touch iptables.
+# The engine keeps its state under $BERTH_DOCKER_RUN (default /tmp/berth-dockerd). It manages iptables as a stock
+# engine does: that is what keeps one tenant's network from reaching another's (Docker's isolation chains).
 set -euo pipefail
 run=${BERTH_DOCKER_RUN:-/tmp/berth-dockerd}
 sock="$run/docker.sock"
@@ -12,7 +13,7 @@ case "${1:-start}" in
     mkdir -p "$run"
     if docker -H "unix://$sock" version >/dev/null 2>&1; then echo "export DOCKER_HOST=unix://$sock"; exit 0; fi
     command -v dockerd >/dev/null || { echo "dockerd not found: apt-get install docker.io" >&2; exit 1; }
-    nohup dockerd --storage-driver=overlay2 --iptables=false --ip-masq=false -H "unix://$sock" \
+    nohup dockerd --storage-driver=overlay2 -H "unix://$sock" \
       --data-root "$run/root" --exec-root "$run/exec" --pidfile "$run/dockerd.pid" >"$run/dockerd.log" 2>&1 &
     for _ in $(seq 1 60); do
       docker -H "unix://$sock" version >/dev/null 2>&1 && { echo "export DOCKER_HOST=unix://$sock"; exit 0; }

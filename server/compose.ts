@@ -33,6 +33,15 @@ import { GroupService } from '../services/groups/group-service';
 import { EventlogService } from '../services/eventlog/eventlog-service';
 import { SettingsService } from '../services/settings/settings-service';
 import { version } from './version';
+import { AppLifecycle } from '../services/apps/app-lifecycle';
+import { AppService } from '../services/apps/app-service';
+import { AppHealthMonitor } from '../services/apps/app-health';
+import { AppReconciler } from '../services/apps/app-reconciler';
+import { CatalogueService, loadBuiltinCatalogue } from '../services/apps/catalogue';
+import { LocalHostPorts } from '../services/apps/host-ports';
+import { NoPublisher } from '../services/apps/reverse-proxy';
+import { DockerRuntime } from '../services/docker/docker-runtime';
+import { AppMonitorLoop } from '../workers/app-monitor';
 
 /** Everything one Berth process is made of, built in one place. */
 export interface Berth {
@@ -45,6 +54,8 @@ export interface Berth {
   surfaces: Surface[];
   http: Express;
   tasks: TaskService;
+  apps: AppService;
+  reconciler: AppReconciler;
   /** Set when this process runs task workers. */
   runner: TaskRunner | undefined;
   reaper: TaskReaper | undefined;
@@ -116,7 +127,17 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
       return adminFqdn ? `https://${adminFqdn}` : config.publicUrl;
     },
   });
-  const registry = buildTaskRegistry({ testTasks: config.testTasks, concurrency: config.taskConcurrency });
+  const runtime = new DockerRuntime(docker);
+  const hostPorts = new LocalHostPorts();
+  const lifecycle = new AppLifecycle({
+    apps: store.apps,
+    runtime,
+    hostPorts,
+    publisher: new NoPublisher(),
+    clock,
+    startTimeoutMs: config.appStartTimeoutSecs * 1000,
+  });
+  const registry = buildTaskRegistry({ testTasks: config.testTasks, concurrency: config.taskConcurrency, apps: lifecycle });
   const subscriber = createRedis(options.redisUrl, { enableOfflineQueue: true });
   subscriber.on('error', () => undefined);
   const events = new TaskEvents({ publisher: redis, subscriber, logger, prefix: config.redisPrefix });
@@ -151,6 +172,42 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
       })
     : undefined;
 
+  const catalogue = new CatalogueService({ builtin: loadBuiltinCatalogue(), repo: store.catalogue, eventlog, clock });
+  const apps = new AppService({
+    store,
+    tasks,
+    runtime,
+    hostPorts,
+    catalogue,
+    eventlog,
+    clock,
+    reservedPorts: [config.port, config.adminPort],
+  });
+  const reconciler = new AppReconciler({ apps: store.apps, runtime, service: apps, logger });
+  const monitor = options.workers
+    ? new AppMonitorLoop({
+        monitor: new AppHealthMonitor({
+          apps: store.apps,
+          runtime,
+          eventlog,
+          clock,
+          logger,
+          recreate: async (app) => void (await reconciler.recreate(app)),
+        }),
+        redis,
+        prefix: config.redisPrefix,
+        intervalMs: config.appHealthIntervalSecs * 1000,
+        logger,
+      })
+    : undefined;
+  if (options.workers) {
+    monitor?.start();
+    // The engine may have lost containers while Berth was down (a wiped engine, a manual `docker rm`).
+    void reconciler
+      .reconcile({ removeOrphans: false })
+      .catch((err) => logger.warn({ err: (err as Error).message }, 'reconciling apps with the Docker engine failed; the health monitor retries'));
+  }
+
   const health = new HealthService({
     clock,
     probes: [
@@ -161,7 +218,10 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
   });
 
   const surfaces = [
-    await createBoxSurface({ instances, cloudron, profile, tokens, tasks, users, invitations, groups, eventlog, settings }, { bodyLimit: config.bodyLimit }),
+    await createBoxSurface(
+      { instances, cloudron, profile, tokens, tasks, users, invitations, groups, eventlog, settings, apps, catalogue },
+      { bodyLimit: config.bodyLimit },
+    ),
     await createSchedulerSurface(health, { bodyLimit: config.bodyLimit }),
   ];
   const http = createHttpApp({ surfaces, logger });
@@ -176,10 +236,13 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
     surfaces,
     http,
     tasks,
+    apps,
+    reconciler,
     runner,
     reaper,
     async close() {
       // Workers first, so running tasks can still write; then the queue, then the connections.
+      await monitor?.stop();
       await runner?.stop(config.shutdownGraceSecs * 1000);
       await reaper?.stop();
       await retention?.stop();

@@ -3,6 +3,7 @@ import type { Config } from '../services/core/config';
 import { createLogger } from '../services/core/logger';
 import { composeBerth } from './compose';
 import { startSupervisedRedis, type SupervisedRedis } from './redis-supervisor';
+import { routeUpgrades } from '../api/http/upgrade';
 
 /** `berth serve`: the APIs and the task workers in one process (the embedded default). */
 export async function serve(config: Config): Promise<void> {
@@ -13,7 +14,9 @@ export async function serve(config: Config): Promise<void> {
   let server: Server;
   try {
     berth = await composeBerth(config, { redisUrl: config.redisUrl ?? supervised!.url, logger, workers: true });
-    server = await listen(createServer(berth.http), config.port, config.host);
+    server = createServer(berth.http);
+    routeUpgrades(server, berth.http);
+    server = await listen(server, config.port, config.host);
   } catch (err) {
     // Leave nothing behind: a failed start stops what it started.
     await berth?.close().catch(() => undefined);

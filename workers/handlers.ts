@@ -1,16 +1,23 @@
+import type { AppLifecycle } from '../services/apps/app-lifecycle';
 import { TaskRegistry } from '../services/tasks/task-registry';
 import { TASK_TYPES } from '../services/tasks/task-types';
+import { appTaskDefinition } from './app-task';
 import { testTaskDefinitions } from './test-handlers';
 
+export interface HandlerDeps {
+  testTasks: boolean;
+  concurrency?: Record<string, number>;
+  apps: AppLifecycle;
+}
+
 /**
- * Every task handler, registered in one place. Production handlers join as their features arrive; start-up
- * fails when a type declared in TASK_TYPES has none.
+ * Every task handler, registered in one place. Start-up fails when a type declared in TASK_TYPES has none.
  */
-export function buildTaskRegistry(options: { testTasks: boolean; concurrency?: Record<string, number> }): TaskRegistry {
+export function buildTaskRegistry(deps: HandlerDeps): TaskRegistry {
   const registry = new TaskRegistry();
-  const definitions = options.testTasks ? testTaskDefinitions() : [];
+  const definitions = [appTaskDefinition(deps.apps), ...(deps.testTasks ? testTaskDefinitions() : [])];
   for (const definition of definitions) {
-    registry.register({ ...definition, concurrency: options.concurrency?.[definition.type] ?? definition.concurrency });
+    registry.register({ ...definition, concurrency: deps.concurrency?.[definition.type] ?? definition.concurrency });
   }
   registry.assertCovers(TASK_TYPES);
   return registry;

@@ -8,6 +8,8 @@ export interface Access {
   role: Role | 'public';
   /** Mutating operations refuse read-only tokens unless this is set (logging out must always work). */
   readOnlyTokenAllowed?: boolean;
+  /** A GET that changes things (exec over WebSocket): read-only tokens are refused as for other mutations. */
+  mutating?: boolean;
 }
 
 /**
@@ -59,13 +61,33 @@ export const BOX_ACCESS: Record<string, Access> = {
   setTimeZone: { role: 'admin' },
   getCloudronAvatar: { role: 'admin' },
   setCloudronAvatar: { role: 'admin' },
+  installApp: { role: 'admin' },
+  listApps: { role: 'user' },
+  getApp: { role: 'user' },
+  restartApp: { role: 'admin' },
+  startApp: { role: 'admin' },
+  stopApp: { role: 'admin' },
+  uninstallApp: { role: 'admin' },
+  configureApp: { role: 'admin' },
+  updateApp: { role: 'admin' },
+  getAppIcon: { role: 'user' },
+  setAppIcon: { role: 'admin' },
+  getAppLogs: { role: 'admin' },
+  getAppLogStream: { role: 'admin' },
+  // A GET, but it runs commands: read-only tokens may not.
+  execApp: { role: 'admin', mutating: true },
+  listCatalogueApps: { role: 'admin' },
+  getCatalogueApp: { role: 'admin' },
+  getCatalogueAppVersion: { role: 'admin' },
+  addCatalogueApp: { role: 'admin' },
+  removeCatalogueApp: { role: 'admin' },
 };
 
 export function authorize(operation: Operation, principal: Principal): void {
   const access = BOX_ACCESS[operation.operationId as string];
   if (!access || access.role === 'public') return;
   if (!hasRole(principal.role, access.role)) throw forbidden(`This needs the ${access.role} role`);
-  const mutating = operation.method.toLowerCase() !== 'get';
+  const mutating = operation.method.toLowerCase() !== 'get' || access.mutating === true;
   if (mutating && principal.readOnly && !access.readOnlyTokenAllowed) {
     throw forbidden('This token is read-only');
   }

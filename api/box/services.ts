@@ -9,6 +9,8 @@ import type { SettingsService } from '../../services/settings/settings-service';
 import type { GroupService } from '../../services/groups/group-service';
 import type { Actor, EventlogService } from '../../services/eventlog/eventlog-service';
 import type { Call } from '../openapi/surface';
+import type { AppService } from '../../services/apps/app-service';
+import type { CatalogueService } from '../../services/apps/catalogue';
 import type { Principal } from '../../services/auth/principal';
 import { unauthorized } from '../../services/core/errors';
 
@@ -24,6 +26,8 @@ export interface BoxServices {
   groups: GroupService;
   eventlog: EventlogService;
   settings: SettingsService;
+  apps: AppService;
+  catalogue: CatalogueService;
 }
 
 /** The caller of an authenticated operation (the surface has already checked the token). */

@@ -11,6 +11,8 @@ import { userHandlers } from './handlers/users';
 import { groupHandlers } from './handlers/groups';
 import { eventlogHandlers } from './handlers/eventlog';
 import { settingsHandlers } from './handlers/settings';
+import { appHandlers } from './handlers/apps';
+import { catalogueHandlers } from './handlers/catalogue';
 import type { BoxServices } from './services';
 
 /** The box API, `/api/v1`: Cloudron-compatible, tenant-facing. */
@@ -28,6 +30,8 @@ export async function createBoxSurface(services: BoxServices, options: { bodyLim
       ...groupHandlers(services),
       ...eventlogHandlers(services),
       ...settingsHandlers(services),
+      ...appHandlers(services),
+      ...catalogueHandlers(services),
     },
     renderError: renderBoxError,
     bodyLimit: options.bodyLimit,

@@ -36,6 +36,10 @@ export interface Config {
   taskHeartbeatMs: number;
   /** A running task whose heartbeat is older than this belongs to a dead worker. */
   taskStaleMs: number;
+  /** How long an app task waits for a started app to pass its health check before it fails. */
+  appStartTimeoutSecs: number;
+  /** How often the health monitor checks every running app. */
+  appHealthIntervalSecs: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -72,6 +76,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     publicUrl: publicUrl(env),
     taskHeartbeatMs: positiveInt(env, 'BERTH_TASK_HEARTBEAT_MS', 5000),
     taskStaleMs: positiveInt(env, 'BERTH_TASK_STALE_MS', 30_000),
+    appStartTimeoutSecs: positiveInt(env, 'BERTH_APP_START_TIMEOUT_SECS', 300),
+    appHealthIntervalSecs: positiveInt(env, 'BERTH_APP_HEALTH_INTERVAL_SECS', 10),
   };
   // A healthy worker must never look dead: allow for a couple of missed heartbeats.
   if (config.taskStaleMs < 3 * config.taskHeartbeatMs) {

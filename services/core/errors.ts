@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'RATE_LIMITED'
   | 'FAILED_DEPENDENCY'
   | 'SERVICE_UNAVAILABLE'
+  | 'DOCKER_UNAVAILABLE'
   | 'INTERNAL_ERROR';
 
 export class BerthError extends Error {

@@ -7,6 +7,8 @@ import { KnexTaskRepo, type TaskRepo } from '../tasks/task-repo';
 import { KnexGroupRepo, type GroupRepo } from '../groups/group-repo';
 import { KnexEventlogRepo, type EventlogRepo } from '../eventlog/eventlog-repo';
 import { KnexUserTokenRepo, type UserTokenRepo } from '../users/user-token-repo';
+import { KnexAppRepo, type AppRepo } from '../apps/app-repo';
+import { KnexCatalogueRepo, type CatalogueRepo } from '../apps/catalogue-repo';
 
 /** Every repository, bound to one connection or one transaction. */
 export interface Repositories {
@@ -18,6 +20,8 @@ export interface Repositories {
   groups: GroupRepo;
   eventlog: EventlogRepo;
   userTokens: UserTokenRepo;
+  apps: AppRepo;
+  catalogue: CatalogueRepo;
 }
 
 /** The repositories plus a way to run several writes atomically. */
@@ -37,6 +41,8 @@ function repositories(db: Db): Repositories {
     groups: new KnexGroupRepo(db),
     eventlog: new KnexEventlogRepo(db),
     userTokens: new KnexUserTokenRepo(db),
+    apps: new KnexAppRepo(db),
+    catalogue: new KnexCatalogueRepo(db),
   };
 }
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 
 /**
  * Builds dist/ once, so tests that run Berth as a real process (the CLI, workers) use the same code
- * the package ships.
+ * the package ships; and, when a Docker engine is configured, the local images the app tests install.
  */
 export default function globalSetup(): void {
   const root = path.resolve(__dirname, '../..');
@@ -11,4 +11,5 @@ export default function globalSetup(): void {
     cwd: root,
     stdio: 'inherit',
   });
+  if (process.env.DOCKER_HOST) execFileSync('bash', [path.join(root, 'scripts/build-images.sh'), '--test'], { cwd: root, stdio: 'inherit' });
 }

@@ -1,0 +1,231 @@
+import type { Clock } from '../core/clock';
+import { isUniqueViolation } from '../db/database';
+import type { TaskContext } from '../tasks/task-registry';
+import type { App, AppRepo, PortBinding } from './app-repo';
+import type { AppRuntime } from './app-runtime';
+import { PENDING_STATE, type AppOperation } from './app-states';
+import { containerSpec, volumeName } from './container-spec';
+import { probeHttp, type HostPorts } from './host-ports';
+import { parseManifest, type Manifest } from './manifest';
+import type { AppPublisher } from './reverse-proxy';
+
+export interface AppTaskArgs {
+  appId: string;
+  op: AppOperation;
+  /** update: the manifest to move to. */
+  manifest?: Manifest;
+  appStoreId?: string | null;
+}
+
+export interface LifecycleDeps {
+  apps: AppRepo;
+  runtime: AppRuntime;
+  hostPorts: HostPorts;
+  publisher: AppPublisher;
+  clock: Clock;
+  /** How long a started app gets to pass its health check. */
+  startTimeoutMs: number;
+  probeIntervalMs?: number;
+}
+
+/**
+ * What an app task does, step by step, each step reporting progress. Every step converges (create if missing,
+ * replace if different, remove if present), so a task re-run after a crash picks up where the engine is, as
+ * Cloudron's apptask does. The app row is moved out of its pending state only by the task that put it there.
+ */
+export class AppLifecycle {
+  constructor(private readonly deps: LifecycleDeps) {}
+
+  async run(args: AppTaskArgs, ctx: TaskContext): Promise<unknown> {
+    const app = await this.deps.apps.getAny(args.appId);
+    if (!app) return { appId: args.appId, removed: true };
+    try {
+      switch (args.op) {
+        case 'uninstall':
+          return await this.uninstall(app, ctx);
+        case 'stop':
+          return await this.stop(app, ctx);
+        case 'restart':
+          return await this.restart(app, ctx);
+        case 'update':
+          return await this.update(app, args, ctx);
+        default:
+          // install, configure, start and recreate all mean: make the engine match the row.
+          return await this.converge(app, args.op, ctx);
+      }
+    } catch (err) {
+      await this.fail(app, args.op, ctx, err as Error);
+      throw err;
+    }
+  }
+
+  private async converge(app: App, op: AppOperation, ctx: TaskContext) {
+    ctx.progress(5, 'Validating manifest');
+    parseManifest(app.manifest);
+    if (op === 'start') await this.write(app, { runState: 'running' });
+    await this.deploy(app, ctx, 20);
+    return this.finish(app, op, ctx);
+  }
+
+  private async update(app: App, args: AppTaskArgs, ctx: TaskContext) {
+    const manifest = parseManifest(args.manifest);
+    // The new image is made ready while the old version still serves.
+    ctx.progress(10, `Downloading image ${manifest.dockerImage}`);
+    await this.deps.runtime.ensureImage(manifest.dockerImage, (f, m) => ctx.progress(10 + Math.round(f * 40), m), ctx.signal);
+    const portBindings = keepDeclared(app.portBindings, manifest);
+    await this.deps.apps.replacePortBindings(app.id, portBindings);
+    await this.write(app, { manifest, appStoreId: args.appStoreId ?? app.appStoreId });
+    ctx.log(`manifest is now ${manifest.id} ${manifest.version} (${manifest.dockerImage})`);
+    await this.deploy({ ...app, manifest, portBindings }, ctx, 50);
+    return this.finish(app, 'update', ctx);
+  }
+
+  /** Ports, network, image, volume, container; then, when the app should run, start it and wait until healthy. */
+  private async deploy(app: App, ctx: TaskContext, imageFrom: number) {
+    const { runtime } = this.deps;
+    ctx.progress(10, 'Reserving ports');
+    const ready = { ...app, httpPort: await this.ensureHttpPort(app) };
+    ctx.progress(15, 'Creating network');
+    const networkId = await runtime.ensureNetwork(app.instanceId);
+    ctx.progress(imageFrom, `Downloading image ${app.manifest.dockerImage}`);
+    await runtime.ensureImage(app.manifest.dockerImage, (f, m) => ctx.progress(imageFrom + Math.round(f * (55 - imageFrom)), m), ctx.signal);
+    if (app.manifest.addons?.localstorage) {
+      ctx.progress(55, 'Creating data volume');
+      await runtime.ensureVolume(volumeName(app.id), { 'io.berth.app': app.id, 'io.berth.instance': app.instanceId });
+    }
+    ctx.progress(60, 'Creating container');
+    const containerId = await this.ensureContainer(ready, networkId, ctx);
+    const current = await this.deps.apps.getAny(app.id);
+    if (current?.runState === 'running') {
+      ctx.progress(70, 'Starting app');
+      await runtime.start(containerId);
+      await this.waitHealthy(ready, ctx);
+    } else {
+      ctx.log('the app is stopped: not starting it');
+    }
+    ctx.progress(90, 'Configuring reverse proxy');
+    await this.deps.publisher.publish(ready);
+  }
+
+  private async stop(app: App, ctx: TaskContext) {
+    ctx.progress(30, 'Stopping app');
+    const state = await this.deps.runtime.inspect(app.id);
+    if (state) await this.deps.runtime.stop(state.id);
+    await this.write(app, { runState: 'stopped', health: null, healthTime: null });
+    return this.finish(app, 'stop', ctx);
+  }
+
+  private async restart(app: App, ctx: TaskContext) {
+    const state = await this.deps.runtime.inspect(app.id);
+    if (!state) return this.converge(app, 'restart', ctx);
+    ctx.progress(30, 'Restarting app');
+    await this.deps.runtime.restart(state.id);
+    await this.write(app, { runState: 'running' });
+    await this.waitHealthy(app, ctx);
+    return this.finish(app, 'restart', ctx);
+  }
+
+  private async uninstall(app: App, ctx: TaskContext) {
+    ctx.progress(20, 'Removing reverse proxy configuration');
+    await this.deps.publisher.unpublish(app);
+    ctx.progress(40, 'Removing container');
+    await this.deps.runtime.removeContainers(app.id);
+    ctx.progress(70, 'Removing data volume');
+    await this.deps.runtime.removeVolume(volumeName(app.id));
+    ctx.progress(90, 'Removing app');
+    // Port bindings go with the row (ON DELETE CASCADE), which frees them for other apps.
+    await this.deps.apps.delete(app.id);
+    ctx.progress(100, 'Uninstalled');
+    return { appId: app.id, removed: true };
+  }
+
+  /** The loopback port the app is published on: kept once chosen; a unique index settles two apps racing for one. */
+  private async ensureHttpPort(app: App): Promise<number> {
+    if (app.httpPort !== null) return app.httpPort;
+    for (let attempt = 0; ; attempt++) {
+      const port = await this.deps.hostPorts.freeLoopbackPort();
+      try {
+        await this.write(app, { httpPort: port });
+        return port;
+      } catch (err) {
+        if (!isUniqueViolation(err) || attempt >= 5) throw err;
+      }
+    }
+  }
+
+  /** Keeps a container built from the same spec; replaces one built from another (new image, env, limits, ports). */
+  private async ensureContainer(app: App, networkId: string, ctx: TaskContext): Promise<string> {
+    const spec = containerSpec(app, networkId);
+    const existing = await this.deps.runtime.inspect(app.id);
+    if (existing?.specHash === spec.labels['io.berth.spec-hash']) return existing.id;
+    if (existing) {
+      ctx.log(`replacing container ${existing.id.slice(0, 12)}: its configuration changed`);
+      await this.deps.runtime.removeContainers(app.id);
+    }
+    const id = await this.deps.runtime.create(spec);
+    ctx.log(`created container ${id.slice(0, 12)} from ${spec.image}`);
+    return id;
+  }
+
+  /**
+   * Polls the container and the health check path until the app answers below 400. A container that exits (or
+   * is restarting after an exit) fails at once with its exit code and last log lines; the wait is bounded.
+   */
+  private async waitHealthy(app: App, ctx: TaskContext): Promise<void> {
+    ctx.progress(80, `Waiting for the app to answer ${app.manifest.healthCheckPath}`);
+    const deadline = this.deps.clock().getTime() + this.deps.startTimeoutMs;
+    const interval = this.deps.probeIntervalMs ?? 500;
+    for (;;) {
+      if (ctx.signal.aborted) throw new Error('Stopped while waiting for the app to start');
+      const state = await this.deps.runtime.inspect(app.id);
+      if (!state) throw new Error('The app container disappeared while starting');
+      if (!state.running || state.restarting) throw new Error(await this.describeExit(app, state));
+      const probe = await probeHttp(app.httpPort!, app.manifest.healthCheckPath, app.fqdn, Math.min(5000, this.deps.startTimeoutMs));
+      if (probe.healthy) {
+        await this.write(app, { health: 'healthy', healthTime: this.deps.clock().toISOString() });
+        ctx.log(`health check passed (${probe.detail})`);
+        return;
+      }
+      if (this.deps.clock().getTime() >= deadline) {
+        throw new Error(
+          `The app did not pass its health check (GET ${app.manifest.healthCheckPath}: ${probe.detail}) within ${Math.round(this.deps.startTimeoutMs / 1000)} s`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, interval));
+    }
+  }
+
+  private async describeExit(app: App, state: { exitCode: number; oomKilled: boolean }): Promise<string> {
+    const lines: string[] = [];
+    for await (const line of this.deps.runtime.logs(app.id, { tail: 10 })) lines.push(line.message);
+    const why = state.oomKilled
+      ? `was killed for using more than its memory limit (${Math.round(app.memoryLimit / 1024 ** 2)} MiB)`
+      : `exited with code ${state.exitCode}`;
+    return `The app ${why} while starting.${lines.length ? ` Last log lines:\n${lines.join('\n')}` : ''}`;
+  }
+
+  private async finish(app: App, op: AppOperation, ctx: TaskContext) {
+    await this.deps.apps.update(app.id, { installationState: 'installed', taskId: null, error: null }, this.now(), [PENDING_STATE[op]]);
+    ctx.progress(100, 'Done');
+    return { appId: app.id };
+  }
+
+  /** Records the failure on the app, unless another operation (an uninstall) has taken it over meanwhile. */
+  private async fail(app: App, op: AppOperation, ctx: TaskContext, err: Error) {
+    const error = { message: err.message, installationState: PENDING_STATE[op], taskId: ctx.task.id, reason: 'task_failed' };
+    await this.deps.apps.update(app.id, { installationState: 'error', error }, this.now(), [PENDING_STATE[op]]).catch(() => undefined);
+  }
+
+  private write(app: App, patch: Parameters<AppRepo['update']>[1]) {
+    return this.deps.apps.update(app.id, patch, this.now());
+  }
+
+  private now() {
+    return this.deps.clock().toISOString();
+  }
+}
+
+/** After an update, bindings for ports the new manifest no longer declares are released. */
+function keepDeclared(bindings: PortBinding[], manifest: Manifest): PortBinding[] {
+  return bindings.filter((b) => Boolean((b.protocol === 'tcp' ? manifest.tcpPorts : manifest.udpPorts)?.[b.envName]));
+}

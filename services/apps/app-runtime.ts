@@ -1,0 +1,95 @@
+import type { Duplex } from 'node:stream';
+
+/**
+ * What the apps service needs from a container engine. The dockerode implementation is
+ * services/docker/docker-runtime.ts; every method is safe to call again (teardown by label, create-if-missing).
+ */
+export interface AppRuntime {
+  /** Throws a 503 BerthError (code DOCKER_UNAVAILABLE) when the engine does not answer. */
+  ping(): Promise<void>;
+  /** Makes the image present: a local one is used as is, otherwise it is pulled (progress per layer). */
+  ensureImage(image: string, onProgress: (fraction: number, message: string) => void, signal?: AbortSignal): Promise<void>;
+  /** The tenant's own bridge network, created on first use; returns its id. */
+  ensureNetwork(instanceId: string): Promise<string>;
+  ensureVolume(name: string, labels: Record<string, string>): Promise<void>;
+  removeVolume(name: string): Promise<void>;
+  /** The app's container (found by label), or undefined. */
+  inspect(appId: string): Promise<ContainerState | undefined>;
+  create(spec: ContainerSpec): Promise<string>;
+  start(containerId: string): Promise<void>;
+  stop(containerId: string): Promise<void>;
+  restart(containerId: string): Promise<void>;
+  /** Removes every container labelled with the app's id. */
+  removeContainers(appId: string): Promise<void>;
+  logs(appId: string, options: LogOptions): AsyncIterable<LogLine>;
+  exec(appId: string, options: { cmd: string[]; tty: boolean }): Promise<ExecSession>;
+  /** Every container carrying Berth's labels, for reconciliation. */
+  listManaged(): Promise<ManagedContainer[]>;
+  removeContainer(containerId: string): Promise<void>;
+}
+
+export interface ContainerSpec {
+  name: string;
+  image: string;
+  env: string[];
+  labels: Record<string, string>;
+  memoryLimit: number;
+  networkId: string;
+  /** Host port on 127.0.0.1 that the app's HTTP port is published on. */
+  http: { containerPort: number; hostPort: number };
+  ports: Array<{ containerPort: number; hostPort: number; protocol: 'tcp' | 'udp' }>;
+  volume: { name: string; mountPath: string } | null;
+}
+
+export interface ContainerState {
+  id: string;
+  running: boolean;
+  restarting: boolean;
+  /** created, running, restarting, exited, dead, … as the engine says. */
+  status: string;
+  exitCode: number;
+  oomKilled: boolean;
+  /** The hash Berth put on the container when it created it: a different one means the spec changed. */
+  specHash: string | undefined;
+  startedAt: string;
+}
+
+export interface ManagedContainer {
+  id: string;
+  name: string;
+  appId: string;
+  instanceId: string;
+  status: string;
+}
+
+export interface LogOptions {
+  /** Only the last N lines (all when omitted). */
+  tail?: number;
+  follow?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface LogLine {
+  /** Milliseconds since the epoch, from the engine's timestamp. */
+  time: number;
+  stream: 'stdout' | 'stderr';
+  message: string;
+}
+
+export interface ExecSession {
+  /** stdin in, output out (raw when tty, else Docker's multiplexed frames: use `demux`). */
+  stream: Duplex;
+  tty: boolean;
+  resize(rows: number, cols: number): Promise<void>;
+  /** The command's exit code, once it has ended. */
+  exitCode(): Promise<number>;
+}
+
+/** Labels on everything Berth creates in the engine. */
+export const LABELS = {
+  managed: 'io.berth.managed',
+  instance: 'io.berth.instance',
+  app: 'io.berth.app',
+  fqdn: 'io.berth.fqdn',
+  specHash: 'io.berth.spec-hash',
+} as const;

@@ -1,0 +1,381 @@
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../core/clock';
+import { BerthError, conflict, notFound, validationError } from '../core/errors';
+import { isUniqueViolation } from '../db/database';
+import type { Store } from '../db/store';
+import type { Actor, EventlogService } from '../eventlog/eventlog-service';
+import type { Principal } from '../auth/principal';
+import { hasRole } from '../auth/roles';
+import type { TaskService } from '../tasks/task-service';
+import type { App, AppPatch, PortBinding } from './app-repo';
+import type { AppRuntime, ExecSession, LogLine } from './app-runtime';
+import { ALLOWED_FROM, isPending, PENDING_STATE, type AppOperation } from './app-states';
+import {
+  checkAccessRestriction, checkDomain, checkEnv, checkIcon, checkLabel, checkLocation, checkMemoryLimit, checkPortBindings, checkTags, fqdnOf,
+} from './app-input';
+import type { AppTaskArgs } from './app-lifecycle';
+import type { CatalogueService } from './catalogue';
+import type { HostPorts } from './host-ports';
+import { parseManifest } from './manifest';
+
+export const APP_TASK = 'app';
+
+export interface InstallInput {
+  manifest?: unknown;
+  appStoreId?: string;
+  location: string;
+  domain: string;
+  accessRestriction: unknown;
+  portBindings?: Record<string, number | null> | null;
+  icon?: string | null;
+  label?: string | null;
+  tags?: string[];
+  memoryLimit?: number;
+  env?: Record<string, string>;
+  sso?: boolean;
+  enableBackup?: boolean;
+  enableAutomaticUpdate?: boolean;
+  alternateDomains?: Array<{ domain: string; subdomain: string }>;
+  overwriteDns?: boolean;
+}
+
+export type ConfigureInput = Partial<
+  Pick<InstallInput, 'location' | 'domain' | 'accessRestriction' | 'portBindings' | 'label' | 'tags' | 'memoryLimit' | 'env' | 'enableBackup' | 'enableAutomaticUpdate' | 'alternateDomains'>
+>;
+
+export interface AppServiceDeps {
+  store: Store;
+  tasks: TaskService;
+  runtime: AppRuntime;
+  hostPorts: HostPorts;
+  catalogue: CatalogueService;
+  eventlog: EventlogService;
+  clock: Clock;
+  /** Host ports Berth itself listens on, which apps may not take. */
+  reservedPorts: number[];
+}
+
+/** Installing, operating and reading apps. The work on the engine happens in app tasks (app-lifecycle.ts). */
+export class AppService {
+  constructor(private readonly deps: AppServiceDeps) {}
+
+  /** Admins see every app of the tenant; other users the apps their access restriction lets them use. */
+  async list(principal: Principal): Promise<App[]> {
+    const apps = await this.settle(await this.deps.store.apps.list(principal.instanceId));
+    if (hasRole(principal.role, 'admin')) return apps;
+    const groups = (await this.deps.store.groups.groupsOf([principal.userId])).get(principal.userId) ?? [];
+    return apps.filter((app) => canUse(app, principal.userId, groups));
+  }
+
+  async get(principal: Principal, id: string): Promise<App> {
+    const app = await this.find(principal.instanceId, id);
+    if (!hasRole(principal.role, 'admin')) {
+      const groups = (await this.deps.store.groups.groupsOf([principal.userId])).get(principal.userId) ?? [];
+      if (!canUse(app, principal.userId, groups)) throw notFound('No such app');
+    }
+    return app;
+  }
+
+  /**
+   * Checks everything that can be checked before a task starts (manifest, location, ports, limits, the engine),
+   * stores the app as pending_install and starts its task. Nothing is left behind when a check fails.
+   */
+  async install(actor: Actor, input: InstallInput): Promise<{ app: App; taskId: number }> {
+    const { manifest, appStoreId } = await this.resolveManifest(actor.instanceId, input);
+    const location = checkLocation(input.location);
+    const domain = checkDomain(input.domain);
+    const portBindings = checkPortBindings(input.portBindings, manifest, this.deps.reservedPorts);
+    const accessRestriction = await this.checkedAccess(actor.instanceId, input.accessRestriction);
+    const now = this.now();
+    const app: App = {
+      id: randomUUID(),
+      instanceId: actor.instanceId,
+      appStoreId,
+      manifest,
+      installationState: 'pending_install',
+      runState: 'running',
+      health: null,
+      healthTime: null,
+      taskId: null,
+      error: null,
+      location,
+      domain,
+      fqdn: fqdnOf(location, domain),
+      accessRestriction,
+      label: checkLabel(input.label),
+      tags: checkTags(input.tags),
+      memoryLimit: checkMemoryLimit(input.memoryLimit, manifest),
+      env: checkEnv(input.env),
+      sso: input.sso ?? true,
+      enableBackup: input.enableBackup ?? true,
+      enableAutomaticUpdate: input.enableAutomaticUpdate ?? true,
+      alternateDomains: input.alternateDomains ?? [],
+      httpPort: null,
+      hasIcon: false,
+      portBindings,
+      createdAt: now,
+      updatedAt: now,
+    };
+    const icon = checkIcon(input.icon);
+    await this.deps.runtime.ping();
+    await this.checkPortsFree(portBindings, app.id);
+
+    await this.deps.store
+      .transaction(async (repos) => {
+        await repos.apps.insert(app);
+        if (icon) await repos.apps.setIcon(app.id, icon, now);
+      })
+      .catch((err) => {
+        throw this.explainConflict(err, app);
+      });
+    let taskId: number;
+    try {
+      taskId = await this.startTask(app, { appId: app.id, op: 'install' }, actor);
+    } catch (err) {
+      await this.deps.store.apps.delete(app.id);
+      throw err;
+    }
+    await this.deps.eventlog.record(actor, 'app.install', app.id, { appStoreId, manifestId: manifest.id, version: manifest.version, fqdn: app.fqdn });
+    return { app: { ...app, taskId, hasIcon: Boolean(icon) }, taskId };
+  }
+
+  /** start, stop, restart and uninstall: move the app into the operation's pending state and start its task. */
+  async operate(actor: Actor, id: string, op: Exclude<AppOperation, 'install' | 'configure' | 'update'>): Promise<number> {
+    const app = await this.find(actor.instanceId, id);
+    if (op === 'uninstall') await this.preempt(app);
+    await this.enter(app, op, {});
+    const taskId = await this.startTaskOrRevert(app, op, { appId: app.id, op }, actor);
+    await this.deps.eventlog.record(actor, `app.${op}`, app.id, { fqdn: app.fqdn, taskId });
+    return taskId;
+  }
+
+  /**
+   * Changes the app's settings. Label, tags, access and backup flags apply at once; what the container is made
+   * from (location, ports, memory, env) needs a configure task, whose id is returned.
+   */
+  async configure(actor: Actor, id: string, input: ConfigureInput): Promise<{ taskId: number | null }> {
+    const app = await this.find(actor.instanceId, id);
+    const metadata: AppPatch = {};
+    if ('label' in input) metadata.label = checkLabel(input.label);
+    if ('tags' in input) metadata.tags = checkTags(input.tags);
+    if ('accessRestriction' in input) metadata.accessRestriction = await this.checkedAccess(actor.instanceId, input.accessRestriction);
+    if ('enableBackup' in input) metadata.enableBackup = Boolean(input.enableBackup);
+    if ('enableAutomaticUpdate' in input) metadata.enableAutomaticUpdate = Boolean(input.enableAutomaticUpdate);
+    if ('alternateDomains' in input) metadata.alternateDomains = input.alternateDomains ?? [];
+
+    const container: AppPatch = {};
+    if ('location' in input || 'domain' in input) {
+      container.location = 'location' in input ? checkLocation(input.location) : app.location;
+      container.domain = 'domain' in input ? checkDomain(input.domain) : app.domain;
+      container.fqdn = fqdnOf(container.location, container.domain);
+    }
+    if ('memoryLimit' in input) container.memoryLimit = checkMemoryLimit(input.memoryLimit, app.manifest);
+    if ('env' in input) container.env = checkEnv(input.env);
+    const portBindings = 'portBindings' in input ? checkPortBindings(input.portBindings, app.manifest, this.deps.reservedPorts) : undefined;
+    if (portBindings) await this.checkPortsFree(portBindings.filter((b) => !app.portBindings.some((o) => same(o, b))), app.id);
+
+    const changes = describeChanges(app, { ...metadata, ...container }, portBindings);
+    const needsTask = Object.keys(container).length > 0 || portBindings !== undefined;
+    if (!needsTask) {
+      if (Object.keys(metadata).length) await this.deps.store.apps.update(app.id, metadata, this.now());
+      await this.deps.eventlog.record(actor, 'app.configure', app.id, { changes });
+      return { taskId: null };
+    }
+    await this.enter(app, 'configure', { ...metadata, ...container }, portBindings);
+    const taskId = await this.startTaskOrRevert(app, 'configure', { appId: app.id, op: 'configure' }, actor);
+    await this.deps.eventlog.record(actor, 'app.configure', app.id, { changes, taskId });
+    return { taskId };
+  }
+
+  /** Moves the app to another manifest (given, or a catalogue version); the task readies the image before it stops the app. */
+  async update(actor: Actor, id: string, input: { manifest?: unknown; appStoreId?: string; version?: string }): Promise<number> {
+    const app = await this.find(actor.instanceId, id);
+    const target = await this.resolveManifest(actor.instanceId, {
+      manifest: input.manifest,
+      appStoreId: input.appStoreId ?? (input.manifest ? undefined : (app.appStoreId ?? undefined)),
+      version: input.version,
+    });
+    if (target.manifest.id !== app.manifest.id) {
+      throw validationError(`manifest.id is ${target.manifest.id}, but the app is ${app.manifest.id}`, { field: 'manifest.id' });
+    }
+    if ((target.manifest.memoryLimit ?? 0) > app.memoryLimit) {
+      throw validationError(`The new version needs ${target.manifest.memoryLimit} bytes of memory; raise the app's memoryLimit first`, { field: 'memoryLimit' });
+    }
+    await this.deps.runtime.ping();
+    await this.enter(app, 'update', {});
+    const args: AppTaskArgs = { appId: app.id, op: 'update', manifest: target.manifest, appStoreId: target.appStoreId };
+    const taskId = await this.startTaskOrRevert(app, 'update', args, actor);
+    await this.deps.eventlog.record(actor, 'app.update', app.id, { from: app.manifest.version, to: target.manifest.version, taskId });
+    return taskId;
+  }
+
+  async getIcon(instanceId: string, id: string): Promise<Buffer> {
+    const icon = await this.deps.store.apps.getIcon(instanceId, id);
+    if (icon === undefined) throw notFound('No such app');
+    if (icon === null) throw notFound('The app has no icon');
+    return icon;
+  }
+
+  async setIcon(actor: Actor, id: string, raw: string | null): Promise<void> {
+    const app = await this.find(actor.instanceId, id);
+    await this.deps.store.apps.setIcon(app.id, checkIcon(raw), this.now());
+    await this.deps.eventlog.record(actor, 'app.configure', app.id, { changes: { icon: raw ? 'set' : 'removed' } });
+  }
+
+  /** The container's log lines (stdout and stderr, oldest first); `follow` keeps going until the signal aborts. */
+  async logs(instanceId: string, id: string, options: { lines?: number; follow?: boolean; signal?: AbortSignal }): Promise<AsyncIterable<LogLine>> {
+    const app = await this.find(instanceId, id);
+    await this.deps.runtime.ping();
+    return this.deps.runtime.logs(app.id, { tail: options.lines, follow: options.follow, signal: options.signal });
+  }
+
+  /** Runs a command in the app's running container; 409 when the app is not running. */
+  async exec(actor: Actor, id: string, options: { cmd: string[]; tty: boolean }): Promise<ExecSession> {
+    const app = await this.find(actor.instanceId, id);
+    if (app.installationState !== 'installed' || app.runState !== 'running') {
+      throw conflict(`The app is not running (installationState ${app.installationState}, runState ${app.runState})`, { installationState: app.installationState });
+    }
+    const state = await this.deps.runtime.inspect(app.id);
+    if (!state?.running) throw conflict('The app container is not running');
+    await this.deps.eventlog.record(actor, 'app.exec', app.id, { cmd: options.cmd, tty: options.tty });
+    return this.deps.runtime.exec(app.id, options);
+  }
+
+  private async find(instanceId: string, id: string): Promise<App> {
+    const app = await this.deps.store.apps.get(instanceId, id);
+    if (!app) throw notFound('No such app');
+    return (await this.settle([app]))[0];
+  }
+
+  /**
+   * A task can end without its handler writing the outcome (stopped while queued, timed out, crashed for good):
+   * such an app would sit in its pending state forever, so reads move it to `error` with the task's reason.
+   */
+  private async settle(apps: App[]): Promise<App[]> {
+    const stuck = apps.filter((app) => isPending(app.installationState) && app.taskId !== null);
+    if (!stuck.length) return apps;
+    const settled = new Map<string, App>();
+    for (const app of stuck) {
+      const task = await this.deps.store.tasks.get(app.taskId!);
+      if (task && task.state !== 'error') continue;
+      const error = {
+        message: task?.error?.message ?? 'The task was lost',
+        installationState: app.installationState,
+        taskId: app.taskId,
+        reason: task?.error?.code ?? 'lost',
+      };
+      if (await this.deps.store.apps.update(app.id, { installationState: 'error', error }, this.now(), [app.installationState])) {
+        settled.set(app.id, { ...app, installationState: 'error', error });
+      }
+    }
+    return apps.map((app) => settled.get(app.id) ?? app);
+  }
+
+  /** Uninstall wins over a running operation: that task is told to stop, and the uninstall queues behind it. */
+  private async preempt(app: App): Promise<void> {
+    const [running] = await this.deps.store.tasks.unfinishedOn(objectKey(app.id));
+    if (running && !running.stopRequested) await this.deps.tasks.stop(app.instanceId, running.id).catch(() => undefined);
+  }
+
+  /** The atomic state move: only from the states the operation allows, else 409 naming the state found. */
+  private async enter(app: App, op: Exclude<AppOperation, 'install'>, patch: AppPatch, portBindings?: PortBinding[]): Promise<void> {
+    const allowed = ALLOWED_FROM[op];
+    const moved = await this.deps.store
+      .transaction(async (repos) => {
+        const ok = await repos.apps.update(app.id, { ...patch, installationState: PENDING_STATE[op], error: null }, this.now(), allowed);
+        if (ok && portBindings) await repos.apps.replacePortBindings(app.id, portBindings);
+        return ok;
+      })
+      .catch((err) => {
+        throw this.explainConflict(err, { ...app, ...patch } as App);
+      });
+    if (!moved) {
+      const current = (await this.deps.store.apps.get(app.instanceId, app.id)) ?? app;
+      throw conflict(`Cannot ${op} the app while it is ${current.installationState}`, { installationState: current.installationState });
+    }
+  }
+
+  private async startTaskOrRevert(app: App, op: AppOperation, args: AppTaskArgs, actor: Actor): Promise<number> {
+    try {
+      return await this.startTask(app, args, actor);
+    } catch (err) {
+      await this.deps.store.apps.update(app.id, { installationState: app.installationState, error: app.error }, this.now(), [PENDING_STATE[op]]);
+      throw err;
+    }
+  }
+
+  private async startTask(app: App, args: AppTaskArgs, actor: Actor): Promise<number> {
+    const task = await this.deps.tasks.create({
+      instanceId: app.instanceId,
+      type: APP_TASK,
+      args: args as unknown as Record<string, unknown>,
+      objectKey: objectKey(app.id),
+      createdBy: actor.userId ?? undefined,
+    });
+    await this.deps.store.apps.update(app.id, { taskId: task.id }, this.now());
+    return task.id;
+  }
+
+  private async resolveManifest(instanceId: string, input: { manifest?: unknown; appStoreId?: string; version?: string }) {
+    if (input.manifest !== undefined && input.appStoreId) throw validationError('Give either manifest or appStoreId, not both', { field: 'manifest' });
+    if (input.manifest !== undefined) return { manifest: parseManifest(input.manifest), appStoreId: null };
+    if (!input.appStoreId) throw validationError('manifest or appStoreId is required', { field: 'appStoreId' });
+    // Cloudron clients send `id@version` to pin a version.
+    const [storeId, pinned] = input.appStoreId.split('@');
+    const entry = await this.deps.catalogue.get(instanceId, storeId, input.version ?? pinned);
+    return { manifest: entry.manifest, appStoreId: storeId };
+  }
+
+  private async checkedAccess(instanceId: string, raw: unknown) {
+    const access = checkAccessRestriction(raw);
+    if (!access) return null;
+    const users = await this.deps.store.users.existing(instanceId, access.users);
+    const groups = await this.deps.store.groups.existing(instanceId, access.groups);
+    const unknown = [...access.users.filter((u) => !users.includes(u)), ...access.groups.filter((g) => !groups.includes(g))];
+    if (unknown.length) throw validationError(`accessRestriction: no such user or group ${unknown.join(', ')}`, { field: 'accessRestriction' });
+    return access;
+  }
+
+  /** 409 before any task starts: a port another app holds, or one something else on the machine listens on. */
+  private async checkPortsFree(bindings: PortBinding[], appId: string): Promise<void> {
+    const taken = await this.deps.store.apps.takenPorts(bindings, appId);
+    if (taken.length) throw portConflict(taken[0], 'by another app');
+    for (const binding of bindings) {
+      if (!(await this.deps.hostPorts.isFree(binding.hostPort, binding.protocol))) throw portConflict(binding, 'on this machine');
+    }
+  }
+
+  private explainConflict(err: unknown, app: App): unknown {
+    if (!isUniqueViolation(err)) return err;
+    const message = String((err as Error).message);
+    if (/port/i.test(message)) return conflict('A host port is already in use by another app', { field: 'portBindings' });
+    return conflict(`The location ${app.fqdn} is already used by another app`, { field: 'location' });
+  }
+
+  private now() {
+    return this.deps.clock().toISOString();
+  }
+}
+
+export const objectKey = (appId: string) => `app:${appId}`;
+
+function canUse(app: App, userId: string, groups: string[]): boolean {
+  const access = app.accessRestriction;
+  return !access || access.users.includes(userId) || access.groups.some((g) => groups.includes(g));
+}
+
+const same = (a: PortBinding, b: PortBinding) => a.hostPort === b.hostPort && a.protocol === b.protocol;
+
+function portConflict(binding: PortBinding, where: string): BerthError {
+  return conflict(`Port ${binding.hostPort}/${binding.protocol} (${binding.envName}) is already in use ${where}`, { field: `portBindings.${binding.envName}` });
+}
+
+function describeChanges(app: App, patch: AppPatch, portBindings?: PortBinding[]) {
+  const changes: Record<string, { before: unknown; after: unknown }> = {};
+  for (const [key, after] of Object.entries(patch)) {
+    const before = (app as unknown as Record<string, unknown>)[key];
+    if (JSON.stringify(before) !== JSON.stringify(after)) changes[key] = { before, after };
+  }
+  if (portBindings) changes.portBindings = { before: app.portBindings, after: portBindings };
+  return changes;
+}

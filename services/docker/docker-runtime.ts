@@ -1,0 +1,288 @@
+import type Docker from 'dockerode';
+import { BerthError } from '../core/errors';
+import {
+  LABELS,
+  type AppRuntime,
+  type ContainerSpec,
+  type ContainerState,
+  type ExecSession,
+  type LogLine,
+  type LogOptions,
+  type ManagedContainer,
+} from '../apps/app-runtime';
+import { demuxLines } from './log-demux';
+
+/** Engine errors that mean "not there", which idempotent teardown ignores. */
+const gone = (err: unknown) => [304, 404].includes((err as { statusCode?: number }).statusCode ?? 0);
+
+/** A refused or missing socket means the engine is down: 503, with a code scripts can test for. */
+export function dockerError(err: unknown): unknown {
+  const code = (err as { code?: string }).code;
+  if (code && ['ECONNREFUSED', 'ENOENT', 'EACCES', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH'].includes(code)) {
+    return new BerthError('DOCKER_UNAVAILABLE', 503, `The Docker engine is not reachable (${code})`);
+  }
+  return err;
+}
+
+/** The app runtime on a real Docker engine, through dockerode. */
+export class DockerRuntime implements AppRuntime {
+  constructor(private readonly docker: Docker) {}
+
+  async ping() {
+    await this.docker.ping().catch((err) => {
+      throw dockerError(err);
+    });
+  }
+
+  async ensureImage(image: string, onProgress: (fraction: number, message: string) => void, signal?: AbortSignal) {
+    if (await this.hasImage(image)) return;
+    let pullError: string;
+    try {
+      await this.pull(image, onProgress, signal);
+      return;
+    } catch (err) {
+      pullError = (err as Error).message;
+    }
+    throw new Error(`Image ${image} is not on the Docker engine and could not be pulled (${pullError.trim()})`);
+  }
+
+  async ensureNetwork(instanceId: string) {
+    const name = `berth-${instanceId}`.slice(0, 60);
+    const find = async () =>
+      (await this.docker.listNetworks({ filters: { label: [`${LABELS.instance}=${instanceId}`] } })).find((n) => n.Name === name);
+    const existing = await find();
+    if (existing) return existing.Id;
+    try {
+      const created = await this.docker.createNetwork({
+        Name: name,
+        Driver: 'bridge',
+        CheckDuplicate: true,
+        Labels: { [LABELS.managed]: '1', [LABELS.instance]: instanceId },
+      });
+      return created.id;
+    } catch (err) {
+      // Two installs in one tenant raced: the other one created it.
+      const raced = await find();
+      if (raced) return raced.Id;
+      throw dockerError(err);
+    }
+  }
+
+  async ensureVolume(name: string, labels: Record<string, string>) {
+    try {
+      await this.docker.getVolume(name).inspect();
+    } catch (err) {
+      if (!gone(err)) throw dockerError(err);
+      await this.docker.createVolume({ Name: name, Labels: { [LABELS.managed]: '1', ...labels } });
+    }
+  }
+
+  async removeVolume(name: string) {
+    await this.docker
+      .getVolume(name)
+      .remove()
+      .catch((err) => {
+        if (!gone(err)) throw dockerError(err);
+      });
+  }
+
+  async inspect(appId: string): Promise<ContainerState | undefined> {
+    const [found] = await this.containersOf(appId);
+    if (!found) return undefined;
+    try {
+      const info = await this.docker.getContainer(found.Id).inspect();
+      return {
+        id: info.Id,
+        running: info.State.Running,
+        restarting: info.State.Restarting,
+        status: info.State.Status,
+        exitCode: info.State.ExitCode,
+        oomKilled: info.State.OOMKilled,
+        specHash: info.Config.Labels?.[LABELS.specHash],
+        startedAt: info.State.StartedAt,
+      };
+    } catch (err) {
+      if (gone(err)) return undefined;
+      throw dockerError(err);
+    }
+  }
+
+  async create(spec: ContainerSpec) {
+    const portBindings: Record<string, Array<{ HostIp: string; HostPort: string }>> = {
+      [`${spec.http.containerPort}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: String(spec.http.hostPort) }],
+    };
+    for (const port of spec.ports) {
+      portBindings[`${port.containerPort}/${port.protocol}`] = [{ HostIp: '0.0.0.0', HostPort: String(port.hostPort) }];
+    }
+    const container = await this.docker
+      .createContainer({
+        name: spec.name,
+        Image: spec.image,
+        Env: spec.env,
+        Labels: spec.labels,
+        ExposedPorts: Object.fromEntries(Object.keys(portBindings).map((key) => [key, {}])),
+        HostConfig: {
+          Memory: spec.memoryLimit,
+          MemorySwap: spec.memoryLimit,
+          Init: true,
+          RestartPolicy: { Name: 'unless-stopped' },
+          NetworkMode: spec.networkId,
+          PortBindings: portBindings,
+          Mounts: spec.volume ? [{ Type: 'volume', Source: spec.volume.name, Target: spec.volume.mountPath }] : [],
+          LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },
+        },
+      })
+      .catch((err) => {
+        throw dockerError(err);
+      });
+    return container.id;
+  }
+
+  async start(containerId: string) {
+    await this.docker
+      .getContainer(containerId)
+      .start()
+      .catch((err) => {
+        if ((err as { statusCode?: number }).statusCode !== 304) throw describeEngineError(err);
+      });
+  }
+
+  async stop(containerId: string) {
+    await this.docker
+      .getContainer(containerId)
+      .stop({ t: 10 })
+      .catch((err) => {
+        if (!gone(err)) throw dockerError(err);
+      });
+  }
+
+  async restart(containerId: string) {
+    await this.docker
+      .getContainer(containerId)
+      .restart({ t: 10 })
+      .catch((err) => {
+        throw describeEngineError(err);
+      });
+  }
+
+  async removeContainers(appId: string) {
+    for (const container of await this.containersOf(appId)) await this.removeContainer(container.Id);
+  }
+
+  async removeContainer(containerId: string) {
+    await this.docker
+      .getContainer(containerId)
+      .remove({ force: true, v: true })
+      .catch((err) => {
+        if (!gone(err) && (err as { statusCode?: number }).statusCode !== 409) throw dockerError(err);
+      });
+  }
+
+  async *logs(appId: string, options: LogOptions): AsyncIterable<LogLine> {
+    const [found] = await this.containersOf(appId);
+    if (!found) return;
+    const container = this.docker.getContainer(found.Id);
+    // Omitting tail means all lines.
+    const common = { stdout: true, stderr: true, timestamps: true, ...(options.tail !== undefined ? { tail: options.tail } : {}) };
+    if (!options.follow) {
+      const buffer = (await container.logs({ ...common, follow: false })) as unknown as Buffer;
+      yield* demuxLines([buffer]);
+      return;
+    }
+    const stream = (await container.logs({ ...common, follow: true })) as unknown as NodeJS.ReadableStream & { destroy(): void };
+    const stop = () => stream.destroy();
+    options.signal?.addEventListener('abort', stop, { once: true });
+    try {
+      yield* demuxLines(stream as AsyncIterable<Buffer>);
+    } finally {
+      options.signal?.removeEventListener('abort', stop);
+      stream.destroy();
+    }
+  }
+
+  async exec(appId: string, options: { cmd: string[]; tty: boolean }): Promise<ExecSession> {
+    const [found] = await this.containersOf(appId);
+    if (!found) throw new BerthError('CONFLICT', 409, 'The app has no container');
+    const exec = await this.docker.getContainer(found.Id).exec({
+      Cmd: options.cmd,
+      AttachStdin: true,
+      AttachStdout: true,
+      AttachStderr: true,
+      Tty: options.tty,
+    });
+    const stream = await exec.start({ hijack: true, stdin: true, Tty: options.tty });
+    return {
+      stream,
+      tty: options.tty,
+      resize: async (rows, cols) => {
+        if (options.tty) await exec.resize({ h: rows, w: cols }).catch(() => undefined);
+      },
+      exitCode: async () => {
+        // The stream ends a little before the engine records the exit code.
+        for (let i = 0; i < 50; i++) {
+          const info = await exec.inspect();
+          if (!info.Running && info.ExitCode !== null) return info.ExitCode;
+          await new Promise((r) => setTimeout(r, 20 * (i + 1)));
+        }
+        return -1;
+      },
+    };
+  }
+
+  async listManaged(): Promise<ManagedContainer[]> {
+    const containers = await this.docker.listContainers({ all: true, filters: { label: [`${LABELS.managed}=1`] } }).catch((err) => {
+      throw dockerError(err);
+    });
+    return containers.map((c) => ({
+      id: c.Id,
+      name: (c.Names[0] ?? '').replace(/^\//, ''),
+      appId: c.Labels[LABELS.app] ?? '',
+      instanceId: c.Labels[LABELS.instance] ?? '',
+      status: c.State,
+    }));
+  }
+
+  private async containersOf(appId: string) {
+    return this.docker.listContainers({ all: true, filters: { label: [`${LABELS.app}=${appId}`] } }).catch((err) => {
+      throw dockerError(err);
+    });
+  }
+
+  private async hasImage(image: string) {
+    try {
+      await this.docker.getImage(image).inspect();
+      return true;
+    } catch (err) {
+      if (gone(err)) return false;
+      throw dockerError(err);
+    }
+  }
+
+  private async pull(image: string, onProgress: (fraction: number, message: string) => void, signal?: AbortSignal) {
+    const stream = await this.docker.pull(image);
+    const layers = new Map<string, { current: number; total: number }>();
+    await new Promise<void>((resolve, reject) => {
+      const abort = () => reject(new Error('pull aborted'));
+      signal?.addEventListener('abort', abort, { once: true });
+      this.docker.modem.followProgress(
+        stream,
+        (err: Error | null) => (err ? reject(err) : resolve()),
+        (event: { id?: string; status?: string; progressDetail?: { current?: number; total?: number }; error?: string }) => {
+          if (event.error) return reject(new Error(event.error));
+          if (event.id && event.progressDetail?.total) layers.set(event.id, { current: event.progressDetail.current ?? 0, total: event.progressDetail.total });
+          const total = [...layers.values()].reduce((sum, l) => sum + l.total, 0);
+          const current = [...layers.values()].reduce((sum, l) => sum + Math.min(l.current, l.total), 0);
+          onProgress(total ? current / total : 0, `Downloading image ${image}: ${layers.size} layers, ${Math.round(current / 1e6)} of ${Math.round(total / 1e6)} MB`);
+        },
+      );
+    });
+  }
+}
+
+/** Start and restart fail for reasons the user can act on (a port taken outside Berth): keep the engine's words. */
+function describeEngineError(err: unknown): unknown {
+  const mapped = dockerError(err);
+  if (mapped !== err) return mapped;
+  const json = (err as { json?: { message?: string } }).json;
+  return new Error(`The Docker engine refused: ${json?.message ?? (err as Error).message}`);
+}

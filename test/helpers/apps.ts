@@ -1,0 +1,135 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Docker from 'dockerode';
+import WebSocket from 'ws';
+import { routeUpgrades } from '../../api/http/upgrade';
+import { bearer, type TestApp } from './app';
+
+/** The engine the tests use (DOCKER_HOST, as .ci/run sets it). */
+export function testDocker(): Docker {
+  const url = new URL(process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock');
+  return new Docker({ socketPath: url.pathname });
+}
+
+/** Test apps that run app tasks in-process, with short waits so failures show quickly. */
+export const APPS_ENV = { BERTH_APP_START_TIMEOUT_SECS: '15', BERTH_APP_HEALTH_INTERVAL_SECS: '1', BERTH_TASK_HEARTBEAT_MS: '200', BERTH_TASK_STALE_MS: '1500' };
+
+/** A manifest for one of the images scripts/build-images.sh --test builds. */
+export function testManifest(image: 'web:1' | 'web:2' | 'crash:1' | 'unhealthy:1' | 'hog:1', extra: Record<string, unknown> = {}) {
+  return {
+    id: 'io.berth.test.web',
+    version: image === 'web:2' ? '2.0.0' : '1.0.0',
+    title: `Test ${image}`,
+    dockerImage: `berth-test/${image}`,
+    httpPort: 8080,
+    healthCheckPath: '/healthz',
+    addons: { localstorage: {} },
+    ...extra,
+  };
+}
+
+type AppJson = { installationState: string; runState: string; health: string | null; error: { message: string } | null; taskId: number | null };
+
+/** Polls GET /apps/{id} until `done` (by default: no task pending) and returns the app. */
+export async function waitForApp(app: TestApp, token: string, id: string, done: (a: AppJson) => boolean = (a) => !a.installationState.startsWith('pending_')) {
+  for (;;) {
+    const res = await app.api.get(`/api/v1/apps/${id}`).set(bearer(token)).expect(200);
+    if (done(res.body)) return res.body;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Installs and waits; fails with the app's error when the install did not reach `installed`. */
+export async function installAndWait(app: TestApp, token: string, body: Record<string, unknown>) {
+  const res = await app.api.post('/api/v1/apps/install').set(bearer(token)).send({ accessRestriction: null, ...body });
+  if (res.status !== 202) throw new Error(`install answered ${res.status}: ${JSON.stringify(res.body)}`);
+  const done = await waitForApp(app, token, res.body.id);
+  if (done.installationState !== 'installed') throw new Error(`install ended ${done.installationState}: ${done.error?.message}`);
+  return { id: res.body.id as string, taskId: res.body.taskId as number, app: done };
+}
+
+/** Containers the engine still has for an app (by Berth's label). */
+export async function containersOf(appId: string) {
+  return testDocker().listContainers({ all: true, filters: { label: [`io.berth.app=${appId}`] } });
+}
+
+/** A real listening server for the app (WebSockets need one), closed by the returned function. */
+export async function listen(app: TestApp): Promise<{ url: string; close(): Promise<void> }> {
+  const server = http.createServer(app.berth.http);
+  routeUpgrades(server, app.berth.http);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+export interface ExecResult {
+  stdout: string;
+  stderr: string;
+  code: number | null;
+  /** Set when the upgrade was refused: the HTTP status. */
+  status?: number;
+  body?: string;
+}
+
+/** Runs a command through the exec WebSocket, feeding `stdin` then EOF. */
+export function execWs(baseUrl: string, token: string, appId: string, cmd: string[], options: { stdin?: string; tty?: boolean } = {}): Promise<ExecResult> {
+  const query = new URLSearchParams({ cmd: JSON.stringify(cmd), tty: String(Boolean(options.tty)) });
+  const ws = new WebSocket(`${baseUrl.replace('http', 'ws')}/api/v1/apps/${appId}/exec?${query}`, { headers: bearer(token) });
+  const result: ExecResult = { stdout: '', stderr: '', code: null };
+  return new Promise((resolve, reject) => {
+    ws.on('unexpected-response', (_req, res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d));
+      res.on('end', () => resolve({ ...result, status: res.statusCode, body }));
+    });
+    ws.on('open', () => {
+      if (options.stdin !== undefined) ws.send(Buffer.from(options.stdin), { binary: true });
+      ws.send(JSON.stringify({ type: 'eof' }));
+    });
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      if (!isBinary) {
+        const message = JSON.parse(data.toString());
+        if (message.type === 'exit') result.code = message.code;
+        return;
+      }
+      if (data[0] === 2) result.stderr += data.subarray(1).toString();
+      else result.stdout += data.subarray(1).toString();
+    });
+    ws.on('close', () => resolve(result));
+    ws.on('error', (err) => {
+      if (result.code === null) reject(err);
+    });
+  });
+}
+
+/** GET through the app's published loopback port, with its Host header (what the reverse proxy will do). */
+export async function fetchApp(app: TestApp, appId: string, path: string): Promise<{ status: number; body: string }> {
+  const row = await app.berth.store.apps.getAny(appId);
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: '127.0.0.1', port: row!.httpPort!, path, headers: { Host: row!.fqdn } }, (res) => {
+        let body = '';
+        res.on('data', (d) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      })
+      .on('error', reject);
+  });
+}
+
+/** Removes whatever the test app's tenants left in the engine (after a failed test), so runs do not pile up. */
+export async function removeEngineObjects(app: TestApp): Promise<void> {
+  const docker = testDocker();
+  const instances = await app.berth.db('instances').select('id');
+  for (const { id } of instances as Array<{ id: string }>) {
+    const label = { label: [`io.berth.instance=${id}`] };
+    for (const c of await docker.listContainers({ all: true, filters: label })) await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
+    for (const v of (await docker.listVolumes({ filters: label })).Volumes ?? []) await docker.getVolume(v.Name).remove().catch(() => undefined);
+    for (const n of await docker.listNetworks({ filters: label })) await docker.getNetwork(n.Id).remove().catch(() => undefined);
+  }
+}
