@@ -42,6 +42,7 @@ if [ "${1:-}" = --test ]; then
   image berth-test/web:1 '["sh","-c","echo web v1 starting; echo v1 > /www/version; exec httpd -f -v -p 8080 -h /www"]'
   image berth-test/web:2 '["sh","-c","echo web v2 starting; echo v2 > /www/version; exec httpd -f -v -p 8080 -h /www"]'
   image berth-test/crash:1 '["sh","-c","echo about to crash; echo no config found >&2; exit 3"]'
+  image berth-test/slow:1 '["sh","-c","echo slow start; sleep 4; exec httpd -f -v -p 8080 -h /www"]'
   image berth-test/unhealthy:1 '["sh","-c","echo running but never listening; exec sleep 100000"]'
   image berth-test/hog:1 '["sh","-c","echo allocating; x=$(head -c 400000000 /dev/zero | tr \"\\0\" a); echo survived; exec sleep 100000"]'
 fi

@@ -98,8 +98,9 @@ export class AppLifecycle {
     const current = await this.deps.apps.getAny(app.id);
     if (current?.runState === 'running') {
       ctx.progress(70, 'Starting app');
+      await runtime.setRestartPolicy(containerId, 'no');
       await runtime.start(containerId);
-      await this.waitHealthy(ready, ctx);
+      await this.waitHealthy(ready, containerId, ctx);
     } else {
       ctx.log('the app is stopped: not starting it');
     }
@@ -119,9 +120,10 @@ export class AppLifecycle {
     const state = await this.deps.runtime.inspect(app.id);
     if (!state) return this.converge(app, 'restart', ctx);
     ctx.progress(30, 'Restarting app');
+    await this.deps.runtime.setRestartPolicy(state.id, 'no');
     await this.deps.runtime.restart(state.id);
     await this.write(app, { runState: 'running' });
-    await this.waitHealthy(app, ctx);
+    await this.waitHealthy(app, state.id, ctx);
     return this.finish(app, 'restart', ctx);
   }
 
@@ -168,10 +170,10 @@ export class AppLifecycle {
   }
 
   /**
-   * Polls the container and the health check path until the app answers below 400. A container that exits (or
-   * is restarting after an exit) fails at once with its exit code and last log lines; the wait is bounded.
+   * Polls the container and the health check path until the app answers below 400, then lets the engine keep
+   * it running. A container that exits fails at once with its exit code and last log lines; the wait is bounded.
    */
-  private async waitHealthy(app: App, ctx: TaskContext): Promise<void> {
+  private async waitHealthy(app: App, containerId: string, ctx: TaskContext): Promise<void> {
     ctx.progress(80, `Waiting for the app to answer ${app.manifest.healthCheckPath}`);
     const deadline = this.deps.clock().getTime() + this.deps.startTimeoutMs;
     const interval = this.deps.probeIntervalMs ?? 500;
@@ -182,6 +184,7 @@ export class AppLifecycle {
       if (!state.running || state.restarting) throw new Error(await this.describeExit(app, state));
       const probe = await probeHttp(app.httpPort!, app.manifest.healthCheckPath, app.fqdn, Math.min(5000, this.deps.startTimeoutMs));
       if (probe.healthy) {
+        await this.deps.runtime.setRestartPolicy(containerId, 'unless-stopped');
         await this.write(app, { health: 'healthy', healthTime: this.deps.clock().toISOString() });
         ctx.log(`health check passed (${probe.detail})`);
         return;

@@ -19,6 +19,11 @@ export interface AppRuntime {
   start(containerId: string): Promise<void>;
   stop(containerId: string): Promise<void>;
   restart(containerId: string): Promise<void>;
+  /**
+   * `no` while an app starts, so a crash leaves the container exited with its real exit code (and OOM flag) for
+   * the task to report; `unless-stopped` once it is healthy, so the engine restarts it after crashes and reboots.
+   */
+  setRestartPolicy(containerId: string, policy: 'no' | 'unless-stopped'): Promise<void>;
   /** Removes every container labelled with the app's id. */
   removeContainers(appId: string): Promise<void>;
   logs(appId: string, options: LogOptions): AsyncIterable<LogLine>;

@@ -142,8 +142,8 @@ export class AppService {
   /** start, stop, restart and uninstall: move the app into the operation's pending state and start its task. */
   async operate(actor: Actor, id: string, op: Exclude<AppOperation, 'install' | 'configure' | 'update'>): Promise<number> {
     const app = await this.find(actor.instanceId, id);
-    if (op === 'uninstall') await this.preempt(app);
     await this.enter(app, op, {});
+    if (op === 'uninstall') await this.preempt(app);
     const taskId = await this.startTaskOrRevert(app, op, { appId: app.id, op }, actor);
     await this.deps.eventlog.record(actor, `app.${op}`, app.id, { fqdn: app.fqdn, taskId });
     return taskId;
@@ -347,8 +347,9 @@ export class AppService {
 
   private explainConflict(err: unknown, app: App): unknown {
     if (!isUniqueViolation(err)) return err;
+    // The constraint's table tells which one: the port bindings' primary key, or the apps' unique fqdn.
     const message = String((err as Error).message);
-    if (/port/i.test(message)) return conflict('A host port is already in use by another app', { field: 'portBindings' });
+    if (/app_port_bindings/.test(message)) return conflict('A host port is already in use by another app', { field: 'portBindings' });
     return conflict(`The location ${app.fqdn} is already used by another app`, { field: 'location' });
   }
 

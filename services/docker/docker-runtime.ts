@@ -46,26 +46,28 @@ export class DockerRuntime implements AppRuntime {
     throw new Error(`Image ${image} is not on the Docker engine and could not be pulled (${pullError.trim()})`);
   }
 
+  /**
+   * The engine does not stop two concurrent creates of one name (CheckDuplicate is racy), so after creating,
+   * every caller settles on the oldest network of that name and removes its own if it lost: all racers end up
+   * on one network, and only networks nobody is using yet are removed.
+   */
   async ensureNetwork(instanceId: string) {
     const name = `berth-${instanceId}`.slice(0, 60);
-    const find = async () =>
-      (await this.docker.listNetworks({ filters: { label: [`${LABELS.instance}=${instanceId}`] } })).find((n) => n.Name === name);
-    const existing = await find();
-    if (existing) return existing.Id;
-    try {
-      const created = await this.docker.createNetwork({
-        Name: name,
-        Driver: 'bridge',
-        CheckDuplicate: true,
-        Labels: { [LABELS.managed]: '1', [LABELS.instance]: instanceId },
-      });
-      return created.id;
-    } catch (err) {
-      // Two installs in one tenant raced: the other one created it.
-      const raced = await find();
-      if (raced) return raced.Id;
+    const canonical = async () => {
+      const networks = (await this.docker.listNetworks({ filters: { label: [`${LABELS.instance}=${instanceId}`] } })).filter((n) => n.Name === name);
+      return networks.sort((a, b) => a.Created.localeCompare(b.Created) || a.Id.localeCompare(b.Id))[0];
+    };
+    const existing = await canonical().catch((err) => {
       throw dockerError(err);
-    }
+    });
+    if (existing) return existing.Id;
+    const created = await this.docker
+      .createNetwork({ Name: name, Driver: 'bridge', CheckDuplicate: true, Labels: { [LABELS.managed]: '1', [LABELS.instance]: instanceId } })
+      .catch(() => undefined);
+    const winner = await canonical();
+    if (!winner) throw new Error(`Could not create the tenant network ${name}`);
+    if (created && created.id !== winner.Id) await this.docker.getNetwork(created.id).remove().catch(() => undefined);
+    return winner.Id;
   }
 
   async ensureVolume(name: string, labels: Record<string, string>) {
@@ -125,7 +127,7 @@ export class DockerRuntime implements AppRuntime {
           Memory: spec.memoryLimit,
           MemorySwap: spec.memoryLimit,
           Init: true,
-          RestartPolicy: { Name: 'unless-stopped' },
+          RestartPolicy: { Name: 'no' },
           NetworkMode: spec.networkId,
           PortBindings: portBindings,
           Mounts: spec.volume ? [{ Type: 'volume', Source: spec.volume.name, Target: spec.volume.mountPath }] : [],
@@ -162,6 +164,15 @@ export class DockerRuntime implements AppRuntime {
       .restart({ t: 10 })
       .catch((err) => {
         throw describeEngineError(err);
+      });
+  }
+
+  async setRestartPolicy(containerId: string, policy: 'no' | 'unless-stopped') {
+    await this.docker
+      .getContainer(containerId)
+      .update({ RestartPolicy: { Name: policy, MaximumRetryCount: 0 } })
+      .catch((err) => {
+        throw dockerError(err);
       });
   }
 

@@ -15,7 +15,7 @@ export function testDocker(): Docker {
 export const APPS_ENV = { BERTH_APP_START_TIMEOUT_SECS: '15', BERTH_APP_HEALTH_INTERVAL_SECS: '1', BERTH_TASK_HEARTBEAT_MS: '200', BERTH_TASK_STALE_MS: '1500' };
 
 /** A manifest for one of the images scripts/build-images.sh --test builds. */
-export function testManifest(image: 'web:1' | 'web:2' | 'crash:1' | 'unhealthy:1' | 'hog:1', extra: Record<string, unknown> = {}) {
+export function testManifest(image: 'web:1' | 'web:2' | 'crash:1' | 'unhealthy:1' | 'hog:1' | 'slow:1', extra: Record<string, unknown> = {}) {
   return {
     id: 'io.berth.test.web',
     version: image === 'web:2' ? '2.0.0' : '1.0.0',
@@ -41,7 +41,7 @@ export async function waitForApp(app: TestApp, token: string, id: string, done: 
 
 /** Installs and waits; fails with the app's error when the install did not reach `installed`. */
 export async function installAndWait(app: TestApp, token: string, body: Record<string, unknown>) {
-  const res = await app.api.post('/api/v1/apps/install').set(bearer(token)).send({ accessRestriction: null, ...body });
+  const res = await app.api.post('/api/v1/apps/install').set(bearer(token)).send({ accessRestriction: null, domain: 'apps.test', ...body });
   if (res.status !== 202) throw new Error(`install answered ${res.status}: ${JSON.stringify(res.body)}`);
   const done = await waitForApp(app, token, res.body.id);
   if (done.installationState !== 'installed') throw new Error(`install ended ${done.installationState}: ${done.error?.message}`);
