@@ -15,6 +15,8 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY openapi ./openapi
+# The app catalogue shipped with Berth (read at start-up).
+COPY services/apps/catalogue ./services/apps/catalogue
 ENV BERTH_DATA_DIR=/data NODE_ENV=production
 VOLUME /data
 EXPOSE 3000 6060

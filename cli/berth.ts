@@ -5,6 +5,7 @@ import { createDatabase } from '../services/db/database';
 import { migrateLatest } from '../services/db/migrate';
 import { serve } from '../server/serve';
 import { work } from '../server/worker';
+import { describeReport, reconcileOnce } from '../server/reconcile';
 import { version } from '../server/version';
 
 /** Reads the configuration; a bad value stops the process with one line naming the variable. */
@@ -56,6 +57,19 @@ program
       } finally {
         await db.destroy();
       }
+    }),
+  );
+
+program
+  .command('reconcile')
+  .description('compare the Docker engine with the database: recreate missing app containers, list (or remove) orphaned ones')
+  .option('--remove-orphans', 'remove containers labelled by Berth whose app no longer exists')
+  .option('--json', 'print the report as JSON')
+  .action((options: { removeOrphans?: boolean; json?: boolean }) =>
+    run(async () => {
+      const removeOrphans = Boolean(options.removeOrphans);
+      const report = await reconcileOnce(config(), { removeOrphans });
+      console.log(options.json ? JSON.stringify(report, null, 2) : describeReport(report, removeOrphans).join('\n'));
     }),
   );
 

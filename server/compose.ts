@@ -183,7 +183,7 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
     clock,
     reservedPorts: [config.port, config.adminPort],
   });
-  const reconciler = new AppReconciler({ apps: store.apps, runtime, service: apps, logger });
+  const reconciler = new AppReconciler({ apps: store.apps, instances: store.instances, runtime, service: apps, logger });
   const monitor = options.workers
     ? new AppMonitorLoop({
         monitor: new AppHealthMonitor({

@@ -1,14 +1,12 @@
 import { validationError } from '../core/errors';
 import type { AccessRestriction, PortBinding } from './app-repo';
-import { DEFAULT_MEMORY_LIMIT, MIN_MEMORY_LIMIT, type Manifest } from './manifest';
+import { DEFAULT_MEMORY_LIMIT, MIN_MEMORY_LIMIT, PLATFORM_ENV, type Manifest } from './manifest';
 
 /** Checks for what users send about an app; each error names its field. */
 
 const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const MAX_MEMORY_LIMIT = 64 * 1024 ** 3;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-/** Names Berth sets itself: a user's env may not override them. */
-const PLATFORM_ENV = /^(BERTH|CLOUDRON)(_|$)|^APP_(ID|ORIGIN|DOMAIN)$/;
 /**
  * Host ports apps may not take: the well-known ports of the services a box runs (mail, DNS, web) and Berth's
  * own. Cloudron refuses the same list.

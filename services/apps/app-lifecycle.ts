@@ -25,7 +25,6 @@ export interface LifecycleDeps {
   clock: Clock;
   /** How long a started app gets to pass its health check. */
   startTimeoutMs: number;
-  probeIntervalMs?: number;
 }
 
 /**
@@ -94,11 +93,12 @@ export class AppLifecycle {
       await runtime.ensureVolume(volumeName(app.id), { 'io.berth.app': app.id, 'io.berth.instance': app.instanceId });
     }
     ctx.progress(60, 'Creating container');
-    const containerId = await this.ensureContainer(ready, networkId, ctx);
+    const { id: containerId, created } = await this.ensureContainer(ready, networkId, ctx);
     const current = await this.deps.apps.getAny(app.id);
     if (current?.runState === 'running') {
       ctx.progress(70, 'Starting app');
-      await runtime.setRestartPolicy(containerId, 'no');
+      // A new container starts with policy `no` already; a kept one may have `unless-stopped` from before.
+      if (!created) await runtime.setRestartPolicy(containerId, 'no');
       await runtime.start(containerId);
       await this.waitHealthy(ready, containerId, ctx);
     } else {
@@ -156,17 +156,17 @@ export class AppLifecycle {
   }
 
   /** Keeps a container built from the same spec; replaces one built from another (new image, env, limits, ports). */
-  private async ensureContainer(app: App, networkId: string, ctx: TaskContext): Promise<string> {
+  private async ensureContainer(app: App, networkId: string, ctx: TaskContext): Promise<{ id: string; created: boolean }> {
     const spec = containerSpec(app, networkId);
     const existing = await this.deps.runtime.inspect(app.id);
-    if (existing?.specHash === spec.labels['io.berth.spec-hash']) return existing.id;
+    if (existing?.specHash === spec.labels['io.berth.spec-hash']) return { id: existing.id, created: false };
     if (existing) {
       ctx.log(`replacing container ${existing.id.slice(0, 12)}: its configuration changed`);
       await this.deps.runtime.removeContainers(app.id);
     }
     const id = await this.deps.runtime.create(spec);
     ctx.log(`created container ${id.slice(0, 12)} from ${spec.image}`);
-    return id;
+    return { id, created: true };
   }
 
   /**
@@ -176,10 +176,11 @@ export class AppLifecycle {
   private async waitHealthy(app: App, containerId: string, ctx: TaskContext): Promise<void> {
     ctx.progress(80, `Waiting for the app to answer ${app.manifest.healthCheckPath}`);
     const deadline = this.deps.clock().getTime() + this.deps.startTimeoutMs;
-    const interval = this.deps.probeIntervalMs ?? 500;
+    // Quick probes first (most apps answer within a second), then every half second.
+    let interval = 50;
     for (;;) {
       if (ctx.signal.aborted) throw new Error('Stopped while waiting for the app to start');
-      const state = await this.deps.runtime.inspect(app.id);
+      const state = await this.deps.runtime.inspectById(containerId);
       if (!state) throw new Error('The app container disappeared while starting');
       if (!state.running || state.restarting) throw new Error(await this.describeExit(app, state));
       const probe = await probeHttp(app.httpPort!, app.manifest.healthCheckPath, app.fqdn, Math.min(5000, this.deps.startTimeoutMs));
@@ -195,6 +196,7 @@ export class AppLifecycle {
         );
       }
       await new Promise((resolve) => setTimeout(resolve, interval));
+      interval = Math.min(interval * 2, 500);
     }
   }
 

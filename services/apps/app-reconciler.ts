@@ -1,4 +1,5 @@
 import type { Logger } from '../core/logger';
+import type { InstanceRepo } from '../instances/instance-repo';
 import type { App, AppRepo } from './app-repo';
 import type { AppRuntime, ManagedContainer } from './app-runtime';
 import { INSTALLATION_STATES } from './app-states';
@@ -16,18 +17,23 @@ export interface ReconcileReport {
 /**
  * Makes the engine agree with the database at start-up: installed apps missing their container get it back
  * (through a `recreate` task, which converges like an install); containers Berth labelled whose app is gone
- * are reported, and removed only when asked.
+ * are reported, and removed only when asked. Only containers labelled with one of this database's tenants
+ * count.
  */
 export class AppReconciler {
-  constructor(private readonly deps: { apps: AppRepo; runtime: AppRuntime; service: AppService; logger: Logger }) {}
+  constructor(private readonly deps: { apps: AppRepo; instances: InstanceRepo; runtime: AppRuntime; service: AppService; logger: Logger }) {}
 
   async reconcile(options: { removeOrphans: boolean }): Promise<ReconcileReport> {
-    const containers = await this.deps.runtime.listManaged();
+    // Only this box's tenants: an engine shared with another Berth (its tests, a staging box) keeps its containers.
+    const tenants = new Set(await this.deps.instances.ids());
+    const containers = (await this.deps.runtime.listManaged()).filter((c) => tenants.has(c.instanceId));
     const apps = await this.deps.apps.listInStates([...INSTALLATION_STATES]);
     const report: ReconcileReport = { recreated: [], orphans: [], removed: [] };
     const withContainer = new Set(containers.map((c) => c.appId));
     for (const app of apps.filter((a) => a.installationState === 'installed' && !withContainer.has(a.id))) {
-      report.recreated.push({ appId: app.id, taskId: await this.recreate(app) });
+      // Another process reconciling at the same moment may have moved this app first (409): that is fine.
+      const taskId = await this.recreate(app).catch((err) => this.deps.logger.info({ appId: app.id, err: (err as Error).message }, 'not recreating'));
+      if (taskId) report.recreated.push({ appId: app.id, taskId });
     }
     const known = new Set(apps.map((a) => a.id));
     report.orphans = containers.filter((c) => !known.has(c.appId));

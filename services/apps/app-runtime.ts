@@ -1,5 +1,3 @@
-import type { Duplex } from 'node:stream';
-
 /**
  * What the apps service needs from a container engine. The dockerode implementation is
  * services/docker/docker-runtime.ts; every method is safe to call again (teardown by label, create-if-missing).
@@ -11,10 +9,13 @@ export interface AppRuntime {
   ensureImage(image: string, onProgress: (fraction: number, message: string) => void, signal?: AbortSignal): Promise<void>;
   /** The tenant's own bridge network, created on first use; returns its id. */
   ensureNetwork(instanceId: string): Promise<string>;
+  /** Creates the named volume, or finds it (creating an existing volume is a no-op in the engine). */
   ensureVolume(name: string, labels: Record<string, string>): Promise<void>;
   removeVolume(name: string): Promise<void>;
   /** The app's container (found by label), or undefined. */
   inspect(appId: string): Promise<ContainerState | undefined>;
+  /** One container by id (one engine call instead of a label search). */
+  inspectById(containerId: string): Promise<ContainerState | undefined>;
   create(spec: ContainerSpec): Promise<string>;
   start(containerId: string): Promise<void>;
   stop(containerId: string): Promise<void>;
@@ -82,9 +83,16 @@ export interface LogLine {
 }
 
 export interface ExecSession {
-  /** stdin in, output out (raw when tty, else Docker's multiplexed frames: use `demux`). */
-  stream: Duplex;
   tty: boolean;
+  /** Output as it arrives: stream 1 is stdout, 2 is stderr (with a tty everything is 1). */
+  onOutput(listener: (stream: 1 | 2, data: Buffer) => void): void;
+  /** The command's output has ended (it exited, or the connection dropped). */
+  onEnd(listener: () => void): void;
+  write(data: Buffer): void;
+  /** Closes the command's stdin. */
+  endInput(): void;
+  /** Drops the connection to the command (the client went away). */
+  close(): void;
   resize(rows: number, cols: number): Promise<void>;
   /** The command's exit code, once it has ended. */
   exitCode(): Promise<number>;

@@ -209,10 +209,11 @@ export class AppService {
     return taskId;
   }
 
-  async getIcon(instanceId: string, id: string): Promise<Buffer> {
-    const icon = await this.deps.store.apps.getIcon(instanceId, id);
-    if (icon === undefined) throw notFound('No such app');
-    if (icon === null) throw notFound('The app has no icon');
+  /** Visible to whoever may use the app (the same rule as get). */
+  async getIcon(principal: Principal, id: string): Promise<Buffer> {
+    const app = await this.get(principal, id);
+    const icon = await this.deps.store.apps.getIcon(app.instanceId, app.id);
+    if (!icon) throw notFound('The app has no icon');
     return icon;
   }
 

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import semver from 'semver';
 import type { Clock } from '../core/clock';
 import { conflict, forbidden, notFound } from '../core/errors';
 import { isUniqueViolation } from '../db/database';
@@ -29,13 +30,8 @@ export function loadBuiltinCatalogue(dir = path.join(projectRoot(), 'services', 
     });
 }
 
-/** Compares semantic versions, ignoring pre-release and build parts beyond ordering them after the release. */
-export function compareVersions(a: string, b: string): number {
-  const parts = (v: string) => v.split(/[-+]/)[0].split('.').map(Number);
-  const [pa, pb] = [parts(a), parts(b)];
-  for (let i = 0; i < 3; i++) if (pa[i] !== pb[i]) return pa[i] - pb[i];
-  return a.includes('-') === b.includes('-') ? a.localeCompare(b) : a.includes('-') ? -1 : 1;
-}
+/** Semantic-version order (pre-releases before their release, `rc.2` before `rc.10`). */
+export const compareVersions = (a: string, b: string): number => semver.compare(a, b);
 
 /**
  * The local catalogue an `appStoreId` installs from: manifests shipped with Berth plus ones the tenant's admins

@@ -1,3 +1,4 @@
+import semver from 'semver';
 import { validationError } from '../core/errors';
 
 /**
@@ -39,11 +40,14 @@ const KNOWN_ADDONS = ['mysql', 'postgresql', 'mongodb', 'redis', 'sendmail', 're
 export const MIN_MEMORY_LIMIT = 32 * 1024 * 1024;
 export const DEFAULT_MEMORY_LIMIT = 256 * 1024 * 1024;
 
-const APP_ID = /^[a-z0-9]+([.-][a-z0-9]+)*$/i;
-const SEMVER = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
+/** Reverse-domain, lower case, at least two labels: `com.example.app`. */
+const APP_ID = /^[a-z0-9]+(-[a-z0-9]+)*(\.[a-z0-9]+(-[a-z0-9]+)*)+$/;
+const MAX_MEMORY_LIMIT = 64 * 1024 ** 3;
 /** `name[:tag][@digest]`, with an optional registry host: Docker's reference grammar, loosely. */
 const IMAGE = /^[a-z0-9]+([._/:-][a-z0-9]+)*(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Names Berth sets in every app's environment: a port variable may not take one. */
+export const PLATFORM_ENV = /^(BERTH|CLOUDRON)(_|$)|^APP_(ID|ORIGIN|DOMAIN)$/;
 
 const fail = (field: string, message: string) => validationError(`manifest.${field} ${message}`, { field: `manifest.${field}` });
 
@@ -53,17 +57,20 @@ export function parseManifest(raw: unknown): Manifest {
   const m = raw as Record<string, unknown>;
   if (typeof m.dockerImage !== 'string' || !m.dockerImage) throw fail('dockerImage', 'is required: the image the app runs');
   if (!IMAGE.test(m.dockerImage)) throw fail('dockerImage', 'is not a valid image reference');
-  if (typeof m.id !== 'string' || !APP_ID.test(m.id) || m.id.length > 128) throw fail('id', 'must be a reverse-domain name such as com.example.app');
-  if (typeof m.version !== 'string' || !SEMVER.test(m.version)) throw fail('version', 'must be a semantic version such as 1.0.0');
+  if (typeof m.id !== 'string' || !APP_ID.test(m.id) || m.id.length > 128) throw fail('id', 'must be a lower-case reverse-domain name such as com.example.app');
+  if (typeof m.version !== 'string' || semver.valid(m.version) !== m.version) throw fail('version', 'must be a semantic version such as 1.0.0');
   if (typeof m.title !== 'string' || !m.title.trim() || m.title.length > 128) throw fail('title', 'must be 1 to 128 characters');
   if (m.description !== undefined && typeof m.description !== 'string') throw fail('description', 'must be a string');
   if (!isPort(m.httpPort)) throw fail('httpPort', 'must be the port (1–65535) the app serves HTTP on');
   if (typeof m.healthCheckPath !== 'string' || !m.healthCheckPath.startsWith('/')) throw fail('healthCheckPath', 'must be a path starting with /');
-  if (m.memoryLimit !== undefined && (!Number.isSafeInteger(m.memoryLimit) || (m.memoryLimit as number) < 0)) {
-    throw fail('memoryLimit', 'must be a number of bytes');
+  if (m.memoryLimit !== undefined && (!Number.isSafeInteger(m.memoryLimit) || (m.memoryLimit as number) < 0 || (m.memoryLimit as number) > MAX_MEMORY_LIMIT)) {
+    throw fail('memoryLimit', 'must be a number of bytes, at most 64 GiB');
   }
   checkPorts(m, 'tcpPorts');
   checkPorts(m, 'udpPorts');
+  for (const name of Object.keys((m.udpPorts as object | undefined) ?? {})) {
+    if (name in ((m.tcpPorts as object | undefined) ?? {})) throw fail(`udpPorts.${name}`, 'has the same name as a TCP port: each port needs its own variable');
+  }
   checkAddons(m.addons);
   checkEnv(m.env);
   return { description: '', ...m } as Manifest;
@@ -79,7 +86,8 @@ function checkPorts(m: Record<string, unknown>, field: 'tcpPorts' | 'udpPorts'):
   if (!ports || typeof ports !== 'object' || Array.isArray(ports)) throw fail(field, 'must be an object of environment variable names');
   for (const [name, spec] of Object.entries(ports as Record<string, unknown>)) {
     if (!ENV_NAME.test(name)) throw fail(`${field}.${name}`, 'must be named like an environment variable');
-    if (!spec || typeof spec !== 'object') throw fail(`${field}.${name}`, 'must be an object');
+    if (PLATFORM_ENV.test(name)) throw fail(`${field}.${name}`, 'is a variable Berth sets itself: choose another name');
+    if (!spec || typeof spec !== 'object' || Array.isArray(spec)) throw fail(`${field}.${name}`, 'must be an object');
     const { defaultValue, containerPort } = spec as PortSpec;
     if (defaultValue !== undefined && !isPort(defaultValue)) throw fail(`${field}.${name}.defaultValue`, 'must be a port (1–65535)');
     if (containerPort !== undefined && !isPort(containerPort)) throw fail(`${field}.${name}.containerPort`, 'must be a port (1–65535)');

@@ -10,7 +10,7 @@ import {
   type LogOptions,
   type ManagedContainer,
 } from '../apps/app-runtime';
-import { demuxLines } from './log-demux';
+import { demuxLines, FrameDecoder } from './log-demux';
 
 /** Engine errors that mean "not there", which idempotent teardown ignores. */
 const gone = (err: unknown) => [304, 404].includes((err as { statusCode?: number }).statusCode ?? 0);
@@ -71,12 +71,9 @@ export class DockerRuntime implements AppRuntime {
   }
 
   async ensureVolume(name: string, labels: Record<string, string>) {
-    try {
-      await this.docker.getVolume(name).inspect();
-    } catch (err) {
-      if (!gone(err)) throw dockerError(err);
-      await this.docker.createVolume({ Name: name, Labels: { [LABELS.managed]: '1', ...labels } });
-    }
+    await this.docker.createVolume({ Name: name, Labels: { [LABELS.managed]: '1', ...labels } }).catch((err) => {
+      throw dockerError(err);
+    });
   }
 
   async removeVolume(name: string) {
@@ -90,9 +87,12 @@ export class DockerRuntime implements AppRuntime {
 
   async inspect(appId: string): Promise<ContainerState | undefined> {
     const [found] = await this.containersOf(appId);
-    if (!found) return undefined;
+    return found ? this.inspectById(found.Id) : undefined;
+  }
+
+  async inspectById(containerId: string): Promise<ContainerState | undefined> {
     try {
-      const info = await this.docker.getContainer(found.Id).inspect();
+      const info = await this.docker.getContainer(containerId).inspect();
       return {
         id: info.Id,
         running: info.State.Running,
@@ -223,8 +223,25 @@ export class DockerRuntime implements AppRuntime {
     });
     const stream = await exec.start({ hijack: true, stdin: true, Tty: options.tty });
     return {
-      stream,
       tty: options.tty,
+      onOutput: (listener) => {
+        // Without a tty the engine multiplexes stdout and stderr into frames.
+        const decoder = new FrameDecoder((kind, payload) => listener(kind === 2 ? 2 : 1, payload));
+        stream.on('data', (chunk: Buffer) => (options.tty ? listener(1, chunk) : decoder.push(chunk)));
+      },
+      onEnd: (listener) => {
+        let ended = false;
+        const once = () => {
+          if (!ended) listener();
+          ended = true;
+        };
+        stream.on('end', once);
+        stream.on('close', once);
+        stream.on('error', once);
+      },
+      write: (data) => void stream.write(data),
+      endInput: () => void stream.end(),
+      close: () => stream.destroy(),
       resize: async (rows, cols) => {
         if (options.tty) await exec.resize({ h: rows, w: cols }).catch(() => undefined);
       },

@@ -15,6 +15,8 @@ export interface InstanceRepo {
   /** The instance whose domain is one of these names. */
   findByDomains(domains: string[]): Promise<Instance | undefined>;
   insert(instance: Instance): Promise<void>;
+  /** Every tenant's id. */
+  ids(): Promise<string[]>;
 }
 
 interface InstanceRow {
@@ -56,5 +58,9 @@ export class KnexInstanceRepo implements InstanceRepo {
       is_default: instance.isDefault,
       created_at: instance.createdAt,
     });
+  }
+
+  async ids() {
+    return (await this.db('instances').select('id')).map((row: { id: string }) => row.id);
   }
 }

@@ -2,7 +2,6 @@ import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
 import type { ExecSession } from '../../../services/apps/app-runtime';
 import { badRequest } from '../../../services/core/errors';
-import { FrameDecoder } from '../../../services/docker/log-demux';
 import { upgradeHead } from '../../http/upgrade';
 import type { Call, Reply } from '../../openapi/surface';
 import { actorOf, type BoxServices } from '../services';
@@ -42,28 +41,22 @@ function parseCmd(raw: string | undefined): string[] {
 
 /** stdin from binary messages; stdout and stderr out as binary messages tagged 1 or 2; the exit code last. */
 function bridge(ws: WebSocket, session: ExecSession): void {
-  const send = (stream: number, payload: Buffer) => {
+  session.onOutput((stream, payload) => {
     if (ws.readyState === ws.OPEN) ws.send(Buffer.concat([Buffer.from([stream]), payload]), { binary: true });
-  };
-  const decoder = new FrameDecoder(send);
-  session.stream.on('data', (chunk: Buffer) => (session.tty ? send(1, chunk) : decoder.push(chunk)));
+  });
   let ended = false;
-  const finish = async () => {
-    if (ended) return;
+  session.onEnd(async () => {
     ended = true;
     const code = await session.exitCode().catch(() => -1);
     if (ws.readyState === ws.OPEN) {
       ws.send(JSON.stringify({ type: 'exit', code }));
       ws.close(1000, 'exited');
     }
-  };
-  session.stream.on('end', () => void finish());
-  session.stream.on('close', () => void finish());
-  session.stream.on('error', () => void finish());
+  });
 
   ws.on('message', (data: Buffer, isBinary: boolean) => {
     if (isBinary) {
-      session.stream.write(data);
+      session.write(data);
       return;
     }
     let message: { type?: string; rows?: number; cols?: number };
@@ -72,10 +65,11 @@ function bridge(ws: WebSocket, session: ExecSession): void {
     } catch {
       return;
     }
-    if (message.type === 'eof') session.stream.end();
+    if (message.type === 'eof') session.endInput();
     else if (message.type === 'resize' && Number(message.rows) > 0 && Number(message.cols) > 0) void session.resize(Number(message.rows), Number(message.cols));
   });
+  // The engine has no way to kill an exec: a command that ignores its closed stdin runs on in the container.
   ws.on('close', () => {
-    if (!ended) session.stream.destroy();
+    if (!ended) session.close();
   });
 }

@@ -71,7 +71,7 @@ export function appHandlers(s: BoxServices): Record<string, Handler> {
     },
     updateApp: async (call) => accepted(await s.apps.update(actorOf(call), call.params.appId, call.body)),
     getAppIcon: async (call) => {
-      const icon = await s.apps.getIcon(principalOf(call).instanceId, call.params.appId);
+      const icon = await s.apps.getIcon(principalOf(call), call.params.appId);
       const type = icon[0] === 0x89 ? 'image/png' : 'image/jpeg';
       call.res.status(200).type(type).set('Cache-Control', 'private, max-age=60').send(icon);
       return undefined;
