@@ -201,7 +201,7 @@ export class TaskRunner {
 class ProgressSink {
   private percent = 0;
   private message = '';
-  private lines: string[] = [];
+  private lines: Array<{ at: number; line: string }> = [];
   private dirty = false;
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();
@@ -223,7 +223,9 @@ class ProgressSink {
   };
 
   log = (line: string): void => {
-    for (const part of String(line).split('\n')) this.lines.push(part.slice(0, 10_000));
+    // Each line keeps the time it was logged, not the time its batch was written.
+    const at = this.clock().getTime();
+    for (const part of String(line).split('\n')) this.lines.push({ at, line: part.slice(0, 10_000) });
     this.schedule();
   };
 
@@ -246,7 +248,7 @@ class ProgressSink {
     const lines = this.lines;
     this.lines = [];
     const now = this.clock().getTime();
-    if (lines.length) await this.tasks.appendLog(this.task.id, lines, now);
+    if (lines.length) await this.tasks.appendLog(this.task.id, lines);
     const progressed = this.dirty;
     if (progressed) {
       this.dirty = false;

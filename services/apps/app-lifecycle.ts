@@ -59,7 +59,7 @@ export class AppLifecycle {
   }
 
   private async converge(app: App, op: AppOperation, ctx: TaskContext) {
-    ctx.progress(5, 'Validating manifest');
+    step(ctx, 5, 'Validating manifest');
     parseManifest(app.manifest);
     if (op === 'start') await this.write(app, { runState: 'running' });
     await this.deploy(app, ctx, 20);
@@ -69,7 +69,7 @@ export class AppLifecycle {
   private async update(app: App, args: AppTaskArgs, ctx: TaskContext) {
     const manifest = parseManifest(args.manifest);
     // The new image is made ready while the old version still serves.
-    ctx.progress(10, `Downloading image ${manifest.dockerImage}`);
+    step(ctx, 10, `Downloading image ${manifest.dockerImage}`);
     await this.deps.runtime.ensureImage(manifest.dockerImage, (f, m) => ctx.progress(10 + Math.round(f * 40), m), ctx.signal);
     const portBindings = keepDeclared(app.portBindings, manifest);
     await this.deps.apps.replacePortBindings(app.id, portBindings);
@@ -82,21 +82,21 @@ export class AppLifecycle {
   /** Ports, network, image, volume, container; then, when the app should run, start it and wait until healthy. */
   private async deploy(app: App, ctx: TaskContext, imageFrom: number) {
     const { runtime } = this.deps;
-    ctx.progress(10, 'Reserving ports');
+    step(ctx, 10, 'Reserving ports');
     const ready = { ...app, httpPort: await this.ensureHttpPort(app) };
-    ctx.progress(15, 'Creating network');
+    step(ctx, 15, 'Creating network');
     const networkId = await runtime.ensureNetwork(app.instanceId);
-    ctx.progress(imageFrom, `Downloading image ${app.manifest.dockerImage}`);
+    step(ctx, imageFrom, `Downloading image ${app.manifest.dockerImage}`);
     await runtime.ensureImage(app.manifest.dockerImage, (f, m) => ctx.progress(imageFrom + Math.round(f * (55 - imageFrom)), m), ctx.signal);
     if (app.manifest.addons?.localstorage) {
-      ctx.progress(55, 'Creating data volume');
+      step(ctx, 55, 'Creating data volume');
       await runtime.ensureVolume(volumeName(app.id), { 'io.berth.app': app.id, 'io.berth.instance': app.instanceId });
     }
-    ctx.progress(60, 'Creating container');
+    step(ctx, 60, 'Creating container');
     const { id: containerId, created } = await this.ensureContainer(ready, networkId, ctx);
     const current = await this.deps.apps.getAny(app.id);
     if (current?.runState === 'running') {
-      ctx.progress(70, 'Starting app');
+      step(ctx, 70, 'Starting app');
       // A new container starts with policy `no` already; a kept one may have `unless-stopped` from before.
       if (!created) await runtime.setRestartPolicy(containerId, 'no');
       await runtime.start(containerId);
@@ -104,12 +104,12 @@ export class AppLifecycle {
     } else {
       ctx.log('the app is stopped: not starting it');
     }
-    ctx.progress(90, 'Configuring reverse proxy');
+    step(ctx, 90, 'Configuring reverse proxy');
     await this.deps.publisher.publish(ready);
   }
 
   private async stop(app: App, ctx: TaskContext) {
-    ctx.progress(30, 'Stopping app');
+    step(ctx, 30, 'Stopping app');
     const state = await this.deps.runtime.inspect(app.id);
     if (state) await this.deps.runtime.stop(state.id);
     await this.write(app, { runState: 'stopped', health: null, healthTime: null });
@@ -119,7 +119,7 @@ export class AppLifecycle {
   private async restart(app: App, ctx: TaskContext) {
     const state = await this.deps.runtime.inspect(app.id);
     if (!state) return this.converge(app, 'restart', ctx);
-    ctx.progress(30, 'Restarting app');
+    step(ctx, 30, 'Restarting app');
     await this.deps.runtime.setRestartPolicy(state.id, 'no');
     await this.deps.runtime.restart(state.id);
     await this.write(app, { runState: 'running' });
@@ -128,16 +128,16 @@ export class AppLifecycle {
   }
 
   private async uninstall(app: App, ctx: TaskContext) {
-    ctx.progress(20, 'Removing reverse proxy configuration');
+    step(ctx, 20, 'Removing reverse proxy configuration');
     await this.deps.publisher.unpublish(app);
-    ctx.progress(40, 'Removing container');
+    step(ctx, 40, 'Removing container');
     await this.deps.runtime.removeContainers(app.id);
-    ctx.progress(70, 'Removing data volume');
+    step(ctx, 70, 'Removing data volume');
     await this.deps.runtime.removeVolume(volumeName(app.id));
-    ctx.progress(90, 'Removing app');
+    step(ctx, 90, 'Removing app');
     // Port bindings go with the row (ON DELETE CASCADE), which frees them for other apps.
     await this.deps.apps.delete(app.id);
-    ctx.progress(100, 'Uninstalled');
+    step(ctx, 100, 'Uninstalled');
     return { appId: app.id, removed: true };
   }
 
@@ -174,7 +174,7 @@ export class AppLifecycle {
    * it running. A container that exits fails at once with its exit code and last log lines; the wait is bounded.
    */
   private async waitHealthy(app: App, containerId: string, ctx: TaskContext): Promise<void> {
-    ctx.progress(80, `Waiting for the app to answer ${app.manifest.healthCheckPath}`);
+    step(ctx, 80, `Waiting for the app to answer ${app.manifest.healthCheckPath}`);
     const deadline = this.deps.clock().getTime() + this.deps.startTimeoutMs;
     // Quick probes first (most apps answer within a second), then every half second.
     let interval = 50;
@@ -211,7 +211,7 @@ export class AppLifecycle {
 
   private async finish(app: App, op: AppOperation, ctx: TaskContext) {
     await this.deps.apps.update(app.id, { installationState: 'installed', taskId: null, error: null }, this.now(), [PENDING_STATE[op]]);
-    ctx.progress(100, 'Done');
+    step(ctx, 100, 'Done');
     return { appId: app.id };
   }
 
@@ -233,4 +233,10 @@ export class AppLifecycle {
 /** After an update, bindings for ports the new manifest no longer declares are released. */
 function keepDeclared(bindings: PortBinding[], manifest: Manifest): PortBinding[] {
   return bindings.filter((b) => Boolean((b.protocol === 'tcp' ? manifest.tcpPorts : manifest.udpPorts)?.[b.envName]));
+}
+
+/** A step: progress for pollers, and a line in the task's log so the log tells the whole story with times. */
+function step(ctx: TaskContext, percent: number, message: string): void {
+  ctx.progress(percent, message);
+  ctx.log(message);
 }

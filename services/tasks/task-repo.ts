@@ -68,7 +68,7 @@ export interface TaskRepo {
   stale(before: number): Promise<Task[]>;
   /** Pending tasks created before `before` (candidates for re-enqueueing). */
   pendingBefore(before: number): Promise<Task[]>;
-  appendLog(taskId: number, lines: string[], now: number): Promise<void>;
+  appendLog(taskId: number, lines: Array<{ at: number; line: string }>): Promise<void>;
   /** Log lines with id > afterId, in order. */
   logsAfter(taskId: number, afterId: number, limit: number): Promise<Array<{ id: number; at: number; line: string }>>;
   /** The last `count` log lines, in order. */
@@ -229,8 +229,8 @@ export class KnexTaskRepo implements TaskRepo {
     return rows.map(fromRow);
   }
 
-  async appendLog(taskId: number, lines: string[], now: number) {
-    if (lines.length) await this.db('task_logs').insert(lines.map((line) => ({ task_id: taskId, at: now, line })));
+  async appendLog(taskId: number, lines: Array<{ at: number; line: string }>) {
+    if (lines.length) await this.db('task_logs').insert(lines.map(({ at, line }) => ({ task_id: taskId, at, line })));
   }
 
   async logsAfter(taskId: number, afterId: number, limit: number) {
