@@ -6,6 +6,7 @@ import * as userTokens from './20261124_0004_user_tokens';
 import * as usersPageIndex from './20261124_0005_users_page_index';
 import * as taskExclusiveKey from './20261124_0006_task_exclusive_key';
 import * as apps from './20261124_0007_apps';
+import * as tenants from './20261124_0008_tenants';
 
 /** Every migration, by name. Names sort in the order they run; add new ones here. */
 export const migrations: Record<string, Knex.Migration> = {
@@ -16,4 +17,5 @@ export const migrations: Record<string, Knex.Migration> = {
   '20261124_0005_users_page_index': usersPageIndex,
   '20261124_0006_task_exclusive_key': taskExclusiveKey,
   '20261124_0007_apps': apps,
+  '20261124_0008_tenants': tenants,
 };

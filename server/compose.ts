@@ -42,6 +42,14 @@ import { LocalHostPorts } from '../services/apps/host-ports';
 import { NoPublisher } from '../services/apps/reverse-proxy';
 import { DockerRuntime } from '../services/docker/docker-runtime';
 import { AppMonitorLoop } from '../workers/app-monitor';
+import { createAdminSurface } from '../api/admin/surface';
+import { renderAdminError } from '../api/admin/errors';
+import { AdminPassphrase } from '../services/tenants/admin-passphrase';
+import { Contexts } from '../services/tenants/contexts';
+import { TenantDeletion } from '../services/tenants/tenant-deletion';
+import { TenantExporter } from '../services/tenants/tenant-export';
+import { TenantFsck } from '../services/tenants/tenant-fsck';
+import { TenantService } from '../services/tenants/tenant-service';
 
 /** Everything one Berth process is made of, built in one place. */
 export interface Berth {
@@ -53,7 +61,10 @@ export interface Berth {
   docker: Docker;
   surfaces: Surface[];
   http: Express;
+  /** The admin API's app, for its own listener (server/serve.ts opens it once a passphrase is set). */
+  admin: { http: Express; surface: Surface; passphrase: AdminPassphrase };
   tasks: TaskService;
+  tenants: TenantService;
   apps: AppService;
   reconciler: AppReconciler;
   /** Set when this process runs task workers. */
@@ -129,15 +140,16 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
   });
   const runtime = new DockerRuntime(docker);
   const hostPorts = new LocalHostPorts();
-  const lifecycle = new AppLifecycle({
-    apps: store.apps,
-    runtime,
-    hostPorts,
-    publisher: new NoPublisher(),
-    clock,
-    startTimeoutMs: config.appStartTimeoutSecs * 1000,
+  const publisher = new NoPublisher();
+  const lifecycle = new AppLifecycle({ apps: store.apps, runtime, hostPorts, publisher, clock, startTimeoutMs: config.appStartTimeoutSecs * 1000 });
+  const deletion = new TenantDeletion({ store, runtime, publisher, logger, dropCaches: (id) => instances.forget(id) });
+  const exporter = new TenantExporter({ store, runtime, dataDir: config.dataDir });
+  const registry = buildTaskRegistry({
+    testTasks: config.testTasks,
+    concurrency: config.taskConcurrency,
+    apps: lifecycle,
+    tenants: { deletion, exporter },
   });
-  const registry = buildTaskRegistry({ testTasks: config.testTasks, concurrency: config.taskConcurrency, apps: lifecycle });
   const subscriber = createRedis(options.redisUrl, { enableOfflineQueue: true });
   subscriber.on('error', () => undefined);
   const events = new TaskEvents({ publisher: redis, subscriber, logger, prefix: config.redisPrefix });
@@ -184,6 +196,13 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
     reservedPorts: [config.port, config.adminPort],
   });
   const reconciler = new AppReconciler({ apps: store.apps, instances: store.instances, runtime, service: apps, logger });
+  const contexts = Contexts.fromFile(config.contextsFile);
+  const tenants = new TenantService({ store, tokens, invitations, tasks, eventlog, contexts, clock, changed: (id) => instances.forget(id) });
+  const passphrase = AdminPassphrase.inDataDir(config.dataDir);
+  const adminSurface = await createAdminSurface(
+    { passphrase, tenants, contexts, fsck: new TenantFsck({ store, runtime, reconciler, dataDir: config.dataDir }), exporter, tasks },
+    { bodyLimit: config.bodyLimit },
+  );
   const monitor = options.workers
     ? new AppMonitorLoop({
         monitor: new AppHealthMonitor({
@@ -225,6 +244,7 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
     await createSchedulerSurface(health, { bodyLimit: config.bodyLimit }),
   ];
   const http = createHttpApp({ surfaces, logger });
+  const adminHttp = createHttpApp({ surfaces: [adminSurface], logger, renderError: renderAdminError, docs: false });
 
   return {
     config,
@@ -235,7 +255,9 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
     docker,
     surfaces,
     http,
+    admin: { http: adminHttp, surface: adminSurface, passphrase },
     tasks,
+    tenants,
     apps,
     reconciler,
     runner,

@@ -2,12 +2,16 @@ import type { AppLifecycle } from '../services/apps/app-lifecycle';
 import { TaskRegistry } from '../services/tasks/task-registry';
 import { TASK_TYPES } from '../services/tasks/task-types';
 import { appTaskDefinition } from './app-task';
+import { tenantTaskDefinitions } from './tenant-tasks';
+import type { TenantDeletion } from '../services/tenants/tenant-deletion';
+import type { TenantExporter } from '../services/tenants/tenant-export';
 import { testTaskDefinitions } from './test-handlers';
 
 export interface HandlerDeps {
   testTasks: boolean;
   concurrency?: Record<string, number>;
   apps: AppLifecycle;
+  tenants: { deletion: TenantDeletion; exporter: TenantExporter };
 }
 
 /**
@@ -15,7 +19,7 @@ export interface HandlerDeps {
  */
 export function buildTaskRegistry(deps: HandlerDeps): TaskRegistry {
   const registry = new TaskRegistry();
-  const definitions = [appTaskDefinition(deps.apps), ...(deps.testTasks ? testTaskDefinitions() : [])];
+  const definitions = [appTaskDefinition(deps.apps), ...tenantTaskDefinitions(deps.tenants), ...(deps.testTasks ? testTaskDefinitions() : [])];
   for (const definition of definitions) {
     registry.register({ ...definition, concurrency: deps.concurrency?.[definition.type] ?? definition.concurrency });
   }

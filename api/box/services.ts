@@ -43,8 +43,10 @@ export function actorOf(call: Call): Actor {
 }
 
 /** The tenant of a public call (no token): chosen by the Host header. */
-export function tenantOf(s: BoxServices, call: Call) {
-  return s.instances.resolveByHost(call.req.headers.host);
+export async function tenantOf(s: BoxServices, call: Call) {
+  const instance = await s.instances.resolveByHost(call.req.headers.host);
+  await s.instances.assertOpen(instance.id);
+  return instance;
 }
 
 export const ok = (body: unknown) => ({ status: 200, body });

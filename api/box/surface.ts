@@ -1,3 +1,5 @@
+import type { Request, Response } from 'express';
+import type { Principal } from '../../services/auth/principal';
 import { loadDocument } from '../openapi/document';
 import { createSurface, type Surface } from '../openapi/surface';
 import { authorize, checkAccessTable } from './access';
@@ -14,6 +16,15 @@ import { settingsHandlers } from './handlers/settings';
 import { appHandlers } from './handlers/apps';
 import { catalogueHandlers } from './handlers/catalogue';
 import type { BoxServices } from './services';
+
+/** A token works only while its tenant serves requests (not blocked, not being deleted). */
+function openTenantsOnly(services: BoxServices, authenticate: (req: Request, res: Response) => Promise<Principal>) {
+  return async (req: Request, res: Response) => {
+    const principal = await authenticate(req, res);
+    await services.instances.assertOpen(principal.instanceId);
+    return principal;
+  };
+}
 
 /** The box API, `/api/v1`: Cloudron-compatible, tenant-facing. */
 export async function createBoxSurface(services: BoxServices, options: { bodyLimit: number }): Promise<Surface> {
@@ -35,7 +46,7 @@ export async function createBoxSurface(services: BoxServices, options: { bodyLim
     },
     renderError: renderBoxError,
     bodyLimit: options.bodyLimit,
-    security: { authenticate: createAuthenticator(services.tokens), authorize },
+    security: { authenticate: openTenantsOnly(services, createAuthenticator(services.tokens)), authorize },
   });
   checkAccessTable(surface.backend.getOperations());
   return surface;

@@ -1,8 +1,8 @@
-import express, { type Express } from 'express';
+import express, { type Express, type Response } from 'express';
 import type { Logger } from '../../services/core/logger';
 import type { Surface } from '../openapi/surface';
 import { renderBoxError } from '../box/errors';
-import { notFound } from '../../services/core/errors';
+import { notFound, type BerthError } from '../../services/core/errors';
 import { docsRouter } from './docs';
 import { requestLog } from './request-log';
 
@@ -10,15 +10,27 @@ import { requestLog } from './request-log';
  * The public HTTP listener: request log, every surface under its mounts, the docs, and a JSON 404 for
  * everything else. Each surface parses and validates its own requests and renders its own errors.
  */
-export function createHttpApp(options: { surfaces: Surface[]; logger: Logger }): Express {
+export function createHttpApp(options: {
+  surfaces: Surface[];
+  logger: Logger;
+  /** How this listener renders a 404 for a path no surface knows (the box API's format by default). */
+  renderError?: (res: Response, error: BerthError) => void;
+  /** Serve Swagger UI and the documents (the public listener does). */
+  docs?: boolean;
+}): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   // Behind the reverse proxy on the same machine, the client address comes from X-Forwarded-For.
   app.set('trust proxy', 'loopback');
   app.use(requestLog(options.logger));
-  for (const surface of options.surfaces) app.use(surface.mounts, surface.router);
-  app.use(docsRouter(options.surfaces));
-  app.use((req, res) => renderBoxError(res, notFound(`No route for ${req.method} ${req.path}`)));
+  for (const surface of options.surfaces) {
+    // Express 5 matches nothing for the mount list ['/']: a surface at the root is mounted bare.
+    if (surface.mounts.includes('/')) app.use(surface.router);
+    else app.use(surface.mounts, surface.router);
+  }
+  if (options.docs !== false) app.use(docsRouter(options.surfaces));
+  const render = options.renderError ?? renderBoxError;
+  app.use((req, res) => render(res, notFound(`No route for ${req.method} ${req.path}`)));
   return app;
 }

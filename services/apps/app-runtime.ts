@@ -9,6 +9,10 @@ export interface AppRuntime {
   ensureImage(image: string, onProgress: (fraction: number, message: string) => void, signal?: AbortSignal): Promise<void>;
   /** The tenant's own bridge network, created on first use; returns its id. */
   ensureNetwork(instanceId: string): Promise<string>;
+  /** Removes the tenant's network (when the tenant goes). */
+  removeNetwork(instanceId: string): Promise<void>;
+  /** A tar stream of a path inside the app's container (running or not), e.g. its data for an export. */
+  archive(appId: string, path: string): Promise<NodeJS.ReadableStream | undefined>;
   /** Creates the named volume, or finds it (creating an existing volume is a no-op in the engine). */
   ensureVolume(name: string, labels: Record<string, string>): Promise<void>;
   removeVolume(name: string): Promise<void>;

@@ -117,6 +117,7 @@ export class AppService {
       updatedAt: now,
     };
     const icon = checkIcon(input.icon);
+    await this.checkQuotas(actor.instanceId, app.memoryLimit);
     await this.deps.runtime.ping();
     await this.checkPortsFree(portBindings, app.id);
 
@@ -335,6 +336,26 @@ export class AppService {
     const unknown = [...access.users.filter((u) => !users.includes(u)), ...access.groups.filter((g) => !groups.includes(g))];
     if (unknown.length) throw validationError(`accessRestriction: no such user or group ${unknown.join(', ')}`, { field: 'accessRestriction' });
     return access;
+  }
+
+  /**
+   * The operator's limits on the tenant (apps, total memory): 403 QUOTA_EXCEEDED before anything is made.
+   * Checked, not locked: two installs racing for the last slot may both pass (fsck reports it).
+   */
+  private async checkQuotas(instanceId: string, memoryLimit: number): Promise<void> {
+    const quotas = (await this.deps.store.instances.get(instanceId))?.quotas ?? {};
+    if (quotas.apps === undefined && quotas.memory === undefined) return;
+    const apps = await this.deps.store.apps.list(instanceId);
+    if (quotas.apps !== undefined && apps.length + 1 > quotas.apps) {
+      throw new BerthError('QUOTA_EXCEEDED', 403, `This instance may have at most ${quotas.apps} apps`, { quota: 'apps', limit: quotas.apps });
+    }
+    const used = apps.reduce((sum, a) => sum + a.memoryLimit, 0);
+    if (quotas.memory !== undefined && used + memoryLimit > quotas.memory) {
+      throw new BerthError('QUOTA_EXCEEDED', 403, `The apps of this instance may use at most ${quotas.memory} bytes of memory (${used} in use, ${memoryLimit} asked)`, {
+        quota: 'memory',
+        limit: quotas.memory,
+      });
+    }
   }
 
   /** 409 before any task starts: a port another app holds, or one something else on the machine listens on. */

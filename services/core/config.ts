@@ -4,6 +4,8 @@ import path from 'node:path';
 export interface Config {
   port: number;
   adminPort: number;
+  /** Where the admin API listens: loopback unless an operator opens it wider. */
+  adminHost: string;
   host: string;
   dataDir: string;
   /** `sqlite:<file>` by default; `postgres://…` selects PostgreSQL. */
@@ -40,6 +42,8 @@ export interface Config {
   appStartTimeoutSecs: number;
   /** How often the health monitor checks every running app. */
   appHealthIntervalSecs: number;
+  /** A JSON file of tenant contexts (`{"<name>": {…}}`); `default` always exists. */
+  contextsFile: string | undefined;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -57,6 +61,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   const config: Config = {
     port: port(env, 'BERTH_PORT', 3000),
     adminPort: port(env, 'BERTH_ADMIN_PORT', 6060),
+    adminHost: nonEmpty(env, 'BERTH_ADMIN_HOST') ?? '127.0.0.1',
     host: nonEmpty(env, 'BERTH_HOST') ?? '0.0.0.0',
     dataDir,
     databaseUrl: databaseUrl(env, dataDir),
@@ -78,6 +83,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     taskStaleMs: positiveInt(env, 'BERTH_TASK_STALE_MS', 30_000),
     appStartTimeoutSecs: positiveInt(env, 'BERTH_APP_START_TIMEOUT_SECS', 300),
     appHealthIntervalSecs: positiveInt(env, 'BERTH_APP_HEALTH_INTERVAL_SECS', 10),
+    contextsFile: nonEmpty(env, 'BERTH_CONTEXTS_FILE'),
   };
   // A healthy worker must never look dead: allow for a couple of missed heartbeats.
   if (config.taskStaleMs < 3 * config.taskHeartbeatMs) {

@@ -20,6 +20,8 @@ export type ErrorCode =
   | 'FAILED_DEPENDENCY'
   | 'SERVICE_UNAVAILABLE'
   | 'DOCKER_UNAVAILABLE'
+  | 'INSTANCE_BLOCKED'
+  | 'QUOTA_EXCEEDED'
   | 'INTERNAL_ERROR';
 
 export class BerthError extends Error {

@@ -9,6 +9,8 @@ import { KnexEventlogRepo, type EventlogRepo } from '../eventlog/eventlog-repo';
 import { KnexUserTokenRepo, type UserTokenRepo } from '../users/user-token-repo';
 import { KnexAppRepo, type AppRepo } from '../apps/app-repo';
 import { KnexCatalogueRepo, type CatalogueRepo } from '../apps/catalogue-repo';
+import { KnexCodeRepo, type CodeRepo } from '../tenants/code-repo';
+import { KnexExportRepo, type ExportRepo } from '../tenants/export-repo';
 
 /** Every repository, bound to one connection or one transaction. */
 export interface Repositories {
@@ -22,6 +24,8 @@ export interface Repositories {
   userTokens: UserTokenRepo;
   apps: AppRepo;
   catalogue: CatalogueRepo;
+  codes: CodeRepo;
+  exports: ExportRepo;
 }
 
 /** The repositories plus a way to run several writes atomically. */
@@ -43,6 +47,8 @@ function repositories(db: Db): Repositories {
     userTokens: new KnexUserTokenRepo(db),
     apps: new KnexAppRepo(db),
     catalogue: new KnexCatalogueRepo(db),
+    codes: new KnexCodeRepo(db),
+    exports: new KnexExportRepo(db),
   };
 }
 

@@ -70,6 +70,32 @@ export class DockerRuntime implements AppRuntime {
     return winner.Id;
   }
 
+  async removeNetwork(instanceId: string) {
+    const networks = await this.docker.listNetworks({ filters: { label: [`${LABELS.instance}=${instanceId}`] } }).catch((err) => {
+      throw dockerError(err);
+    });
+    for (const network of networks) {
+      await this.docker
+        .getNetwork(network.Id)
+        .remove()
+        .catch((err) => {
+          if (!gone(err)) throw dockerError(err);
+        });
+    }
+  }
+
+  async archive(appId: string, path: string) {
+    const [found] = await this.containersOf(appId);
+    if (!found) return undefined;
+    return this.docker
+      .getContainer(found.Id)
+      .getArchive({ path })
+      .catch((err) => {
+        if (gone(err)) return undefined;
+        throw dockerError(err);
+      });
+  }
+
   async ensureVolume(name: string, labels: Record<string, string>) {
     await this.docker.createVolume({ Name: name, Labels: { [LABELS.managed]: '1', ...labels } }).catch((err) => {
       throw dockerError(err);

@@ -68,6 +68,13 @@ export class TaskService {
     return task;
   }
 
+  /** Any tenant's task: for the operator (the admin API). */
+  async getAny(id: number): Promise<Task> {
+    const task = await this.deps.tasks.get(id);
+    if (!task) throw notFound('No such task');
+    return task;
+  }
+
   list(instanceId: string, query: { type?: string; page: number; perPage: number }): Promise<Task[]> {
     return this.deps.tasks.list({ instanceId, ...query });
   }

@@ -34,6 +34,10 @@ export interface TokenRepo {
   deleteForUser(instanceId: string, userId: string, filter: { clientId: string; exceptId?: string }): Promise<number>;
   touch(id: string, at: string): Promise<void>;
   deleteAllForUser(instanceId: string, userId: string): Promise<number>;
+  /** Every token of a tenant with this client id (all when omitted); returns how many went. */
+  deleteForInstance(instanceId: string, clientId?: string): Promise<number>;
+  /** The latest time a token of the tenant was created or used by a person (login tokens), or null. */
+  lastActivity(instanceId: string, clientId: string): Promise<string | null>;
 }
 
 interface TokenRow {
@@ -113,6 +117,17 @@ export class KnexTokenRepo implements TokenRepo {
 
   async deleteAllForUser(instanceId: string, userId: string) {
     return this.db('tokens').where({ instance_id: instanceId, user_id: userId }).delete();
+  }
+
+  async deleteForInstance(instanceId: string, clientId?: string) {
+    const query = this.db('tokens').where({ instance_id: instanceId });
+    return clientId ? query.andWhere({ client_id: clientId }).delete() : query.delete();
+  }
+
+  async lastActivity(instanceId: string, clientId: string) {
+    const row = await this.db('tokens').where({ instance_id: instanceId, client_id: clientId }).max({ used: 'last_used_at', created: 'created_at' }).first();
+    const times = [row?.used, row?.created].filter((t): t is string => typeof t === 'string');
+    return times.length ? times.sort()[times.length - 1] : null;
   }
 
   async touch(id: string, at: string) {

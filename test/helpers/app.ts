@@ -16,6 +16,8 @@ export interface TestApp {
   berth: Berth;
   /** supertest against the real app; every response is checked against the OpenAPI documents. */
   api: TestAgent;
+  /** supertest against the admin listener's app, checked against openapi/admin.yaml. */
+  admin: TestAgent;
   dataDir: string;
   /** DATABASE_URL for another process (a worker) to use this app's database. */
   databaseUrl: string;
@@ -46,10 +48,12 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     logger: options.logger ?? createLogger('silent'),
     ...options,
   });
-  const api = checkedAgent(berth);
+  const api = checkedAgent(berth.http, berth.surfaces);
+  const admin = checkedAgent(berth.admin.http, [berth.admin.surface]);
   return {
     berth,
     api,
+    admin,
     dataDir,
     databaseUrl: schema ? `${testDatabaseUrl}?options=${encodeURIComponent(`-c search_path=${schema}`)}` : config.databaseUrl,
     async close() {
@@ -61,13 +65,13 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
 }
 
 /** A supertest agent whose every request ends with the OpenAPI response check. */
-function checkedAgent(berth: Berth): TestAgent {
-  const agent = supertest(berth.http);
+function checkedAgent(http: Berth['http'], surfaces: Berth['surfaces']): TestAgent {
+  const agent = supertest(http);
   return new Proxy(agent, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver);
       if (typeof prop === 'string' && ['get', 'post', 'put', 'patch', 'delete', 'head', 'options'].includes(prop)) {
-        return (url: string) => (value as (url: string) => supertest.Test).call(target, url).expect((res) => checkResponse(berth.surfaces, res));
+        return (url: string) => (value as (url: string) => supertest.Test).call(target, url).expect((res) => checkResponse(surfaces, res));
       }
       return value;
     },

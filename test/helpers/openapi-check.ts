@@ -11,7 +11,7 @@ import type { Surface } from '../../api/openapi/surface';
 export function checkResponse(surfaces: Surface[], res: Response): void {
   const request = (res as unknown as { req: { method: string; path: string } }).req;
   const path = request.path.split('?')[0];
-  const surface = surfaces.find((s) => s.mounts.some((m) => path === m || path.startsWith(`${m}/`)));
+  const surface = surfaces.find((s) => s.mounts.some((m) => m === '/' || path === m || path.startsWith(`${m}/`)));
   if (!surface) return; // docs, static files: not an API surface
   const where = `${request.method} ${path} → ${res.status}`;
 
@@ -31,13 +31,17 @@ export function checkResponse(surfaces: Surface[], res: Response): void {
   const responses = (operation.responses ?? {}) as Record<string, { content?: Record<string, { schema?: unknown }> }>;
   const documented = responses[String(res.status)] ?? responses.default;
   // Rejections that happen before the operation (bad JSON, body too large) are the surface's error shape.
-  if (!documented && [400, 401, 403, 413, 415, 429].includes(res.status)) {
+  // A blocked tenant is refused at authentication, for every operation, as a missing token would be.
+  const blocked = (res.body as { code?: string } | undefined)?.code === 'INSTANCE_BLOCKED';
+  if (!documented && ([400, 401, 403, 413, 415, 429].includes(res.status) || blocked)) {
     assertValid(errorSchema(surface), res.body, where);
     return;
   }
   if (!documented) throw new Error(`${where}: status not documented for ${operation.operationId}`);
   if (head) return; // the status is GET's; there is no body
-  const schema = documented.content?.['application/json']?.schema;
+  const content = documented.content ?? {};
+  const json = Object.keys(content).find((type) => type === 'application/json' || type.endsWith('+json'));
+  const schema = json ? content[json].schema : undefined;
   if (!schema) {
     if (res.status === 204 && res.text) throw new Error(`${where}: 204 with a body`);
     return;
@@ -56,5 +60,5 @@ function assertValid(schema: unknown, body: unknown, where: string): void {
 
 function errorSchema(surface: Surface): unknown {
   const components = surface.backend.definition.components as { schemas: Record<string, unknown> };
-  return components.schemas.Error;
+  return components.schemas.Error ?? components.schemas.Errors;
 }

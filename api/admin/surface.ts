@@ -1,0 +1,22 @@
+import { loadDocument } from '../openapi/document';
+import { createSurface, type Surface } from '../openapi/surface';
+import { createAdminAuthenticator } from './auth';
+import { renderAdminError } from './errors';
+import { instanceHandlers } from './handlers/instances';
+import { toolHandlers } from './handlers/tools';
+import type { AdminServices } from './services';
+
+/** The admin API: tenant management for operators, on its own listener (openapi/admin.yaml). */
+export async function createAdminSurface(services: AdminServices, options: { bodyLimit: number }): Promise<Surface> {
+  const authenticate = createAdminAuthenticator(services.passphrase);
+  return createSurface({
+    name: 'admin',
+    mounts: ['/'],
+    document: loadDocument('admin'),
+    handlers: { ...instanceHandlers(services), ...toolHandlers(services) },
+    renderError: renderAdminError,
+    bodyLimit: options.bodyLimit,
+    // One credential for everything: once the passphrase checks out, every operation is allowed.
+    security: { authenticate: (req) => authenticate(req), authorize: () => undefined },
+  });
+}
