@@ -20,6 +20,7 @@ import { createRedis, pingRedis, redisOptions } from '../services/queue/redis';
 import { TaskQueue } from '../services/queue/task-queue';
 import { TaskEvents } from '../services/tasks/task-events';
 import { TaskService } from '../services/tasks/task-service';
+import { FairShare } from '../services/tasks/fair-share';
 import { buildTaskRegistry } from '../workers/handlers';
 import { TaskReaper, type ReaperTiming } from '../workers/task-reaper';
 import { scheduleRetention } from '../workers/retention';
@@ -163,6 +164,7 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
         connection: redisOptions(options.redisUrl),
         prefix: config.redisPrefix,
         timing: options.runnerTiming ?? { heartbeatMs: config.taskHeartbeatMs, flushMs: 250 },
+        fairShare: new FairShare({ tasks: store.tasks, instances: store.instances, share: config.tenantTaskShare, clock }),
       })
     : undefined;
   const reaper = options.workers

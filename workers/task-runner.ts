@@ -8,6 +8,7 @@ import { queueName, type TaskJobData, type TaskQueue } from '../services/queue/t
 import type { TaskEvents } from '../services/tasks/task-events';
 import type { TaskDefinition, TaskRegistry } from '../services/tasks/task-registry';
 import type { Outcome, Task, TaskRepo } from '../services/tasks/task-repo';
+import type { FairShare } from '../services/tasks/fair-share';
 
 export interface RunnerTiming {
   /** How often the worker proves it is alive (and reads stop requests). */
@@ -58,6 +59,8 @@ export class TaskRunner {
       clock: Clock;
       logger: Logger;
       timing?: RunnerTiming;
+      /** Per-tenant share of each type's concurrency (services/tasks/fair-share.ts). */
+      fairShare?: FairShare;
     },
   ) {}
 
@@ -102,13 +105,16 @@ export class TaskRunner {
     const taskId = Number(job.data.taskId);
     const definition = this.deps.registry.get(job.name);
     if (!definition) return;
-    // A job fetched while this process drains, or one whose object is busy with an earlier task, goes back to
-    // the queue for later (possibly for another worker).
-    if (this.stopping || (job.data.objectKey && (await this.mustWait(taskId, job.data.objectKey)))) {
+    // A job fetched while this process drains, one whose object is busy with an earlier task, or one whose
+    // tenant already runs its share of this type, goes back to the queue for later (possibly another worker).
+    const later = async () => {
       await job.moveToDelayed(Date.now() + 500, token);
       throw new DelayedError();
-    }
-    const task = await this.deps.tasks.claim(taskId, this.workerId, this.now());
+    };
+    if (this.stopping || (job.data.objectKey && (await this.mustWait(taskId, job.data.objectKey)))) return later();
+    const claim = () => this.deps.tasks.claim(taskId, this.workerId, this.now());
+    const task = this.deps.fairShare ? await this.deps.fairShare.admit(taskId, definition, claim) : await claim();
+    if (task === 'wait') return later();
     if (!task) return; // ended, stopped or taken by another worker
     const controller = new AbortController();
     this.running.set(taskId, { task, definition, controller });

@@ -42,6 +42,8 @@ export interface Config {
   appStartTimeoutSecs: number;
   /** How often the health monitor checks every running app. */
   appHealthIntervalSecs: number;
+  /** The share (0–1] of a task type's concurrency one tenant may hold when the box has several tenants. */
+  tenantTaskShare: number;
   /** A JSON file of tenant contexts (`{"<name>": {…}}`); `default` always exists. */
   contextsFile: string | undefined;
 }
@@ -84,6 +86,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     appStartTimeoutSecs: positiveInt(env, 'BERTH_APP_START_TIMEOUT_SECS', 300),
     appHealthIntervalSecs: positiveInt(env, 'BERTH_APP_HEALTH_INTERVAL_SECS', 10),
     contextsFile: nonEmpty(env, 'BERTH_CONTEXTS_FILE'),
+    tenantTaskShare: percent(env, 'BERTH_TENANT_TASK_SHARE', 50) / 100,
   };
   // A healthy worker must never look dead: allow for a couple of missed heartbeats.
   if (config.taskStaleMs < 3 * config.taskHeartbeatMs) {
@@ -146,6 +149,12 @@ function concurrency(env: Env): Record<string, number> {
     result[match[1]] = Number(match[2]);
   }
   return result;
+}
+
+function percent(env: Env, name: string, fallback: number): number {
+  const value = positiveInt(env, name, fallback);
+  if (value > 100) throw new ConfigError(`${name} must be a percentage from 1 to 100, got "${env[name]}"`);
+  return value;
 }
 
 function port(env: Env, name: string, fallback: number): number {

@@ -51,6 +51,8 @@ export interface TaskRepo {
   get(id: number): Promise<Task | undefined>;
   getForInstance(instanceId: string, id: number): Promise<Task | undefined>;
   list(query: TaskPage): Promise<Task[]>;
+  /** How many tasks of this type the tenant has running right now (on any worker). */
+  countActive(instanceId: string, type: string): Promise<number>;
   /** Unfinished tasks on an object, oldest first. */
   unfinishedOn(objectKey: string): Promise<Task[]>;
   /** pending → active for this worker; undefined when the task is not pending (already taken, stopped, ended). */
@@ -175,6 +177,11 @@ export class KnexTaskRepo implements TaskRepo {
     if (type) query.andWhere({ type });
     const rows = await query.orderBy('id', 'desc').limit(perPage).offset((page - 1) * perPage);
     return rows.map(fromRow);
+  }
+
+  async countActive(instanceId: string, type: string) {
+    const row = await this.db('tasks').where({ instance_id: instanceId, type, state: 'active' }).count({ n: '*' }).first();
+    return Number(row?.n ?? 0);
   }
 
   async unfinishedOn(objectKey: string) {

@@ -158,13 +158,17 @@ describe('admin API: instances', () => {
     expect(defaults.body.data[0].attributes.is_default).toBe(true);
   });
 
+  // Taking a snapshot of a test worker's heap is slow on a loaded machine.
   it('serves a heap snapshot to the operator only', async () => {
     await app.admin.get('/tools/pprof/heap').expect(401);
     const res = await app.admin.get('/tools/pprof/heap').set(ADMIN).buffer(true).parse((r, done) => {
-      let size = 0;
-      r.on('data', (chunk: Buffer) => (size += chunk.length));
-      r.on('end', () => done(null, size));
+      let head = '';
+      r.on('data', (chunk: Buffer) => {
+        if (head.length < 100) head += chunk.toString('utf8');
+      });
+      r.on('end', () => done(null, head));
     }).expect(200);
-    expect(res.body).toBeGreaterThan(1000);
-  });
+    expect(res.headers['content-type']).toBe('application/octet-stream');
+    expect(res.body).toMatch(/^\{"snapshot":/);
+  }, 180_000);
 });
