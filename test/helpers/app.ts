@@ -9,6 +9,7 @@ import { createLogger } from '../../services/core/logger';
 import { TokenService } from '../../services/tokens/token-service';
 import { createTestSchema, dropTestSchema, onPostgres, testDatabaseUrl } from './database';
 import { checkResponse } from './openapi-check';
+import { removeTenantObjects } from './engine';
 
 export const TEST_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -57,7 +58,11 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     dataDir,
     databaseUrl: schema ? `${testDatabaseUrl}?options=${encodeURIComponent(`-c search_path=${schema}`)}` : config.databaseUrl,
     async close() {
+      // The engine is cleaned after the workers and the health monitor have stopped: before, the monitor
+      // could bring a removed app back.
+      const instanceIds = (await berth.db('instances').select('id')).map((row: { id: string }) => row.id);
       await berth.close();
+      await removeTenantObjects(instanceIds);
       if (schema) await dropTestSchema(schema);
       fs.rmSync(dataDir, { recursive: true, force: true });
     },

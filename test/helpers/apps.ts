@@ -1,15 +1,11 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import Docker from 'dockerode';
 import WebSocket from 'ws';
 import { routeUpgrades } from '../../api/http/upgrade';
 import { bearer, type TestApp } from './app';
+import { removeTenantObjects, testDocker } from './engine';
 
-/** The engine the tests use (DOCKER_HOST, as .ci/run sets it). */
-export function testDocker(): Docker {
-  const url = new URL(process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock');
-  return new Docker({ socketPath: url.pathname });
-}
+export { testDocker };
 
 /** Test apps that run app tasks in-process, with short waits so failures show quickly. */
 export const APPS_ENV = { BERTH_APP_START_TIMEOUT_SECS: '15', BERTH_APP_HEALTH_INTERVAL_SECS: '1', BERTH_TASK_HEARTBEAT_MS: '200', BERTH_TASK_STALE_MS: '1500' };
@@ -122,14 +118,11 @@ export async function fetchApp(app: TestApp, appId: string, path: string): Promi
   });
 }
 
-/** Removes whatever the test app's tenants left in the engine (after a failed test), so runs do not pile up. */
+/**
+ * Removes what the test app's tenants have in the engine now. `TestApp.close()` does it again once the
+ * health monitor has stopped, so nothing comes back.
+ */
 export async function removeEngineObjects(app: TestApp): Promise<void> {
-  const docker = testDocker();
   const instances = await app.berth.db('instances').select('id');
-  for (const { id } of instances as Array<{ id: string }>) {
-    const label = { label: [`io.berth.instance=${id}`] };
-    for (const c of await docker.listContainers({ all: true, filters: label })) await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
-    for (const v of (await docker.listVolumes({ filters: label })).Volumes ?? []) await docker.getVolume(v.Name).remove().catch(() => undefined);
-    for (const n of await docker.listNetworks({ filters: label })) await docker.getNetwork(n.Id).remove().catch(() => undefined);
-  }
+  await removeTenantObjects((instances as Array<{ id: string }>).map((row) => row.id));
 }
