@@ -134,16 +134,18 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
     eventlog,
     throttle,
     clock,
+    // The tenant's dashboard: its set-up domain, else the domain the admin API gave it, else BERTH_PUBLIC_URL.
     dashboardUrl: async (instanceId) => {
       const { adminFqdn } = await cloudron.config(instanceId);
-      return adminFqdn ? `https://${adminFqdn}` : config.publicUrl;
+      const domain = adminFqdn || (await store.instances.get(instanceId))?.domain;
+      return domain ? `https://${domain}` : config.publicUrl;
     },
   });
   const runtime = new DockerRuntime(docker);
   const hostPorts = new LocalHostPorts();
   const publisher = new NoPublisher();
   const lifecycle = new AppLifecycle({ apps: store.apps, runtime, hostPorts, publisher, clock, startTimeoutMs: config.appStartTimeoutSecs * 1000 });
-  const deletion = new TenantDeletion({ store, runtime, publisher, logger, dropCaches: (id) => instances.forget(id) });
+  const deletion = new TenantDeletion({ store, runtime, publisher, logger, dataDir: config.dataDir, dropCaches: (id) => instances.forget(id) });
   const exporter = new TenantExporter({ store, runtime, dataDir: config.dataDir });
   const registry = buildTaskRegistry({
     testTasks: config.testTasks,

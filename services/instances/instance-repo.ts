@@ -7,7 +7,7 @@ export interface Quotas {
   apps?: number;
   /** Sum of the apps' memory limits, in bytes. */
   memory?: number;
-  /** Bytes of app data (checked by fsck and reported; not enforced on writes). */
+  /** Bytes of app data: stored for the operator, not measured or enforced yet. */
   disk?: number;
 }
 

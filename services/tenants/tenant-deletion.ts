@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Store } from '../db/store';
 import type { AppRuntime } from '../apps/app-runtime';
 import { volumeName } from '../apps/container-spec';
@@ -8,11 +10,13 @@ import type { Logger } from '../core/logger';
 /**
  * Deletes a tenant, step by step, each step converging so a run interrupted by a crash runs again from the
  * top and finishes: the apps (containers, data volumes, proxy entries), the tenant's network, its tokens, then
- * the instance row, whose deletion cascades to everything else it owns (users, groups, tasks, audit log, …).
+ * its exports, then the instance row, whose deletion cascades to everything else it owns (users, groups, tasks, audit log, …).
  * DNS records join this list with the domains work.
  */
 export class TenantDeletion {
-  constructor(private readonly deps: { store: Store; runtime: AppRuntime; publisher: AppPublisher; logger: Logger; dropCaches: (instanceId: string) => void }) {}
+  constructor(
+    private readonly deps: { store: Store; runtime: AppRuntime; publisher: AppPublisher; logger: Logger; dataDir: string; dropCaches: (instanceId: string) => void },
+  ) {}
 
   async run(instanceId: string, ctx: TaskContext): Promise<unknown> {
     const instance = await this.deps.store.instances.get(instanceId);
@@ -27,6 +31,8 @@ export class TenantDeletion {
     }
     step(ctx, 75, 'Removing the tenant network');
     await this.deps.runtime.removeNetwork(instanceId);
+    step(ctx, 80, 'Removing exports');
+    fs.rmSync(path.join(this.deps.dataDir, 'exports', instanceId), { recursive: true, force: true });
     step(ctx, 85, 'Revoking tokens');
     await this.deps.store.tokens.deleteForInstance(instanceId);
     step(ctx, 95, 'Removing the instance');

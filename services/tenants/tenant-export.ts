@@ -22,6 +22,15 @@ export class TenantExporter {
   }
 
   async run(instanceId: string, exportId: string, ctx: TaskContext): Promise<unknown> {
+    try {
+      return await this.build(instanceId, exportId, ctx);
+    } catch (err) {
+      await this.deps.store.exports.finish(exportId, { state: 'error', parts: [], size: 0 }).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async build(instanceId: string, exportId: string, ctx: TaskContext): Promise<unknown> {
     const dir = this.dir(instanceId, exportId);
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     ctx.progress(10, 'Exporting records');

@@ -67,8 +67,9 @@ export class TenantService {
     return this.deps.store.instances.count();
   }
 
+  /** By domain, or by id (the default instance has no domain). */
   async get(domain: string): Promise<StoredInstance> {
-    const instance = await this.deps.store.instances.findByDomains([normalise(domain)]);
+    const instance = (await this.deps.store.instances.findByDomains([normalise(domain)])) ?? (await this.deps.store.instances.get(domain));
     if (!instance) throw notFound(`No instance ${domain}`);
     return instance;
   }
@@ -102,8 +103,7 @@ export class TenantService {
     }
     const principal = { instanceId, userId: ownerId, role: 'owner' as const, tokenId: '', readOnly: false };
     const actor = operator(instanceId, ip);
-    const { link } = await this.deps.invitations.createInvite(principal, actor, ownerId);
-    await this.deps.invitations.sendInvite(principal, actor, ownerId).catch(() => undefined);
+    const { link } = await this.deps.invitations.inviteAndMail(principal, actor, ownerId);
     await this.deps.eventlog.record(actor, 'instance.create', instanceId, { domain, email: input.email, context, locale });
     return { instance: (await this.deps.store.instances.get(instanceId))!, ownerId, inviteLink: link };
   }
@@ -130,7 +130,7 @@ export class TenantService {
     return (await this.deps.store.instances.get(instance.id))!;
   }
 
-  /** Flags the tenant as deleting (its box API answers 404 from now on) and starts the deletion task. */
+  /** Flags the tenant as deleting (its box API answers 401 from now on) and starts the deletion task. */
   async remove(domain: string, ip: string | null): Promise<number> {
     const instance = await this.get(domain);
     if (instance.isDefault) throw new BerthError('FORBIDDEN', 403, 'The default instance cannot be deleted');

@@ -45,9 +45,9 @@ export class InvitationService {
   async createInvite(principal: Principal, actor: Actor, userId: string): Promise<Invitation> {
     const user = await this.user(principal.instanceId, userId);
     assertMayActOn(principal, user);
-    const token = await this.issue(user, 'invite', INVITE_LIFETIME_MS);
+    const invitation = await this.invitation(user);
     await this.deps.eventlog.record(actor, 'user.invite', userId, { sent: false });
-    return { token, link: `${await this.deps.dashboardUrl(user.instanceId)}/setupaccount.html?inviteToken=${token}` };
+    return invitation;
   }
 
   /** Mails the invitation; without an SMTP relay, 424 and nothing changes (create_invite still gives a link). */
@@ -57,14 +57,34 @@ export class InvitationService {
     }
     const user = await this.user(principal.instanceId, userId);
     assertMayActOn(principal, user);
+    await this.mail(user, await this.invitation(user));
+    await this.deps.eventlog.record(actor, 'user.invite', userId, { sent: true });
+  }
+
+  /**
+   * One invitation, returned and, when an SMTP relay is set up, mailed too (the same link: a second token would
+   * void the first). For owners of tenants the admin API creates.
+   */
+  async inviteAndMail(principal: Principal, actor: Actor, userId: string): Promise<Invitation> {
+    const user = await this.user(principal.instanceId, userId);
+    assertMayActOn(principal, user);
+    const invitation = await this.invitation(user);
+    if (this.deps.mailer.configured) await this.mail(user, invitation);
+    await this.deps.eventlog.record(actor, 'user.invite', userId, { sent: this.deps.mailer.configured });
+    return invitation;
+  }
+
+  private async invitation(user: User): Promise<Invitation> {
     const token = await this.issue(user, 'invite', INVITE_LIFETIME_MS);
-    const link = `${await this.deps.dashboardUrl(user.instanceId)}/setupaccount.html?inviteToken=${token}`;
+    return { token, link: `${await this.deps.dashboardUrl(user.instanceId)}/setupaccount.html?inviteToken=${token}` };
+  }
+
+  private async mail(user: User, invitation: Invitation): Promise<void> {
     await this.deps.mailer.send({
       to: user.email,
       subject: 'You are invited to Berth',
-      text: `Hello${user.displayName ? ` ${user.displayName}` : ''},\n\nYou have been invited. Set up your account here:\n\n${link}\n\nThis link works once and expires in 7 days.\n`,
+      text: `Hello${user.displayName ? ` ${user.displayName}` : ''},\n\nYou have been invited. Set up your account here:\n\n${invitation.link}\n\nThis link works once and expires in 7 days.\n`,
     });
-    await this.deps.eventlog.record(actor, 'user.invite', userId, { sent: true });
   }
 
   /** Public: the invited user picks a username (if none yet), a display name and a password, and is logged in. */

@@ -41,7 +41,8 @@ describe('admin API: instances', () => {
   it('creates, lists, counts, reads and changes instances, never showing a secret', async () => {
     const created = await create('alpha.admin.test', { locale: 'fr', quotas: { apps: 3 } }).expect(201);
     expect(created.body.data).toMatchObject({ type: 'instances', attributes: { domain: 'alpha.admin.test', locale: 'fr', context: 'default', quotas: { apps: 3 }, blocked: false } });
-    expect(created.body.meta.invite_link).toMatch(/setupaccount\.html\?inviteToken=/);
+    // The owner's link goes to the tenant's own domain, where its box API answers.
+    expect(created.body.meta.invite_link).toMatch(/^https:\/\/alpha\.admin\.test\/setupaccount\.html\?inviteToken=/);
     await create('alpha.admin.test').expect(409);
     await create('not a domain').expect(400);
     await create('beta.admin.test', { context: 'nope' }).expect(400);
@@ -153,9 +154,11 @@ describe('admin API: instances', () => {
     await app.api.get('/api/v1/profile').set(bearer(token)).expect(401);
     await app.admin.get(`/tasks/${res.body.task_id}`).set(ADMIN).expect(404);
     await app.admin.delete('/instances/zeta.admin.test').set(ADMIN).expect(404);
-    // The default instance is never deleted.
+    // The default instance (it has no domain: it is addressed by id) is never deleted.
     const defaults = await app.admin.get('/instances?page[limit]=1').set(ADMIN).expect(200);
     expect(defaults.body.data[0].attributes.is_default).toBe(true);
+    await app.admin.get(defaults.body.data[0].links.self).set(ADMIN).expect(200);
+    await app.admin.delete(defaults.body.data[0].links.self).set(ADMIN).expect(403);
   });
 
   // Taking a snapshot of a test worker's heap is slow on a loaded machine.
