@@ -204,7 +204,7 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
   const tenants = new TenantService({ store, tokens, invitations, tasks, eventlog, contexts, clock, changed: (id) => instances.forget(id) });
   const passphrase = AdminPassphrase.inDataDir(config.dataDir);
   const adminSurface = await createAdminSurface(
-    { passphrase, tenants, contexts, fsck: new TenantFsck({ store, runtime, reconciler, dataDir: config.dataDir }), exporter, tasks },
+    { passphrase, throttle: new LoginThrottle(clock, options.loginLimits), tenants, contexts, fsck: new TenantFsck({ store, runtime, reconciler, dataDir: config.dataDir }), exporter, tasks },
     { bodyLimit: config.bodyLimit },
   );
   const monitor = options.workers

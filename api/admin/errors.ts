@@ -9,6 +9,7 @@ export function renderAdminError(res: Response, error: BerthError): void {
     return;
   }
   if (error.status === 401) res.setHeader('WWW-Authenticate', 'Basic realm="berth-admin", charset="UTF-8"');
+  if (error.details?.retryAfter !== undefined) res.setHeader('Retry-After', String(error.details.retryAfter));
   res
     .status(error.status)
     .type('application/vnd.api+json')

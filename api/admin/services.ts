@@ -1,4 +1,5 @@
 import type { AdminPassphrase } from '../../services/tenants/admin-passphrase';
+import type { LoginThrottle } from '../../services/auth/login-throttle';
 import type { Contexts } from '../../services/tenants/contexts';
 import type { TenantService } from '../../services/tenants/tenant-service';
 import type { TenantFsck } from '../../services/tenants/tenant-fsck';
@@ -9,6 +10,8 @@ import type { StoredInstance } from '../../services/instances/instance-repo';
 /** What the admin API's handlers call. */
 export interface AdminServices {
   passphrase: AdminPassphrase;
+  /** Limits wrong passphrases (its own instance: box API logins do not share its counts). */
+  throttle: LoginThrottle;
   tenants: TenantService;
   contexts: Contexts;
   fsck: TenantFsck;

@@ -8,7 +8,7 @@ import type { AdminServices } from './services';
 
 /** The admin API: tenant management for operators, on its own listener (openapi/admin.yaml). */
 export async function createAdminSurface(services: AdminServices, options: { bodyLimit: number }): Promise<Surface> {
-  const authenticate = createAdminAuthenticator(services.passphrase);
+  const authenticate = createAdminAuthenticator(services.passphrase, services.throttle);
   return createSurface({
     name: 'admin',
     mounts: ['/'],

@@ -175,3 +175,19 @@ describe('admin API: instances', () => {
     expect(res.body).toMatch(/^\{"snapshot":/);
   }, 180_000);
 });
+
+describe('admin API: passphrase guessing', () => {
+  it('answers 429 once too many wrong passphrases came in', async () => {
+    const app = await startTestApp({ loginLimits: { perUsername: 3, perAddress: 3, windowSecs: 60 } });
+    try {
+      await app.berth.admin.passphrase.set(PASSPHRASE);
+      for (let i = 0; i < 3; i++) await app.admin.get('/instances/count').set(basic(`guess number ${i}`)).expect(403);
+      const limited = await app.admin.get('/instances/count').set(basic('guess number 4')).expect(429);
+      expect(limited.headers['retry-after']).toMatch(/^\d+$/);
+      // Box API logins keep their own counts.
+      await app.api.get('/api/v1/cloudron/status').expect(200);
+    } finally {
+      await app.close();
+    }
+  });
+});
