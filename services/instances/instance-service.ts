@@ -60,10 +60,13 @@ export class InstanceService {
     assertServing(cached.instance);
   }
 
-  /** Drops what the caches hold about a tenant (after the admin API changed it). */
+  /**
+   * Drops what the caches hold about a tenant (after the admin API created or changed it). Every Host answer
+   * goes: a host that resolved to the default instance may now belong to the new tenant.
+   */
   forget(instanceId: string): void {
     this.byId.delete(instanceId);
-    for (const [host, entry] of this.byHost) if (entry.instance.id === instanceId) this.byHost.delete(host);
+    this.byHost.clear();
   }
 
   private async lookupHost(name: string): Promise<StoredInstance> {

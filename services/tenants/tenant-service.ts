@@ -101,6 +101,7 @@ export class TenantService {
       if (isUniqueViolation(err)) throw conflict(`An instance with the domain ${domain} exists`, { field: 'domain' });
       throw err;
     }
+    this.deps.changed(instanceId);
     const principal = { instanceId, userId: ownerId, role: 'owner' as const, tokenId: '', readOnly: false };
     const actor = operator(instanceId, ip);
     const { link } = await this.deps.invitations.inviteAndMail(principal, actor, ownerId);

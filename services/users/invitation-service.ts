@@ -69,8 +69,9 @@ export class InvitationService {
     const user = await this.user(principal.instanceId, userId);
     assertMayActOn(principal, user);
     const invitation = await this.invitation(user);
-    if (this.deps.mailer.configured) await this.mail(user, invitation);
-    await this.deps.eventlog.record(actor, 'user.invite', userId, { sent: this.deps.mailer.configured });
+    // A relay that fails does not undo the tenant: the link is returned either way, and the log says.
+    const sent = this.deps.mailer.configured && (await this.mail(user, invitation).then(() => true, () => false));
+    await this.deps.eventlog.record(actor, 'user.invite', userId, { sent });
     return invitation;
   }
 

@@ -12,7 +12,8 @@ describe('admin API: a tenant with apps', () => {
   let app: TestApp;
   let server: Awaited<ReturnType<typeof listen>>;
   beforeAll(async () => {
-    app = await startTestApp({ env: APPS_ENV, workers: true });
+    // The health monitor would repair the removed container itself: here the fixer must.
+    app = await startTestApp({ env: { ...APPS_ENV, BERTH_APP_HEALTH_INTERVAL_SECS: '3600' }, workers: true });
     await app.berth.admin.passphrase.set('correct horse battery staple');
     server = await listen(app);
   });

@@ -83,7 +83,8 @@ describe('apps: crashes, health and reconciliation', () => {
   });
 
   it('reconciles at start: missing containers come back, orphans are reported and removed only when asked', async () => {
-    app = await startTestApp({ env: APPS_ENV, workers: true });
+    // The health monitor would bring the container back on its own: here the reconciler must.
+    app = await startTestApp({ env: { ...APPS_ENV, BERTH_APP_HEALTH_INTERVAL_SECS: '3600' }, workers: true });
     token = (await activate(app)).token;
     const { id } = await installAndWait(app, token, { manifest: testManifest('web:1'), location: 'reconciled', domain: 'recovery.test' });
     const instanceId = (await app.berth.store.instances.findDefault())!.id;
