@@ -1,79 +1,65 @@
 #!/usr/bin/env node
-import { Command } from 'commander';
-import { ConfigError, loadConfig, type Config } from '../services/core/config';
-import { createDatabase } from '../services/db/database';
-import { migrateLatest } from '../services/db/migrate';
-import { serve } from '../server/serve';
-import { work } from '../server/worker';
-import { describeReport, reconcileOnce } from '../server/reconcile';
+import { Command, CommanderError } from 'commander';
 import { version } from '../server/version';
+import { createContext } from './context';
+import { registerAppCommands } from './commands/apps';
+import { registerCompletion } from './commands/completion';
+import { registerEventlogCommand } from './commands/eventlog';
+import { registerGroupCommands } from './commands/groups';
+import { registerServerCommands } from './commands/server';
+import { registerSessionCommands } from './commands/session';
+import { registerTaskCommands } from './commands/tasks';
+import { registerTokenCommands } from './commands/tokens';
+import { registerUserCommands } from './commands/users';
+import { processIo } from './ui/io';
 
-/** Reads the configuration; a bad value stops the process with one line naming the variable. */
-function config(): Config {
-  try {
-    return loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(`berth: ${err.message}`);
-      process.exit(2);
-    }
-    throw err;
-  }
-}
+const HELP_AFTER = `
+Getting started:
+  berth login https://my.example.com          # asks for your username and password
+  berth apps catalogue                        # the apps the box can install
+  berth apps install --appstore-id io.berth.staticweb --location site --wait
+  berth apps list
+  berth apps logs site.example.com -f
+  berth apps exec site.example.com -- ls /app/data
+  berth apps uninstall site.example.com
 
-async function run(action: () => Promise<void>): Promise<void> {
-  try {
-    await action();
-  } catch (err) {
+Every client command takes --json (the API's JSON, for scripts) and --profile <name> (a saved login).
+Environment: BERTH_URL and BERTH_TOKEN override the saved login; BERTH_PROFILE picks a profile;
+BERTH_ALLOW_SELFSIGNED=1 accepts a self-signed certificate. Logins are saved in
+$XDG_CONFIG_HOME/berth/config.json (default ~/.config/berth/config.json).
+Exit codes: 0 done, 1 the operation (or the waited-for task) failed, 2 bad usage, 130 interrupted.
+Run berth <command> --help for a command's flags; docs/cli.md has the whole guide.`;
+
+/** The `berth` command: the server commands that run Berth, and the client commands that talk to a box. */
+function main(): void {
+  const ctx = createContext(processIo(), process, (code) => process.exit(code));
+  const program = new Command()
+    .name('berth')
+    .description('Berth: a self-hosted, multi-tenant platform control plane. Runs a box (serve, worker) and drives one (login, apps, tasks, …).')
+    .version(version)
+    .enablePositionalOptions()
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(`berth: ${text.replace(/^error: /, '')}`) })
+    .showHelpAfterError('(berth <command> --help shows its usage)')
+    .addHelpText('after', HELP_AFTER);
+
+  registerSessionCommands(program, ctx);
+  registerAppCommands(program, ctx);
+  registerTaskCommands(program, ctx);
+  registerUserCommands(program, ctx);
+  registerGroupCommands(program, ctx);
+  registerTokenCommands(program, ctx);
+  registerEventlogCommand(program, ctx);
+  registerCompletion(program, ctx);
+  registerServerCommands(program);
+
+  program.parseAsync().catch((err) => {
+    // Commander's own exits: help and --version are 0, every usage error (unknown command or flag, a
+    // missing argument, a bad value) is 2. It has printed its message already.
+    if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : 2);
     console.error(`berth: ${err instanceof Error ? err.message : String(err)}`);
-    process.exit(err instanceof ConfigError ? 2 : 1);
-  }
+    process.exit(1);
+  });
 }
 
-const program = new Command()
-  .name('berth')
-  .description('Berth: a self-hosted, multi-tenant platform control plane')
-  .version(version);
-
-program
-  .command('serve')
-  .description('serve the APIs on BERTH_PORT (migrations run first; a private Redis starts when REDIS_URL is unset)')
-  .action(() => run(() => serve(config())));
-
-program
-  .command('worker')
-  .description('run task workers only (no HTTP), against the same DATABASE_URL and REDIS_URL as berth serve')
-  .action(() => run(() => work(config())));
-
-program
-  .command('migrate')
-  .description('apply pending database migrations to DATABASE_URL and exit')
-  .action(() =>
-    run(async () => {
-      const db = createDatabase(config().databaseUrl);
-      try {
-        const applied = await migrateLatest(db);
-        console.log(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
-      } finally {
-        await db.destroy();
-      }
-    }),
-  );
-
-program
-  .command('reconcile')
-  .description('compare the Docker engine with the database: recreate missing app containers, list (or remove) orphaned ones')
-  .option('--remove-orphans', 'remove containers labelled by Berth whose app no longer exists')
-  .option('--json', 'print the report as JSON')
-  .action((options: { removeOrphans?: boolean; json?: boolean }) =>
-    run(async () => {
-      const removeOrphans = Boolean(options.removeOrphans);
-      const report = await reconcileOnce(config(), { removeOrphans });
-      console.log(options.json ? JSON.stringify(report, null, 2) : describeReport(report, removeOrphans).join('\n'));
-    }),
-  );
-
-program.parseAsync().catch((err) => {
-  console.error(`berth: ${err instanceof Error ? err.message : String(err)}`);
-  process.exit(1);
-});
+main();

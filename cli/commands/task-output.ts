@@ -1,0 +1,31 @@
+import type { Context } from '../context';
+import type { Session } from '../client/session';
+import type { Task } from '../client/types';
+import { waitForTask } from '../client/wait';
+import { printJson } from '../ui/io';
+import { progressView, silentView } from '../ui/progress';
+
+/**
+ * Waits for a task with a progress view: on stdout for people, and with --json on stderr only when that is a
+ * terminal (stdout then carries nothing but the JSON).
+ */
+export function awaitTask(ctx: Context, session: Session, taskId: number, json: boolean): Promise<Task> {
+  const view = !json ? progressView(ctx.io.stdout) : ctx.io.stderr.isTTY ? progressView(ctx.io.stderr) : silentView();
+  return waitForTask(ctx.io, ctx.signals, session.api, taskId, { view });
+}
+
+/**
+ * Reports how a task ended and returns the exit code: 0 when it succeeded, 1 otherwise (its error on stderr,
+ * one line). With --json the task itself is printed (or `json`, when given) whatever the outcome.
+ */
+export function reportTask(ctx: Context, task: Task, options: { json: boolean; success: string; jsonValue?: unknown }): number {
+  if (options.json) printJson(ctx.io, options.jsonValue ?? task);
+  if (task.success) {
+    if (!options.json) ctx.io.stdout.write(`${options.success}\n`);
+    return 0;
+  }
+  const error = task.error ?? { code: 'failed', message: 'the task failed' };
+  const how = error.code === 'failed' ? 'failed' : `ended (${error.code})`;
+  ctx.io.stderr.write(`berth: task ${task.id} ${how}: ${error.message.replace(/\s*\n\s*/g, ' ')}\n`);
+  return 1;
+}
