@@ -11,10 +11,3 @@ export async function setAdminPassphrase(config: Config, passphrase: string): Pr
   await store.set(passphrase.replace(/\r?\n$/, ''));
   return store.file;
 }
-
-/** Reads all of stdin (for `--stdin`, so the passphrase never appears in a process list or shell history). */
-export async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}

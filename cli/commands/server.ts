@@ -24,7 +24,7 @@ async function run(action: () => Promise<void>): Promise<void> {
 }
 
 /**
- * The commands that run Berth itself on this machine: serve, worker, migrate, reconcile. Their modules load
+ * The commands that run Berth itself on this machine: serve, worker, migrate, reconcile, admin passphrase. Their modules load
  * only when one of them runs, so the client commands start quickly.
  */
 export function registerServerCommands(program: Command): void {
@@ -66,6 +66,32 @@ export function registerServerCommands(program: Command): void {
         const removeOrphans = Boolean(options.removeOrphans);
         const report = await reconcileOnce(config(), { removeOrphans });
         console.log(options.json ? JSON.stringify(report, null, 2) : describeReport(report, removeOrphans).join('\n'));
+      }),
+    );
+
+  program
+    .command('admin')
+    .description('operator commands on this machine (the admin API itself is documented in docs/admin.md)')
+    .command('passphrase')
+    .description(
+      'set the admin API passphrase (at least 12 characters) for BERTH_DATA_DIR: asked twice at a terminal, or read from stdin with --stdin. ' +
+        'A running berth serve uses a changed passphrase at once; the admin listener opens at the next start',
+    )
+    .option('--stdin', 'read the passphrase from standard input (for scripts: it never appears in a process list)')
+    .action((options: { stdin?: boolean }) =>
+      run(async () => {
+        const { setAdminPassphrase } = await import('../../server/admin-passphrase.js');
+        const { askHidden, interactive, readStdin } = await import('../ui/prompt.js');
+        const { processIo } = await import('../ui/io.js');
+        const io = processIo();
+        let passphrase: string;
+        if (options.stdin) passphrase = (await readStdin(io)).replace(/\r?\n$/, '');
+        else if (interactive(io)) {
+          passphrase = await askHidden(io, 'New admin passphrase: ');
+          if ((await askHidden(io, 'Again: ')) !== passphrase) throw new Error('the two passphrases differ');
+        } else throw new Error('no terminal to ask at: give the passphrase on stdin with --stdin');
+        const file = await setAdminPassphrase(config(), passphrase);
+        console.log(`admin passphrase stored in ${file}`);
       }),
     );
 }

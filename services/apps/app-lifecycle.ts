@@ -91,21 +91,39 @@ export class AppLifecycle {
     if (app.manifest.addons?.localstorage) {
       step(ctx, 55, 'Creating data volume');
       await runtime.ensureVolume(volumeName(app.id), { 'io.berth.app': app.id, 'io.berth.instance': app.instanceId });
+      await this.unlessStopped(app, ctx);
     }
     step(ctx, 60, 'Creating container');
     const { id: containerId, created } = await this.ensureContainer(ready, networkId, ctx);
+    await this.unlessStopped(app, ctx);
     const current = await this.deps.apps.getAny(app.id);
     if (current?.runState === 'running') {
       step(ctx, 70, 'Starting app');
       // A new container starts with policy `no` already; a kept one may have `unless-stopped` from before.
       if (!created) await runtime.setRestartPolicy(containerId, 'no');
       await runtime.start(containerId);
+      await this.unlessStopped(app, ctx);
       await this.waitHealthy(ready, containerId, ctx);
     } else {
       ctx.log('the app is stopped: not starting it');
     }
     step(ctx, 90, 'Configuring reverse proxy');
     await this.deps.publisher.publish(ready);
+  }
+
+  /**
+   * A stopped task ends at once, but its handler may still be inside an engine call. When it comes back it
+   * must not leave behind what it made: if an uninstall took over (the row is gone or being uninstalled), what
+   * this run created is removed again, since that uninstall may already have swept.
+   */
+  private async unlessStopped(app: App, ctx: TaskContext): Promise<void> {
+    if (!ctx.signal.aborted) return;
+    const current = await this.deps.apps.getAny(app.id);
+    if (!current || current.installationState === 'pending_uninstall') {
+      await this.deps.runtime.removeContainers(app.id);
+      await this.deps.runtime.removeVolume(volumeName(app.id));
+    }
+    throw new Error('Stopped');
   }
 
   private async stop(app: App, ctx: TaskContext) {

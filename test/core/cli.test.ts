@@ -6,8 +6,8 @@ import { TEST_REDIS_URL } from '../helpers/app';
 
 const BERTH = path.join(__dirname, '../../dist/cli/berth.js');
 
-function run(args: string[], env: Record<string, string>) {
-  return spawnSync(process.execPath, [BERTH, ...args], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 30_000 });
+function run(args: string[], env: Record<string, string>, input?: string) {
+  return spawnSync(process.execPath, [BERTH, ...args], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 30_000, input });
 }
 
 describe('the berth command (built)', () => {
@@ -71,5 +71,23 @@ describe('the berth command (built)', () => {
     child.kill('SIGTERM');
     const code = await new Promise((resolve) => child.on('exit', resolve));
     expect(code).toBe(0);
+  });
+
+  it('sets the admin passphrase from stdin, stored as a scrypt hash only its owner can read', async () => {
+    const short = run(['admin', 'passphrase', '--stdin'], { BERTH_DATA_DIR: dataDir }, 'short\n');
+    expect(short.status).toBe(1);
+    expect(short.stderr.trim()).toBe('berth: the admin passphrase must be at least 12 characters');
+    const noTerminal = run(['admin', 'passphrase'], { BERTH_DATA_DIR: dataDir }, '');
+    expect(noTerminal.status).toBe(1);
+    expect(noTerminal.stderr).toContain('--stdin');
+
+    const set = run(['admin', 'passphrase', '--stdin'], { BERTH_DATA_DIR: dataDir }, 'correct horse battery staple\n');
+    expect(set.status).toBe(0);
+    const file = path.join(dataDir, 'admin-passphrase');
+    expect(set.stdout.trim()).toBe(`admin passphrase stored in ${file}`);
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    expect(fs.readFileSync(file, 'utf8')).toMatch(/^scrypt\$/);
+    const { AdminPassphrase } = await import('../../services/tenants/admin-passphrase');
+    expect(await AdminPassphrase.inDataDir(dataDir).verify('correct horse battery staple')).toBe(true);
   });
 });
