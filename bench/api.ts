@@ -33,8 +33,8 @@ import pino from 'pino';
 import { composeBerth, type Berth } from '../server/compose';
 import { loadConfig } from '../services/core/config';
 import { createLogger } from '../services/core/logger';
-import { LoadGenerator, type LoadResult } from './loadgen';
-import { closeServer, fmtRate, listen, median, runBench, table, envNumber, httpRequest } from './common';
+import { LoadGenerator } from './loadgen';
+import { closeServer, combineRuns, fmtRate, listen, runBench, table, envNumber, httpRequest, type Measured } from './common';
 
 interface Target {
   route: string;
@@ -54,10 +54,6 @@ const OWNER = { username: 'benchowner', email: 'benchowner@example.com', passwor
 
 type Side = 'berth' | 'bare';
 
-interface Measured extends LoadResult {
-  /** Share of the run the main thread (the server under load) was busy, 0–1. */
-  serverBusy: number;
-}
 
 /** The baseline: a route table of parsed bodies, serialised per request the way res.json does. */
 function bareServer(bodies: Map<string, unknown>): http.Server {
@@ -73,23 +69,6 @@ function bareServer(bodies: Map<string, unknown>): http.Server {
   });
 }
 
-/** The median of several runs, field by field. */
-function combine(runs: Measured[]): Measured {
-  const pick = (key: keyof Measured) => median(runs.map((r) => r[key]));
-  const sum = (key: keyof Measured) => runs.reduce((acc, r) => acc + r[key], 0);
-  return {
-    rps: pick('rps'),
-    total: sum('total'),
-    durationS: sum('durationS'),
-    p50: pick('p50'),
-    p99: pick('p99'),
-    non2xx: sum('non2xx'),
-    errors: sum('errors'),
-    timeouts: sum('timeouts'),
-    loadgenBusy: pick('loadgenBusy'),
-    serverBusy: pick('serverBusy'),
-  };
-}
 
 const fmtMs = (n: number) => n.toFixed(2);
 const pct = (n: number) => `${Math.round(n * 100)}%`;
@@ -181,8 +160,8 @@ async function main(): Promise<number> {
     const notes: string[] = [];
     let broken = false;
     for (const target of TARGETS) {
-      const b = combine(runs.get(key(target, 'berth'))!);
-      const n = combine(runs.get(key(target, 'bare'))!);
+      const b = combineRuns(runs.get(key(target, 'berth'))!);
+      const n = combineRuns(runs.get(key(target, 'bare'))!);
       const ratio = b.rps / n.rps;
       const failed = [b, n].some((r) => r.non2xx > 0 || r.errors > 0 || r.total === 0);
       if (failed) {

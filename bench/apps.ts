@@ -73,8 +73,8 @@ import { loadConfig, type Config } from '../services/core/config';
 import { createLogger } from '../services/core/logger';
 import { createDocker } from '../services/docker/docker-client';
 import { createRedis, pingRedis } from '../services/queue/redis';
-import { LoadGenerator, type LoadResult } from './loadgen';
-import { closeServer, deleteKeys, envNumber, fmtRate, httpRequest, listen, median, runBench, table, type Reply } from './common';
+import { LoadGenerator } from './loadgen';
+import { closeServer, combineRuns, deleteKeys, type Measured, envNumber, fmtRate, httpRequest, listen, median, runBench, table, type Reply } from './common';
 
 const OWNER = { username: 'benchowner', email: 'benchowner@example.com', password: 'bench-Pa55word!', displayName: 'Bench Owner' };
 const IMAGE = 'berth-test/web:1';
@@ -436,26 +436,7 @@ function bareServer(body: unknown): http.Server {
   });
 }
 
-interface Measured extends LoadResult {
-  serverBusy: number;
-}
 
-function combine(runs: Measured[]): Measured {
-  const pick = (key: keyof Measured) => median(runs.map((r) => r[key]));
-  const sum = (key: keyof Measured) => runs.reduce((acc, r) => acc + r[key], 0);
-  return {
-    rps: pick('rps'),
-    total: sum('total'),
-    durationS: sum('durationS'),
-    p50: pick('p50'),
-    p99: pick('p99'),
-    non2xx: sum('non2xx'),
-    errors: sum('errors'),
-    timeouts: sum('timeouts'),
-    loadgenBusy: pick('loadgenBusy'),
-    serverBusy: pick('serverBusy'),
-  };
-}
 
 // ————————————————————————————————————————————— main —————————————————————————————————————————————
 
@@ -663,8 +644,8 @@ async function main(): Promise<number> {
     );
     console.log(`(uninstall through the API, not part of the ratio: median ${fmtMs(med(installResults.berth, 'uninstallMs'))} ms)`);
 
-    const b = combine(runs.berth);
-    const n = combine(runs.bare);
+    const b = combineRuns(runs.berth);
+    const n = combineRuns(runs.bare);
     const listRatio = b.rps / n.rps;
     const broken = [b, n, emptyRun].some((r) => r.non2xx > 0 || r.errors > 0 || r.total === 0);
     console.log(`\nGET /api/v1/apps (baseline: bare node:http answering the same ${fmtRate(appCount)}-app body; no target)`);

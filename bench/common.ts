@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { Redis } from 'ioredis';
 import type { AddressInfo } from 'node:net';
+import type { LoadResult } from './loadgen';
 
 /** What the benches share: servers on loopback, statistics, a printed table and the exit convention. */
 
@@ -110,4 +111,27 @@ export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
     cursor = next;
     if (keys.length) await redis.del(...keys);
   } while (cursor !== '0');
+}
+
+/** A load run, plus the share of it (0–1) the main thread, the server under load, was busy. */
+export interface Measured extends LoadResult {
+  serverBusy: number;
+}
+
+/** The median of several runs, field by field (counts of requests and failures are summed). */
+export function combineRuns(runs: Measured[]): Measured {
+  const pick = (key: keyof Measured) => median(runs.map((r) => r[key]));
+  const sum = (key: keyof Measured) => runs.reduce((acc, r) => acc + r[key], 0);
+  return {
+    rps: pick('rps'),
+    total: sum('total'),
+    durationS: sum('durationS'),
+    p50: pick('p50'),
+    p99: pick('p99'),
+    non2xx: sum('non2xx'),
+    errors: sum('errors'),
+    timeouts: sum('timeouts'),
+    loadgenBusy: pick('loadgenBusy'),
+    serverBusy: pick('serverBusy'),
+  };
 }

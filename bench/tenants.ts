@@ -48,8 +48,8 @@ import { composeBerth, type Berth } from '../server/compose';
 import { loadConfig } from '../services/core/config';
 import { createLogger } from '../services/core/logger';
 import { createRedis, pingRedis } from '../services/queue/redis';
-import { closeServer, deleteKeys, envNumber, fmtRate, httpRequest, listen, median, percentile, runBench, table, type Reply } from './common';
-import { LoadGenerator, type LoadResult } from './loadgen';
+import { closeServer, combineRuns, deleteKeys, type Measured, envNumber, fmtRate, httpRequest, listen, median, percentile, runBench, table, type Reply } from './common';
+import { LoadGenerator } from './loadgen';
 
 const PASSPHRASE = 'bench tenants passphrase';
 const AUTH = { authorization: `Basic ${Buffer.from(`admin:${PASSPHRASE}`).toString('base64')}` };
@@ -85,10 +85,6 @@ interface Database {
   url: string | undefined;
 }
 
-interface Measured extends LoadResult {
-  /** Share of the run the main thread (the server under load) was busy, 0–1. */
-  serverBusy: number;
-}
 
 interface Path {
   name: string;
@@ -108,23 +104,6 @@ interface DatabaseResult {
   count: Measured;
 }
 
-/** The median of several runs, field by field (counts of failures are summed). */
-function combine(runs: Measured[]): Measured {
-  const pick = (key: keyof Measured) => median(runs.map((r) => r[key]));
-  const sum = (key: keyof Measured) => runs.reduce((acc, r) => acc + r[key], 0);
-  return {
-    rps: pick('rps'),
-    total: sum('total'),
-    durationS: sum('durationS'),
-    p50: pick('p50'),
-    p99: pick('p99'),
-    non2xx: sum('non2xx'),
-    errors: sum('errors'),
-    timeouts: sum('timeouts'),
-    loadgenBusy: pick('loadgenBusy'),
-    serverBusy: pick('serverBusy'),
-  };
-}
 
 /** HTTP/1.1 keep-alive client with the admin credentials; `close()` destroys its sockets. */
 class AdminClient {
@@ -330,7 +309,7 @@ async function runDatabase(database: Database, s: Settings, loadgen: LoadGenerat
         );
       }
     }
-    const [first, last, count] = runs.map(combine);
+    const [first, last, count] = runs.map(combineRuns);
     return {
       database: database.name,
       where,

@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { activate, bearer, createUserWithToken, startTestApp, type TestApp } from '../helpers/app';
+import { activate, bearer, createUserWithToken, startTestApp, waitForTask, type TestApp } from '../helpers/app';
 import { APPS_ENV, containersOf, installAndWait, listen, removeEngineObjects, testManifest, waitForApp, execWs } from '../helpers/apps';
 
 jest.setTimeout(120_000);
@@ -98,8 +98,8 @@ describe('apps: failures and bad input', () => {
       const { id, taskId } = started[index].body;
       const failed = await waitForApp(app, token, id);
       expect(failed).toMatchObject({ installationState: 'error', taskId, error: { installationState: 'pending_install', taskId, message: expect.stringMatching(message) } });
-      const task = await app.api.get(`/api/v1/tasks/${taskId}`).set(bearer(token)).expect(200);
-      expect(task.body).toMatchObject({ success: false, error: { code: 'failed', message: expect.stringMatching(message) } });
+      // The task row ends just after the handler has moved the app to `error`.
+      expect(await waitForTask(app, token, taskId)).toMatchObject({ success: false, error: { code: 'failed', message: expect.stringMatching(message) } });
     }
     // An app in error can be uninstalled, and nothing stays in the engine.
     for (const res of started) await app.api.post(`/api/v1/apps/${res.body.id}/uninstall`).set(bearer(token)).expect(202);

@@ -1,4 +1,4 @@
-import { activate, bearer, startTestApp, type TestApp } from '../helpers/app';
+import { activate, bearer, startTestApp, waitForTask, type TestApp } from '../helpers/app';
 import { APPS_ENV, containersOf, removeEngineObjects, execWs, fetchApp, installAndWait, listen, testDocker, testManifest, waitForApp } from '../helpers/apps';
 
 jest.setTimeout(120_000);
@@ -32,8 +32,8 @@ describe('apps on a real Docker engine', () => {
     const installed = await waitForApp(app, token, res.body.id);
     expect(installed).toMatchObject({ installationState: 'installed', runState: 'running', health: 'healthy', taskId: null, error: null });
     expect(installed).toMatchObject({ appStoreId: 'io.berth.staticweb', fqdn: 'site.lifecycle.test', location: 'site', domain: 'lifecycle.test' });
-    const log = await app.api.get(`/api/v1/tasks/${res.body.taskId}`).set(bearer(token)).expect(200);
-    expect(log.body).toMatchObject({ success: true, percent: 100 });
+    // The app row reaches `installed` inside the task; the task row ends a moment later, when the handler returns.
+    expect(await waitForTask(app, token, res.body.taskId)).toMatchObject({ success: true, percent: 100 });
 
     expect((await fetchApp(app, res.body.id, '/')).body).toContain('Served by Berth');
     const [container] = await containersOf(res.body.id);

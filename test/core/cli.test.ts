@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { TEST_REDIS_URL } from '../helpers/app';
+import { AdminPassphrase } from '../../services/tenants/admin-passphrase';
 
 const BERTH = path.join(__dirname, '../../dist/cli/berth.js');
 
@@ -87,7 +88,6 @@ describe('the berth command (built)', () => {
     expect(set.stdout.trim()).toBe(`admin passphrase stored in ${file}`);
     expect(fs.statSync(file).mode & 0o777).toBe(0o600);
     expect(fs.readFileSync(file, 'utf8')).toMatch(/^scrypt\$/);
-    const { AdminPassphrase } = await import('../../services/tenants/admin-passphrase');
     expect(await AdminPassphrase.inDataDir(dataDir).verify('correct horse battery staple')).toBe(true);
   });
 });
