@@ -69,14 +69,27 @@ export class AppLifecycle {
   private async update(app: App, args: AppTaskArgs, ctx: TaskContext) {
     const manifest = parseManifest(args.manifest);
     // The new image is made ready while the old version still serves.
-    step(ctx, 10, `Downloading image ${manifest.dockerImage}`);
-    await this.deps.runtime.ensureImage(manifest.dockerImage, (f, m) => ctx.progress(10 + Math.round(f * 40), m), ctx.signal);
+    await this.ensureImage(manifest.dockerImage, ctx, 10, 50);
     const portBindings = keepDeclared(app.portBindings, manifest);
     await this.deps.apps.replacePortBindings(app.id, portBindings);
     await this.write(app, { manifest, appStoreId: args.appStoreId ?? app.appStoreId });
     ctx.log(`manifest is now ${manifest.id} ${manifest.version} (${manifest.dockerImage})`);
     await this.deploy({ ...app, manifest, portBindings }, ctx, 50);
     return this.finish(app, 'update', ctx);
+  }
+
+  /**
+   * A local image is used as it is; a missing one is pulled with per-layer progress mapped onto [from, to]
+   * percent. The last progress line goes to the task log too, so the log says what was downloaded.
+   */
+  private async ensureImage(image: string, ctx: TaskContext, from: number, to: number) {
+    step(ctx, from, `Downloading image ${image}`);
+    let last: string | undefined;
+    await this.deps.runtime.ensureImage(image, (fraction, message) => {
+      last = message;
+      ctx.progress(from + Math.round(fraction * (to - from)), message);
+    }, ctx.signal);
+    if (last) ctx.log(last);
   }
 
   /** Ports, network, image, volume, container; then, when the app should run, start it and wait until healthy. */
@@ -86,8 +99,7 @@ export class AppLifecycle {
     const ready = { ...app, httpPort: await this.ensureHttpPort(app) };
     step(ctx, 15, 'Creating network');
     const networkId = await runtime.ensureNetwork(app.instanceId);
-    step(ctx, imageFrom, `Downloading image ${app.manifest.dockerImage}`);
-    await runtime.ensureImage(app.manifest.dockerImage, (f, m) => ctx.progress(imageFrom + Math.round(f * (55 - imageFrom)), m), ctx.signal);
+    await this.ensureImage(app.manifest.dockerImage, ctx, imageFrom, 55);
     if (app.manifest.addons?.localstorage) {
       step(ctx, 55, 'Creating data volume');
       await runtime.ensureVolume(volumeName(app.id), { 'io.berth.app': app.id, 'io.berth.instance': app.instanceId });
