@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { version } from '../server/version';
 import { createContext } from './context';
+import { registerAdminCommands } from './commands/admin';
 import { registerAppCommands } from './commands/apps';
 import { registerCompletion } from './commands/completion';
 import { registerEventlogCommand } from './commands/eventlog';
@@ -25,7 +26,8 @@ Getting started:
 
 Every client command takes --json (the API's JSON, for scripts) and --profile <name> (a saved login).
 Environment: BERTH_URL and BERTH_TOKEN override the saved login; BERTH_PROFILE picks a profile;
-BERTH_ALLOW_SELFSIGNED=1 accepts a self-signed certificate. Logins are saved in
+BERTH_ALLOW_SELFSIGNED=1 accepts a self-signed certificate; BERTH_ADMIN_URL and BERTH_ADMIN_PASSPHRASE are
+for the operator's berth admin commands. Logins are saved in
 $XDG_CONFIG_HOME/berth/config.json (default ~/.config/berth/config.json).
 Exit codes: 0 done, 1 the operation (or the waited-for task) failed, 2 bad usage, 130 interrupted.
 Run berth <command> --help for a command's flags; docs/cli.md has the whole guide.`;
@@ -50,8 +52,11 @@ function main(): void {
   registerGroupCommands(program, ctx);
   registerTokenCommands(program, ctx);
   registerEventlogCommand(program, ctx);
+  // One `admin` group: `passphrase` runs on the server's machine, the rest talk to the admin API.
+  const admin = program.command('admin').description("operator commands: the admin API's instances and fsck (docs/admin.md), and the admin passphrase");
+  registerAdminCommands(admin, ctx);
   registerCompletion(program, ctx);
-  registerServerCommands(program);
+  registerServerCommands(program, admin);
 
   program.parseAsync().catch((err) => {
     // Commander's own exits: help and --version are 0, every usage error (unknown command or flag, a
