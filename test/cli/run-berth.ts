@@ -104,6 +104,8 @@ export interface CliBox {
   /** The owner's token (from activation). */
   token: string;
   server: Awaited<ReturnType<typeof listen>>;
+  /** The admin API's listener, with `adminPassphrase`. */
+  admin?: Awaited<ReturnType<typeof listen>>;
   /** A temp home whose default profile is logged in as the owner (with `login`). */
   home: string;
   close(): Promise<void>;
@@ -111,13 +113,16 @@ export interface CliBox {
 
 /**
  * A real Berth for the CLI: activated, listening on a loopback port, and a temp home; with `login`, the
- * built `berth` has logged in there with the owner's password. close() also removes what it left in the engine.
+ * built `berth` has logged in there with the owner's password; with `adminPassphrase`, its admin API
+ * listens on another port, opened by that passphrase. close() also removes what it left in the engine.
  */
-export async function startCliBox(options: TestAppOptions & { login?: boolean } = {}): Promise<CliBox> {
-  const { login, ...appOptions } = options;
+export async function startCliBox(options: TestAppOptions & { login?: boolean; adminPassphrase?: string } = {}): Promise<CliBox> {
+  const { login, adminPassphrase, ...appOptions } = options;
   const app = await startTestApp(appOptions);
   const { token } = await activate(app);
   const server = await listen(app);
+  if (adminPassphrase) await app.berth.admin.passphrase.set(adminPassphrase);
+  const admin = adminPassphrase ? await listen(app, 'admin') : undefined;
   const home = tempHome();
   if (login) {
     const res = await runBerth(['login', server.url, '-u', OWNER.username, '--password-stdin'], { home, input: OWNER.password });
@@ -127,9 +132,11 @@ export async function startCliBox(options: TestAppOptions & { login?: boolean } 
     app,
     token,
     server,
+    admin,
     home,
     async close() {
       await server.close();
+      await admin?.close();
       if (appOptions.workers) await removeEngineObjects(app);
       await app.close();
       fs.rmSync(home, { recursive: true, force: true });
