@@ -16,8 +16,9 @@ export function registerFsckCommand(admin: Command, ctx: Context): void {
     .action((domain: string, options: AdminOptions) =>
       ctx.run(async () => {
         const { api } = await ctx.adminSession(options);
-        const text = await adminUnwrap(api.GET('/instances/{domain}/fsck', { params: { path: { domain } }, parseAs: 'text' }));
-        const lines = text.split('\n').filter((l) => l.trim());
+        const text: string | undefined = await adminUnwrap(api.GET('/instances/{domain}/fsck', { params: { path: { domain } }, parseAs: 'text' }));
+        // An empty answer (nothing found) has Content-Length 0, which openapi-fetch returns as no data at all.
+        const lines = (text ?? '').split('\n').filter((l) => l.trim());
         if (options.json) {
           if (lines.length) ctx.io.stdout.write(`${lines.join('\n')}\n`);
         } else if (!lines.length) say(ctx.io, `${domain}: no problems found.`);

@@ -5,7 +5,7 @@ import { UsageError } from '../client/errors';
 import { bytes, when } from '../ui/format';
 import { note, printJson, say } from '../ui/io';
 import { record, table } from '../ui/table';
-import { adminCommon, DOMAIN_ARG, quotaFlags, quotasFrom, ttl, type AdminOptions, type QuotaOptions } from './admin-options';
+import { adminCommon, applyQuotas, DOMAIN_ARG, quotaFlags, quotasFrom, ttl, type AdminOptions, type QuotaOptions } from './admin-options';
 import { integer } from './options';
 
 interface ListOptions extends AdminOptions {
@@ -68,7 +68,8 @@ export function registerInstanceCommands(instances: Command, ctx: Context): void
   ).action((domain: string, options: CreateOptions) =>
     ctx.run(async () => {
       const { api } = await ctx.adminSession(options);
-      const body = { domain, email: options.email, locale: options.locale, context: options.context, quotas: quotasFrom(options) };
+      const changes = quotasFrom(options);
+      const body = { domain, email: options.email, locale: options.locale, context: options.context, quotas: changes && applyQuotas({}, changes) };
       const created = await adminUnwrap(api.POST('/instances', { body }));
       if (options.json) return printJson(ctx.io, created);
       say(ctx.io, `Created instance ${domainOf(created.data)} (${created.data.id}), owner ${options.email} (${created.meta.owner_id}).`);
@@ -114,7 +115,7 @@ export function registerInstanceCommands(instances: Command, ctx: Context): void
         const { api } = await ctx.adminSession(options);
         const path = { domain };
         // The API replaces the whole set of quotas; a person changing one expects the others to stay.
-        if (changes) body.quotas = { ...(await adminUnwrap(api.GET('/instances/{domain}', { params: { path } }))).data.attributes.quotas, ...changes };
+        if (changes) body.quotas = applyQuotas((await adminUnwrap(api.GET('/instances/{domain}', { params: { path } }))).data.attributes.quotas, changes);
         const updated = await adminUnwrap(api.PATCH('/instances/{domain}', { params: { path }, body }));
         if (options.json) return printJson(ctx.io, updated);
         say(ctx.io, describe(updated.data));

@@ -18,10 +18,11 @@ export function adminCommon(command: Command): Command {
 
 export const DOMAIN_ARG = ['<domain>', "the instance's domain, e.g. acme.example"] as const;
 
-/** A quota as typed: a whole number (apps) or a size (memory, disk), or `none` for no limit (null in the API). */
+/** A quota as typed: a whole number (apps) or a size (memory, disk), or `none` for no limit. */
 export function quota(kind: 'count' | 'size') {
-  return (value: string): number | null => {
-    if (value.trim().toLowerCase() === 'none') return null;
+  // `none` stays a word: commander turns a parser's null into "".
+  return (value: string): number | 'none' => {
+    if (value.trim().toLowerCase() === 'none') return 'none';
     if (kind === 'size') return parseMemory(value);
     const n = Number(value);
     if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) throw new InvalidArgumentError('Use a whole number, or none for no limit.');
@@ -38,16 +39,26 @@ export function quotaFlags(command: Command): Command {
 }
 
 export interface QuotaOptions {
-  quotaApps?: number | null;
-  quotaMemory?: number | null;
-  quotaDisk?: number | null;
+  quotaApps?: number | 'none';
+  quotaMemory?: number | 'none';
+  quotaDisk?: number | 'none';
 }
 
-/** The quota flags given, as the API's `quotas` fields (undefined when none was given). */
-export function quotasFrom(options: QuotaOptions): { apps?: number | null; memory?: number | null; disk?: number | null } | undefined {
+export type QuotaChanges = { apps?: number | null; memory?: number | null; disk?: number | null };
+
+/** The quota flags given (null for `none`); undefined when none was given. */
+export function quotasFrom(options: QuotaOptions): QuotaChanges | undefined {
   const given = { apps: options.quotaApps, memory: options.quotaMemory, disk: options.quotaDisk };
-  const set = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined));
+  const set = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined).map(([k, v]) => [k, v === 'none' ? null : v]));
   return Object.keys(set).length ? set : undefined;
+}
+
+/**
+ * The API's `quotas`: `base` (the instance's current ones, on update) with the changes applied. A quota
+ * that is absent means no limit, so `none` leaves it out rather than sending null.
+ */
+export function applyQuotas(base: QuotaChanges, changes: QuotaChanges): { apps?: number; memory?: number; disk?: number } {
+  return Object.fromEntries(Object.entries({ ...base, ...changes }).filter(([, v]) => v !== null && v !== undefined));
 }
 
 /** `--ttl`: seconds, or 30m, 12h, 1d; the admin API takes 60 seconds to 24 hours. */

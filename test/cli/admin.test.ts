@@ -62,6 +62,7 @@ describe('berth admin', () => {
     expect(json.data.attributes).toMatchObject({ blocked: true, blocking_reason: 'PAYMENT_FAILED', quotas: { apps: 5, memory: 1024 ** 3 } });
 
     const unblocked = await admin(['instances', 'update', 'acme.cli.test', '--unblock', '--quota-memory', 'none', '--json']);
+    expect(unblocked.stderr).toBe('');
     expect(unblocked.code).toBe(0);
     expect(JSON.parse(unblocked.stdout).data.attributes).toMatchObject({ blocked: false, blocking_reason: null, quotas: { apps: 5 } });
     expect(JSON.parse(unblocked.stdout).data.attributes.quotas.memory ?? null).toBeNull();
