@@ -26,9 +26,10 @@ Getting started:
 
 Every client command takes --json (the API's JSON, for scripts) and --profile <name> (a saved login).
 Environment: BERTH_URL and BERTH_TOKEN override the saved login; BERTH_PROFILE picks a profile;
-BERTH_ALLOW_SELFSIGNED=1 accepts a self-signed certificate; BERTH_ADMIN_URL and BERTH_ADMIN_PASSPHRASE are
-for the operator's berth admin commands. Logins are saved in
+BERTH_ALLOW_SELFSIGNED=1 accepts a self-signed certificate. Logins are saved in
 $XDG_CONFIG_HOME/berth/config.json (default ~/.config/berth/config.json).
+Operators: berth admin instances … and berth admin fsck talk to the admin API with no login or profile:
+BERTH_ADMIN_URL (or --admin-url) and BERTH_ADMIN_PASSPHRASE (or --passphrase-stdin, or asked).
 Exit codes: 0 done, 1 the operation (or the waited-for task) failed, 2 bad usage, 130 interrupted.
 Run berth <command> --help for a command's flags; docs/cli.md has the whole guide.`;
 

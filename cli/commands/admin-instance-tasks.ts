@@ -68,7 +68,7 @@ export function registerInstanceTaskCommands(instances: Command, ctx: Context): 
         .option('--from <exportId>', 'download an export made before (its id) instead of starting a new one', exportId),
     ),
   )
-    .addHelpText('after', '\nWith --wait (or --output) the parts are downloaded once the task has built them. Files are written readable by you only.')
+    .addHelpText('after', '\nWith --wait, --output or --from the parts are downloaded once the task has built them. Files are written readable by you only.')
     .action((domain: string, options: ExportOptions) =>
       ctx.run(async () => {
         const { api } = await ctx.adminSession(options);

@@ -99,6 +99,15 @@ describe('berth admin', () => {
     expect(tar.toString('latin1')).toContain('instance.json');
     expect(fs.statSync(out).mode & 0o777).toBe(0o600);
 
+    // Without --wait it returns at once; --from downloads that export once it is done.
+    const started = await admin(['instances', 'export', 'acme.cli.test', '--json']);
+    expect(started.code).toBe(0);
+    const { export_id: exportId } = JSON.parse(started.stdout);
+    const later = path.join(home, 'later.tar.gz');
+    const fetched = await admin(['instances', 'export', 'acme.cli.test', '--from', exportId, '--output', later, '--json']);
+    expect(fetched.code).toBe(0);
+    expect(JSON.parse(fetched.stdout)).toMatchObject({ export_id: exportId, files: [{ cursor: null, file: later, size: fs.statSync(later).size }] });
+
     const clean = await admin(['fsck', 'acme.cli.test']);
     expect(clean.code).toBe(0);
     expect(clean.stdout).toBe('acme.cli.test: no problems found.\n');
@@ -106,7 +115,6 @@ describe('berth admin', () => {
     // The export's file on the server goes missing: fsck reports it and exits 1.
     const instanceId = JSON.parse((await admin(['instances', 'get', 'acme.cli.test', '--json'])).stdout).data.id;
     const exportsDir = path.join(app.dataDir, 'exports', instanceId);
-    const [exportId] = fs.readdirSync(exportsDir);
     for (const file of fs.readdirSync(path.join(exportsDir, exportId))) fs.rmSync(path.join(exportsDir, exportId, file));
     const found = await admin(['fsck', 'acme.cli.test']);
     expect(found.code).toBe(1);
