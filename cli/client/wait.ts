@@ -7,7 +7,7 @@ import type { Task } from './types';
 
 export interface WaitOptions {
   view: ProgressView;
-  /** How to follow the task (in messages), e.g. `berth tasks wait 12`; default names the box's tasks commands. */
+  /** What Ctrl-C's message adds after "task 12 goes on": how to act on it (default: `berth tasks stop 12 stops it`). */
   followHint?: string;
   /** How often to poll the task. */
   pollMs?: number;
@@ -44,8 +44,8 @@ export function boxTasks(api: BoxClient): TaskSource {
 
 /**
  * Polls a task until it ends and returns it, showing its progress. Ctrl-C asks whether to stop the task when a
- * person is at the terminal (then waits for it to end), and otherwise stops waiting with exit code 130,
- * leaving the task running.
+ * person is at the terminal and the source can stop it (then waits for it to end), and otherwise stops
+ * waiting with exit code 130, leaving the task running.
  */
 export async function waitForTask(io: Io, signals: Signals, source: TaskSource, taskId: number, options: WaitOptions): Promise<Task> {
   const { view, pollMs = 500 } = options;
