@@ -3,7 +3,7 @@ import net from 'node:net';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { TASK_ENV, type TestApp } from '../helpers/app';
-import { errLines, runBerth, startCliBox, type CliBox } from './run-berth';
+import { errLines, runBerth, runBerthInTerminal, startCliBox, type CliBox } from './run-berth';
 
 jest.setTimeout(60_000);
 
@@ -172,6 +172,19 @@ describe('berth admin', () => {
     const piped = await admin(['instances', 'list', '--passphrase-stdin', '--json'], { env: { BERTH_ADMIN_PASSPHRASE: '' }, input: `${PASSPHRASE}\n` });
     expect(piped.code).toBe(0);
     expect(JSON.parse(piped.stdout).meta.count).toBeGreaterThan(0);
+  });
+
+  it('asks for the passphrase at a terminal, without echoing it', async () => {
+    const prompt = `Admin passphrase for ${box.admin!.url}: `;
+    const res = await runBerthInTerminal(['admin', 'instances', 'get', 'acme.cli.test'], {
+      home,
+      env: { BERTH_ADMIN_URL: box.admin!.url },
+      keys: [{ afterOutput: prompt, afterMs: 200, text: `${PASSPHRASE}\r` }],
+    });
+    expect(res.code).toBe(0);
+    expect(res.stdout).toContain(prompt);
+    expect(res.stdout).toMatch(/Domain:\s+acme\.cli\.test/);
+    expect(res.stdout).not.toContain(PASSPHRASE);
   });
 
   it('explains every command and flag in --help', async () => {

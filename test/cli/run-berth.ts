@@ -67,14 +67,29 @@ export async function until(check: () => boolean, what: string, ms = 20_000): Pr
 }
 
 /** Runs `berth` under `script`, which gives it a terminal (a pseudo-tty) on stdin, stdout and stderr. */
-export function runBerthInTerminal(args: string[], options: RunOptions & { keys?: Array<{ afterMs: number; text: string }> }) {
+/**
+ * A key is typed `afterMs` after the start, or, with `afterOutput`, that long after the terminal first shows
+ * that text (a secret typed before berth turned echo off would be echoed).
+ */
+export function runBerthInTerminal(args: string[], options: RunOptions & { keys?: Array<{ afterMs: number; text: string; afterOutput?: string }> }) {
   const command = [process.execPath, BERTH, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
   const child = spawn('script', ['-qefc', `stty cols 100 rows 30; exec ${command}`, '/dev/null'], {
     env: cliEnv(options.home, options.env),
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   child.stdin!.on('error', () => undefined); // a key sent after berth ended
-  const timers = (options.keys ?? []).map((key) => setTimeout(() => child.stdin!.write(key.text), key.afterMs));
+  const timers: NodeJS.Timeout[] = [];
+  const type = (key: { afterMs: number; text: string }) => timers.push(setTimeout(() => child.stdin!.write(key.text), key.afterMs));
+  let shown = '';
+  const waiting = (options.keys ?? []).filter((key) => key.afterOutput !== undefined);
+  (options.keys ?? []).filter((key) => key.afterOutput === undefined).forEach(type);
+  child.stdout!.on('data', (d: Buffer) => {
+    shown += d.toString('utf8');
+    for (const key of waiting.filter((k) => shown.includes(k.afterOutput!))) {
+      waiting.splice(waiting.indexOf(key), 1);
+      type(key);
+    }
+  });
   child.on('close', () => timers.forEach(clearTimeout));
   return collect(child, { ...options, input: undefined, keepStdinOpen: true });
 }
