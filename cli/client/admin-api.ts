@@ -1,7 +1,7 @@
 import createClient, { type Client } from 'openapi-fetch';
 import type { components, paths } from '../generated/admin';
 import { unwrap } from './api';
-import { CliError } from './errors';
+import { apiError, ApiError, CliError } from './errors';
 import { nodeFetch } from './transport';
 import type { Task } from './types';
 import type { TaskSource } from './wait';
@@ -29,9 +29,13 @@ export function adminClient(url: string, passphrase: string): AdminClient {
 type Answer = { data?: unknown; error?: unknown; response: Response };
 
 /** The answer's data, or the server's message (wrong passphrase, unknown domain, …) as an ApiError. */
-export function adminUnwrap<A extends Answer>(call: Promise<A>): Promise<Exclude<A['data'], undefined>> {
+export async function adminUnwrap<A extends Answer>(call: Promise<A>): Promise<Exclude<A['data'], undefined>> {
+  const answer = await call;
+  // Too many wrong passphrases: say when the next try is allowed.
+  const retryAfter = answer.response.status === 429 ? answer.response.headers.get('retry-after') : null;
+  if (retryAfter) throw new ApiError(`${apiError(429, answer.error).message} (in ${retryAfter} seconds)`, 429, 'RATE_LIMITED');
   // No token was sent: a 401 gets no "log in again" hint, which would point at the box API.
-  return unwrap(call, { sentToken: false });
+  return unwrap(Promise.resolve(answer), { sentToken: false });
 }
 
 /**

@@ -205,3 +205,18 @@ async function freePort(): Promise<number> {
   await new Promise((r) => server.close(r));
   return port;
 }
+
+describe('berth admin: passphrase guessing', () => {
+  it('says when the next try is allowed once the server answers 429', async () => {
+    const box = await startCliBox({ adminPassphrase: PASSPHRASE, loginLimits: { perUsername: 2, perAddress: 2, windowSecs: 60 } });
+    try {
+      const env = { BERTH_ADMIN_URL: box.admin!.url, BERTH_ADMIN_PASSPHRASE: 'a wrong guess!' };
+      for (let i = 0; i < 2; i++) expect(errLines(await runBerth(['admin', 'instances', 'list'], { home: box.home, env }))).toEqual(['berth: Wrong admin passphrase']);
+      const limited = await runBerth(['admin', 'instances', 'list'], { home: box.home, env });
+      expect(limited.code).toBe(1);
+      expect(errLines(limited)).toEqual([expect.stringMatching(/^berth: Too many failed login attempts, try again later \(in \d+ seconds\)$/)]);
+    } finally {
+      await box.close();
+    }
+  });
+});
