@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { version } from '../server/version';
 import { createContext } from './context';
+import { registerAdminCommands } from './commands/admin';
 import { registerAppCommands } from './commands/apps';
 import { registerCompletion } from './commands/completion';
 import { registerEventlogCommand } from './commands/eventlog';
@@ -27,6 +28,8 @@ Every client command takes --json (the API's JSON, for scripts) and --profile <n
 Environment: BERTH_URL and BERTH_TOKEN override the saved login; BERTH_PROFILE picks a profile;
 BERTH_ALLOW_SELFSIGNED=1 accepts a self-signed certificate. Logins are saved in
 $XDG_CONFIG_HOME/berth/config.json (default ~/.config/berth/config.json).
+Operators: berth admin instances … and berth admin fsck talk to the admin API with no login or profile:
+BERTH_ADMIN_URL (or --admin-url) and BERTH_ADMIN_PASSPHRASE (or --passphrase-stdin, or asked).
 Exit codes: 0 done, 1 the operation (or the waited-for task) failed, 2 bad usage, 130 interrupted.
 Run berth <command> --help for a command's flags; docs/cli.md has the whole guide.`;
 
@@ -50,8 +53,11 @@ function main(): void {
   registerGroupCommands(program, ctx);
   registerTokenCommands(program, ctx);
   registerEventlogCommand(program, ctx);
+  // One `admin` group: `passphrase` runs on the server's machine, the rest talk to the admin API.
+  const admin = program.command('admin').description("operator commands: the admin API's instances and fsck (docs/admin.md), and the admin passphrase");
+  registerAdminCommands(admin, ctx);
   registerCompletion(program, ctx);
-  registerServerCommands(program);
+  registerServerCommands(program, admin);
 
   program.parseAsync().catch((err) => {
     // Commander's own exits: help and --version are 0, every usage error (unknown command or flag, a

@@ -1,3 +1,4 @@
+import { openAdminSession, type AdminSession, type AdminSessionOptions } from './client/admin-session';
 import { openSession, type Session, type SessionOptions } from './client/session';
 import { CliError, oneLine } from './client/errors';
 import type { Signals } from './client/wait';
@@ -8,6 +9,8 @@ export interface Context {
   io: Io;
   signals: Signals;
   session(options?: SessionOptions): Session;
+  /** The admin API, with the passphrase (asked for at a terminal when no other source has it). */
+  adminSession(options?: AdminSessionOptions): Promise<AdminSession>;
   /** Runs a command's work: prints a failure as one line and ends the process with the exit code. */
   run(action: () => Promise<number | void>): Promise<void>;
 }
@@ -17,6 +20,7 @@ export function createContext(io: Io, signals: Signals, exit: (code: number) => 
     io,
     signals,
     session: (options) => openSession(io.env, options),
+    adminSession: (options) => openAdminSession(io, options),
     async run(action) {
       let code: number;
       try {

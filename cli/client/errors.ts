@@ -34,10 +34,24 @@ export class ApiError extends CliError {
  * request that carried a token says how to get a new one.
  */
 export function apiError(status: number, body: unknown, options: { sentToken?: boolean } = {}): ApiError {
-  const fields = typeof body === 'object' && body !== null ? (body as { message?: unknown; code?: unknown }) : {};
+  const fields = errorFields(body);
   let message = typeof fields.message === 'string' && fields.message ? fields.message : `the server answered ${status}`;
   if (status === 401 && options.sentToken !== false) message += ' (log in again with: berth login)';
   return new ApiError(oneLine(message), status, typeof fields.code === 'string' ? fields.code : undefined);
+}
+
+/**
+ * The message and code of an error body: the box API's `{message, code}`, or the admin API's JSON:API
+ * `{errors: [{detail, code}]}`.
+ */
+function errorFields(body: unknown): { message?: unknown; code?: unknown } {
+  if (typeof body !== 'object' || body === null) return {};
+  const errors = (body as { errors?: unknown }).errors;
+  if (Array.isArray(errors) && typeof errors[0] === 'object' && errors[0] !== null) {
+    const first = errors[0] as { detail?: unknown; code?: unknown };
+    return { message: first.detail, code: first.code };
+  }
+  return body as { message?: unknown; code?: unknown };
 }
 
 /** A failed connection, told the way a person can act on it. */

@@ -9,7 +9,7 @@ import type { paths } from '../generated/box';
 import type { App } from '../client/types';
 import { bytes, when } from '../ui/format';
 import { printJson, say } from '../ui/io';
-import { confirm, interactive } from '../ui/prompt';
+import { confirmed } from '../ui/prompt';
 import { record, table } from '../ui/table';
 import { registerAppExec } from './app-exec';
 import { registerAppLogs } from './app-logs';
@@ -120,9 +120,8 @@ export function registerAppCommands(program: Command, ctx: Context): void {
       ctx.run(async () => {
         const session = ctx.session({ profile: options.profile });
         const app = await resolveApp(session.api, ref);
-        if (!options.yes) {
-          if (!interactive(ctx.io)) throw new UsageError('uninstall deletes the app and its data: pass --yes to confirm');
-          if (!(await confirm(ctx.io, `Uninstall ${app.fqdn} (${app.id}) and delete its data?`))) return say(ctx.io, 'Nothing was uninstalled.');
+        if (!(await confirmed(ctx.io, options.yes, `Uninstall ${app.fqdn} (${app.id}) and delete its data?`, 'uninstall deletes the app and its data: pass --yes to confirm'))) {
+          return say(ctx.io, 'Nothing was uninstalled.');
         }
         const { taskId } = await unwrap(session.api.POST('/apps/{appId}/uninstall', { params: { path: { appId: app.id } } }));
         return followAppTask(ctx, session, options, taskId, { started: `Uninstalling ${app.fqdn}`, done: `Uninstalled ${app.fqdn}.` });

@@ -9,9 +9,12 @@ export interface CommonOptions {
 
 /** Adds --profile and --json to a client command. */
 export function common(command: Command): Command {
-  return command
-    .option('--profile <name>', 'the saved login to use (default: $BERTH_PROFILE, else "default")')
-    .option('--json', "print the API's JSON instead of text for people");
+  return jsonFlag(command.option('--profile <name>', 'the saved login to use (default: $BERTH_PROFILE, else "default")'));
+}
+
+/** Adds --json: the API's JSON on stdout for scripts. */
+export function jsonFlag(command: Command): Command {
+  return command.option('--json', "print the API's JSON instead of text for people");
 }
 
 export interface PageOptions {

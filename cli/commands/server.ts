@@ -24,10 +24,11 @@ async function run(action: () => Promise<void>): Promise<void> {
 }
 
 /**
- * The commands that run Berth itself on this machine: serve, worker, migrate, reconcile, admin passphrase. Their modules load
+ * The commands that run Berth itself on this machine: serve, worker, migrate, reconcile, and `admin passphrase` under the
+ * `admin` group the entry point made. Their modules load
  * only when one of them runs, so the client commands start quickly.
  */
-export function registerServerCommands(program: Command): void {
+export function registerServerCommands(program: Command, admin: Command): void {
   program
     .command('serve')
     .description('serve the APIs on BERTH_PORT (migrations run first; a private Redis starts when REDIS_URL is unset)')
@@ -69,9 +70,7 @@ export function registerServerCommands(program: Command): void {
       }),
     );
 
-  program
-    .command('admin')
-    .description('operator commands on this machine (the admin API itself is documented in docs/admin.md)')
+  admin
     .command('passphrase')
     .description(
       'set the admin API passphrase (at least 12 characters) for BERTH_DATA_DIR: asked twice at a terminal, or read from stdin with --stdin. ' +

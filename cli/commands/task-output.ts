@@ -1,7 +1,7 @@
 import type { Context } from '../context';
 import type { Session } from '../client/session';
 import type { Task } from '../client/types';
-import { waitForTask } from '../client/wait';
+import { boxTasks, waitForTask, type TaskSource } from '../client/wait';
 import { printJson } from '../ui/io';
 import { progressView, silentView } from '../ui/progress';
 
@@ -10,8 +10,13 @@ import { progressView, silentView } from '../ui/progress';
  * terminal (stdout then carries nothing but the JSON).
  */
 export function awaitTask(ctx: Context, session: Session, taskId: number, json: boolean): Promise<Task> {
-  const view = !json ? progressView(ctx.io.stdout) : ctx.io.stderr.isTTY ? progressView(ctx.io.stderr) : silentView();
-  return waitForTask(ctx.io, ctx.signals, session.api, taskId, { view });
+  return followTask(ctx, boxTasks(session.api), taskId, { json });
+}
+
+/** awaitTask for any source of tasks (the admin API's too), with how to follow it told on Ctrl-C. */
+export function followTask(ctx: Context, source: TaskSource, taskId: number, options: { json: boolean; followHint?: string }): Promise<Task> {
+  const view = !options.json ? progressView(ctx.io.stdout) : ctx.io.stderr.isTTY ? progressView(ctx.io.stderr) : silentView();
+  return waitForTask(ctx.io, ctx.signals, source, taskId, { view, followHint: options.followHint });
 }
 
 /**

@@ -5,7 +5,7 @@ import { UsageError } from '../client/errors';
 import { resolveUser } from '../client/resolve';
 import type { Role, User } from '../client/types';
 import { printJson, say } from '../ui/io';
-import { confirm, interactive, readStdin } from '../ui/prompt';
+import { confirmed, readStdin } from '../ui/prompt';
 import { record, table } from '../ui/table';
 import { common, paged, type CommonOptions, type PageOptions } from './options';
 
@@ -96,10 +96,7 @@ export function registerUserCommands(program: Command, ctx: Context): void {
         const { api } = ctx.session({ profile: options.profile });
         const user = await resolveUser(api, ref);
         const name = user.username ?? user.email;
-        if (!options.yes) {
-          if (!interactive(ctx.io)) throw new UsageError('pass --yes to delete a user when stdin is not a terminal');
-          if (!(await confirm(ctx.io, `Delete user ${name} (${user.id})?`))) return say(ctx.io, 'Nothing was deleted.');
-        }
+        if (!(await confirmed(ctx.io, options.yes, `Delete user ${name} (${user.id})?`, 'pass --yes to delete a user when stdin is not a terminal'))) return say(ctx.io, 'Nothing was deleted.');
         await unwrap(api.DELETE('/users/{userId}', { params: { path: { userId: user.id } } }));
         if (options.json) return printJson(ctx.io, { id: user.id, removed: true });
         say(ctx.io, `Deleted user ${name}.`);

@@ -1,5 +1,5 @@
 import readline from 'node:readline';
-import { CliError } from '../client/errors';
+import { CliError, UsageError } from '../client/errors';
 import type { Io } from './io';
 
 /** Whether a person is at the keyboard: stdin and stderr (where questions go) are terminals. */
@@ -28,6 +28,16 @@ export async function ask(io: Io, question: string): Promise<string> {
 /** A yes/no question; anything but y or yes is no. */
 export async function confirm(io: Io, question: string): Promise<boolean> {
   return /^y(es)?$/i.test(await ask(io, `${question} [y/N] `));
+}
+
+/**
+ * Before something destructive: true with `--yes`, else the person's answer at a terminal. Where nothing may
+ * be asked, `--yes` is required: a usage error (exit 2) saying `refusal`.
+ */
+export async function confirmed(io: Io, yes: boolean | undefined, question: string, refusal: string): Promise<boolean> {
+  if (yes) return true;
+  if (!interactive(io)) throw new UsageError(refusal);
+  return confirm(io, question);
 }
 
 /** Reads a secret from the terminal without echoing it. Ctrl-C interrupts (exit 130). */

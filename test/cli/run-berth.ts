@@ -67,14 +67,29 @@ export async function until(check: () => boolean, what: string, ms = 20_000): Pr
 }
 
 /** Runs `berth` under `script`, which gives it a terminal (a pseudo-tty) on stdin, stdout and stderr. */
-export function runBerthInTerminal(args: string[], options: RunOptions & { keys?: Array<{ afterMs: number; text: string }> }) {
+/**
+ * A key is typed `afterMs` after the start, or, with `afterOutput`, that long after the terminal first shows
+ * that text (a secret typed before berth turned echo off would be echoed).
+ */
+export function runBerthInTerminal(args: string[], options: RunOptions & { keys?: Array<{ afterMs: number; text: string; afterOutput?: string }> }) {
   const command = [process.execPath, BERTH, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
   const child = spawn('script', ['-qefc', `stty cols 100 rows 30; exec ${command}`, '/dev/null'], {
     env: cliEnv(options.home, options.env),
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   child.stdin!.on('error', () => undefined); // a key sent after berth ended
-  const timers = (options.keys ?? []).map((key) => setTimeout(() => child.stdin!.write(key.text), key.afterMs));
+  const timers: NodeJS.Timeout[] = [];
+  const type = (key: { afterMs: number; text: string }) => timers.push(setTimeout(() => child.stdin!.write(key.text), key.afterMs));
+  let shown = '';
+  const waiting = (options.keys ?? []).filter((key) => key.afterOutput !== undefined);
+  (options.keys ?? []).filter((key) => key.afterOutput === undefined).forEach(type);
+  child.stdout!.on('data', (d: Buffer) => {
+    shown += d.toString('utf8');
+    for (const key of waiting.filter((k) => shown.includes(k.afterOutput!))) {
+      waiting.splice(waiting.indexOf(key), 1);
+      type(key);
+    }
+  });
   child.on('close', () => timers.forEach(clearTimeout));
   return collect(child, { ...options, input: undefined, keepStdinOpen: true });
 }
@@ -104,6 +119,8 @@ export interface CliBox {
   /** The owner's token (from activation). */
   token: string;
   server: Awaited<ReturnType<typeof listen>>;
+  /** The admin API's listener, with `adminPassphrase`. */
+  admin?: Awaited<ReturnType<typeof listen>>;
   /** A temp home whose default profile is logged in as the owner (with `login`). */
   home: string;
   close(): Promise<void>;
@@ -111,13 +128,16 @@ export interface CliBox {
 
 /**
  * A real Berth for the CLI: activated, listening on a loopback port, and a temp home; with `login`, the
- * built `berth` has logged in there with the owner's password. close() also removes what it left in the engine.
+ * built `berth` has logged in there with the owner's password; with `adminPassphrase`, its admin API
+ * listens on another port, opened by that passphrase. close() also removes what it left in the engine.
  */
-export async function startCliBox(options: TestAppOptions & { login?: boolean } = {}): Promise<CliBox> {
-  const { login, ...appOptions } = options;
+export async function startCliBox(options: TestAppOptions & { login?: boolean; adminPassphrase?: string } = {}): Promise<CliBox> {
+  const { login, adminPassphrase, ...appOptions } = options;
   const app = await startTestApp(appOptions);
   const { token } = await activate(app);
   const server = await listen(app);
+  if (adminPassphrase) await app.berth.admin.passphrase.set(adminPassphrase);
+  const admin = adminPassphrase ? await listen(app, 'admin') : undefined;
   const home = tempHome();
   if (login) {
     const res = await runBerth(['login', server.url, '-u', OWNER.username, '--password-stdin'], { home, input: OWNER.password });
@@ -127,9 +147,11 @@ export async function startCliBox(options: TestAppOptions & { login?: boolean } 
     app,
     token,
     server,
+    admin,
     home,
     async close() {
       await server.close();
+      await admin?.close();
       if (appOptions.workers) await removeEngineObjects(app);
       await app.close();
       fs.rmSync(home, { recursive: true, force: true });

@@ -49,10 +49,14 @@ export async function containersOf(appId: string) {
   return testDocker().listContainers({ all: true, filters: { label: [`io.berth.app=${appId}`] } });
 }
 
-/** A real listening server for the app (WebSockets need one), closed by the returned function. */
-export async function listen(app: TestApp): Promise<{ url: string; close(): Promise<void> }> {
-  const server = http.createServer(app.berth.http);
-  routeUpgrades(server, app.berth.http);
+/**
+ * A real listening server for the app (WebSockets need one), closed by the returned function; with
+ * `surface: 'admin'`, for its admin API listener instead of the box API.
+ */
+export async function listen(app: TestApp, surface: 'box' | 'admin' = 'box'): Promise<{ url: string; close(): Promise<void> }> {
+  const handler = surface === 'admin' ? app.berth.admin.http : app.berth.http;
+  const server = http.createServer(handler);
+  routeUpgrades(server, handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
