@@ -58,7 +58,7 @@ describe('the berth command (built)', () => {
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('berth did not start: ' + output)), 20_000);
+      const timer = setTimeout(() => reject(new Error('berth did not start: ' + output)), 50_000);
       child.stdout.on('data', () => {
         if (output.includes('berth is serving')) {
           clearTimeout(timer);
