@@ -149,6 +149,7 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
   const exporter = new TenantExporter({ store, runtime, dataDir: config.dataDir });
   const registry = buildTaskRegistry({
     testTasks: config.testTasks,
+    crashAt: config.testCrashAt,
     concurrency: config.taskConcurrency,
     apps: lifecycle,
     tenants: { deletion, exporter },

@@ -18,6 +18,8 @@ export interface Config {
   bodyLimit: number;
   /** Registers the test-only task types (`_noop`, `_sleep`, …). */
   testTasks: boolean;
+  /** With testTasks: a task's process kills itself when a task logs this exact step (crash tests). */
+  testCrashAt: string | undefined;
   /** Per task type: how many run at once in one worker process (overrides the type's default). */
   taskConcurrency: Record<string, number>;
   /** Finished tasks and their logs are removed after this many days. */
@@ -72,6 +74,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     logLevel: logLevel(env),
     bodyLimit: positiveInt(env, 'BERTH_BODY_LIMIT', 1024 * 1024),
     testTasks: flag(env, 'BERTH_TEST_TASKS'),
+    testCrashAt: nonEmpty(env, 'BERTH_TEST_CRASH_AT'),
     taskConcurrency: concurrency(env),
     taskRetentionDays: positiveInt(env, 'BERTH_TASK_RETENTION_DAYS', 30),
     shutdownGraceSecs: positiveInt(env, 'BERTH_SHUTDOWN_GRACE_SECS', 30),

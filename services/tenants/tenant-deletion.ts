@@ -26,7 +26,9 @@ export class TenantDeletion {
       step(ctx, 10 + Math.round((index / Math.max(apps.length, 1)) * 60), `Removing app ${app.fqdn}`);
       await this.deps.publisher.unpublish(app);
       await this.deps.runtime.removeContainers(app.id);
+      ctx.log(`Removed the containers of ${app.fqdn}`);
       await this.deps.runtime.removeVolume(volumeName(app.id));
+      ctx.log(`Removed the data of ${app.fqdn}`);
       await this.deps.store.apps.delete(app.id);
     }
     step(ctx, 75, 'Removing the tenant network');
@@ -39,7 +41,8 @@ export class TenantDeletion {
     // The task row itself belongs to the instance: it goes with it, so the outcome is the row's absence.
     await this.deps.store.instances.delete(instanceId);
     this.deps.dropCaches(instanceId);
-    this.deps.logger.info({ instanceId, domain: instance.domain, apps: apps.length }, 'instance deleted');
+    // The task row went with the instance: this line (and its attempt) is what is left of the outcome.
+    this.deps.logger.info({ instanceId, domain: instance.domain, apps: apps.length, taskId: ctx.task.id, attempt: ctx.task.attempt }, 'instance deleted');
     return { instanceId, removed: true };
   }
 }
