@@ -202,7 +202,9 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
   });
   const reconciler = new AppReconciler({ apps: store.apps, instances: store.instances, runtime, service: apps, logger });
   const contexts = Contexts.fromFile(config.contextsFile);
-  const tenants = new TenantService({ store, tokens, invitations, tasks, eventlog, contexts, clock, changed: (id) => instances.forget(id) });
+  const tenants = new TenantService({
+    store, tokens, invitations, tasks, eventlog, contexts, clock, sessionCodeLifetimeMs: config.sessionCodeSecs * 1000, changed: (id) => instances.forget(id),
+  });
   const passphrase = AdminPassphrase.inDataDir(config.dataDir);
   const adminSurface = await createAdminSurface(
     { passphrase, throttle: new LoginThrottle(clock, options.loginLimits), tenants, contexts, fsck: new TenantFsck({ store, runtime, reconciler, dataDir: config.dataDir }), exporter, tasks },

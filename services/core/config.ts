@@ -46,6 +46,8 @@ export interface Config {
   appHealthIntervalSecs: number;
   /** The share (0–1] of a task type's concurrency one tenant may hold when the box has several tenants. */
   tenantTaskShare: number;
+  /** How long a session code from the admin API works (it also works only once). */
+  sessionCodeSecs: number;
   /** A JSON file of tenant contexts (`{"<name>": {…}}`); `default` always exists. */
   contextsFile: string | undefined;
 }
@@ -89,6 +91,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     appStartTimeoutSecs: positiveInt(env, 'BERTH_APP_START_TIMEOUT_SECS', 300),
     appHealthIntervalSecs: positiveInt(env, 'BERTH_APP_HEALTH_INTERVAL_SECS', 10),
     contextsFile: nonEmpty(env, 'BERTH_CONTEXTS_FILE'),
+    sessionCodeSecs: positiveInt(env, 'BERTH_SESSION_CODE_SECS', 15 * 60),
     tenantTaskShare: percent(env, 'BERTH_TENANT_TASK_SHARE', 50) / 100,
   };
   // A healthy worker must never look dead: allow for a couple of missed heartbeats.

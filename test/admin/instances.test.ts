@@ -7,8 +7,10 @@ const ADMIN = basic(PASSPHRASE);
 /** The admin API's tenant lifecycle, and what it does to the tenants' box API. */
 describe('admin API: instances', () => {
   let app: TestApp;
+  let skew = 0;
   beforeAll(async () => {
-    app = await startTestApp({ env: { BERTH_TEST_TASKS: '1', BERTH_TASK_HEARTBEAT_MS: '200', BERTH_TASK_STALE_MS: '1500' }, workers: true });
+    // The clock runs `skew` ms ahead of the real one, for the expiry of codes.
+    app = await startTestApp({ env: { BERTH_TEST_TASKS: '1', BERTH_TASK_HEARTBEAT_MS: '200', BERTH_TASK_STALE_MS: '1500' }, workers: true, clock: () => new Date(Date.now() + skew) });
     await app.berth.admin.passphrase.set(PASSPHRASE);
   });
   afterAll(() => app.close());
@@ -118,6 +120,18 @@ describe('admin API: instances', () => {
     expect((await app.admin.post('/instances/epsilon.admin.test/session_code/check').set(ADMIN).send({ session_code: code }).expect(200)).body).toEqual({ valid: true });
     expect((await app.admin.post('/instances/epsilon.admin.test/session_code/check').set(ADMIN).send({ session_code: code }).expect(200)).body).toEqual({ valid: false });
     expect((await app.admin.post('/instances/alpha.admin.test/session_code/check').set(ADMIN).send({ session_code: 'made-up' }).expect(200)).body).toEqual({ valid: false });
+    // Short-lived: 15 minutes.
+    const codeAt = async (ms: number) => {
+      const { session_code: fresh } = (await app.admin.post('/instances/epsilon.admin.test/session_code').set(ADMIN).expect(200)).body;
+      skew = ms;
+      try {
+        return (await app.admin.post('/instances/epsilon.admin.test/session_code/check').set(ADMIN).send({ session_code: fresh }).expect(200)).body.valid;
+      } finally {
+        skew = 0;
+      }
+    };
+    expect(await codeAt(15 * 60_000 - 5000)).toBe(true);
+    expect(await codeAt(15 * 60_000 + 1000)).toBe(false);
     expect((await app.admin.post('/instances/epsilon.admin.test/magic_link').set(ADMIN).expect(200)).body.code).toMatch(/^[\w-]{32}$/);
     expect((await app.admin.post('/instances/epsilon.admin.test/email_verified_code').set(ADMIN).expect(200)).body.email_verified_code).toMatch(/^[\w-]{32}$/);
   });
