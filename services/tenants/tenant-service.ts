@@ -209,13 +209,13 @@ export class TenantService {
     return removed;
   }
 
-  /** `DELETE /oauth/{domain}/clients?Kind=`: `login` (sessions) or `api` (API tokens). */
-  async revokeClients(domain: string, kind: string, ip: string | null): Promise<number> {
-    const clientId = { login: CLIENT_LOGIN, api: CLIENT_API }[kind];
-    if (!clientId) throw validationError('Kind must be login or api', { field: 'Kind' });
+  /** `DELETE /oauth/{domain}/clients?Kind=`: `login` (sessions), `api` (API tokens), or both without a Kind. */
+  async revokeClients(domain: string, kind: string | undefined, ip: string | null): Promise<number> {
+    const clientId = kind === undefined ? undefined : { login: CLIENT_LOGIN, api: CLIENT_API }[kind];
+    if (kind !== undefined && !clientId) throw validationError('Kind must be login or api', { field: 'Kind' });
     const instance = await this.get(domain);
     const removed = await this.deps.store.tokens.deleteForInstance(instance.id, clientId);
-    await this.deps.eventlog.record(operator(instance.id, ip), 'instance.clients.revoke', instance.id, { kind, tokens: removed });
+    await this.deps.eventlog.record(operator(instance.id, ip), 'instance.clients.revoke', instance.id, { kind: kind ?? 'all', tokens: removed });
     return removed;
   }
 

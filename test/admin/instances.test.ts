@@ -92,9 +92,15 @@ describe('admin API: instances', () => {
     await app.admin.delete('/instances/gamma.admin.test/sessions').set(ADMIN).expect(204);
     await app.api.get('/api/v1/profile').set(bearer(ownerToken)).expect(401);
     await app.api.get('/api/v1/profile').set(bearer(minted.body.token)).expect(200);
-    await app.admin.delete('/oauth/gamma.admin.test/clients?Kind=api').set(ADMIN).expect(204);
+    expect((await app.admin.delete('/oauth/gamma.admin.test/clients?Kind=api').set(ADMIN).expect(200)).body).toEqual({ count: 2 }); // minted and read-only
     await app.api.get('/api/v1/profile').set(bearer(minted.body.token)).expect(401);
+    expect((await app.admin.delete('/oauth/gamma.admin.test/clients?Kind=api').set(ADMIN).expect(200)).body).toEqual({ count: 0 });
     await app.admin.delete('/oauth/gamma.admin.test/clients?Kind=robots').set(ADMIN).expect(400);
+    // Without Kind (as cozy-stack): every token of the tenant, of both kinds, counted.
+    const again = await app.admin.post('/instances/gamma.admin.test/token').set(ADMIN).expect(201);
+    const login = await app.api.post('/api/v1/cloudron/login').set('Host', 'gamma.admin.test').send({ username: 'owner', password: 'Sup3r-secret-pw!' }).expect(200);
+    expect((await app.admin.delete('/oauth/gamma.admin.test/clients').set(ADMIN).expect(200)).body).toEqual({ count: 2 });
+    for (const t of [again.body.token, login.body.token]) await app.api.get('/api/v1/profile').set(bearer(t)).expect(401);
   });
 
   it('blocks and unblocks a tenant: 402 for payment, 503 otherwise, with the reason', async () => {
