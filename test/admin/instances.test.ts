@@ -103,6 +103,18 @@ describe('admin API: instances', () => {
     for (const t of [again.body.token, login.body.token]) await app.api.get('/api/v1/profile').set(bearer(t)).expect(401);
   });
 
+  it('serves a Host in the tenant of exactly that domain before the tenant of its parent domain', async () => {
+    // The parent first, and before in name order: a lookup in the database's order (by insertion or by the index)
+    // would find it first.
+    await create('hosts.admin.test').expect(201);
+    const child = await create('www.hosts.admin.test').expect(201);
+    await onboard('www.hosts.admin.test', child.body.meta.invite_link);
+    const login = (host: string) => app.api.post('/api/v1/cloudron/login').set('Host', host).send({ username: 'owner', password: 'Sup3r-secret-pw!' });
+    await login('www.hosts.admin.test').expect(200);
+    // A name under the parent (not itself a tenant) is the parent's, whose owner has no account yet.
+    await login('other.hosts.admin.test').expect(401);
+  });
+
   it('blocks and unblocks a tenant: 402 for payment, 503 otherwise, with the reason', async () => {
     const created = await create('delta.admin.test').expect(201);
     const token = (await app.admin.post('/instances/delta.admin.test/token').set(ADMIN).expect(201)).body.token;
