@@ -145,7 +145,11 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
   const hostPorts = new LocalHostPorts();
   const publisher = new NoPublisher();
   const lifecycle = new AppLifecycle({ apps: store.apps, runtime, hostPorts, publisher, clock, startTimeoutMs: config.appStartTimeoutSecs * 1000 });
-  const deletion = new TenantDeletion({ store, runtime, publisher, logger, dataDir: config.dataDir, dropCaches: (id) => instances.forget(id) });
+  const deletion = new TenantDeletion({
+    store, runtime, publisher, logger, dataDir: config.dataDir, dropCaches: (id) => instances.forget(id),
+    // The task service is built from the registry this deletion is part of: reached when a deletion runs.
+    stopTasks: (instanceId, exceptTaskId) => tasks.stopAllOf(instanceId, exceptTaskId, 60_000),
+  });
   const exporter = new TenantExporter({ store, runtime, dataDir: config.dataDir });
   const registry = buildTaskRegistry({
     testTasks: config.testTasks,

@@ -1,4 +1,5 @@
 import { activate, bearer, OWNER, startTestApp, type TestApp } from '../helpers/app';
+import { createLogger } from '../../services/core/logger';
 
 const PASSPHRASE = 'correct horse battery staple';
 const basic = (passphrase: string) => ({ Authorization: `Basic ${Buffer.from(`admin:${passphrase}`).toString('base64')}` });
@@ -8,13 +9,24 @@ const ADMIN = basic(PASSPHRASE);
 describe('admin API: instances', () => {
   let app: TestApp;
   let skew = 0;
+  /** What the app logs, one JSON line each: the deletion's outcome is only there once its task row is gone. */
+  const logs: string[] = [];
   beforeAll(async () => {
     // The clock runs `skew` ms ahead of the real one, for the expiry of codes.
-    app = await startTestApp({ env: { BERTH_TEST_TASKS: '1', BERTH_TASK_HEARTBEAT_MS: '200', BERTH_TASK_STALE_MS: '1500' }, workers: true, clock: () => new Date(Date.now() + skew) });
+    app = await startTestApp({ env: { BERTH_TEST_TASKS: '1', BERTH_TASK_HEARTBEAT_MS: '200', BERTH_TASK_STALE_MS: '1500' }, workers: true, clock: () => new Date(Date.now() + skew),
+      logger: createLogger('info', { write: (line: string) => void logs.push(line) }),
+    });
     await app.berth.admin.passphrase.set(PASSPHRASE);
   });
   afterAll(() => app.close());
 
+  const until = async <T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> => {
+    for (;;) {
+      const value = await read();
+      if (done(value)) return value;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
   const create = (domain: string, extra: Record<string, unknown> = {}) =>
     app.admin.post('/instances').set(ADMIN).send({ domain, email: `owner@${domain}`, ...extra });
   /** The invited owner finishes their account through the tenant's own box API and gets a token. */
@@ -115,6 +127,20 @@ describe('admin API: instances', () => {
     await login('other.hosts.admin.test').expect(401);
   });
 
+  it('runs a blocked tenant\'s running and queued tasks to the end (the documented policy)', async () => {
+    const instanceId = (await create('eta.admin.test').expect(201)).body.data.id;
+    // Two tasks on one object: the second waits in the queue for the first.
+    const running = await app.berth.tasks.create({ instanceId, type: '_sleep', args: { ms: 1500 }, objectKey: 'eta' });
+    const queued = await app.berth.tasks.create({ instanceId, type: '_sleep', args: { ms: 50 }, objectKey: 'eta' });
+    await until(() => app.berth.store.tasks.get(running.id), (t) => t?.state === 'active');
+    await app.admin.patch('/instances/eta.admin.test').set(ADMIN).send({ blocked: true, blocking_reason: 'PAYMENT_FAILED' }).expect(200);
+    expect((await app.berth.store.tasks.get(queued.id))!.state).toBe('pending');
+    for (const task of [running, queued]) {
+      expect(await until(() => app.berth.store.tasks.get(task.id), (t) => t?.state !== 'pending' && t?.state !== 'active')).toMatchObject({ state: 'success' });
+    }
+    expect((await app.admin.get('/instances/eta.admin.test').set(ADMIN).expect(200)).body.data.attributes.blocked).toBe(true);
+  });
+
   it('blocks and unblocks a tenant: 402 for payment, 503 otherwise, with the reason', async () => {
     const created = await create('delta.admin.test').expect(201);
     const token = (await app.admin.post('/instances/delta.admin.test/token').set(ADMIN).expect(201)).body.token;
@@ -173,6 +199,9 @@ describe('admin API: instances', () => {
     const created = await create('zeta.admin.test').expect(201);
     const token = await onboard('zeta.admin.test', created.body.meta.invite_link);
     const instanceId = created.body.data.id;
+    // A task of the tenant still running is stopped before anything is removed.
+    const sleeping = await app.berth.tasks.create({ instanceId, type: '_sleep', args: { ms: 120_000 } });
+    await until(() => app.berth.store.tasks.get(sleeping.id), (t) => t?.state === 'active');
     const res = await app.admin.delete('/instances/zeta.admin.test').set(ADMIN).expect(202);
     expect(res.body.task_id).toEqual(expect.any(Number));
     await app.api.get('/api/v1/profile').set(bearer(token)).expect(401);
@@ -183,6 +212,8 @@ describe('admin API: instances', () => {
       await new Promise((r) => setTimeout(r, 50));
     }
     expect(await app.berth.store.users.list({ instanceId, page: 1, perPage: 10 })).toEqual([]);
+    const deleted = logs.map((line) => JSON.parse(line)).filter((line) => line.msg === 'instance deleted' && line.instanceId === instanceId);
+    expect(deleted).toEqual([expect.objectContaining({ stoppedTasks: 1, attempt: 1 })]);
     await app.api.get('/api/v1/profile').set(bearer(token)).expect(401);
     await app.admin.get(`/tasks/${res.body.task_id}`).set(ADMIN).expect(404);
     await app.admin.delete('/instances/zeta.admin.test').set(ADMIN).expect(404);
