@@ -1,4 +1,4 @@
-import { activate, bearer, OWNER, startTestApp, type TestApp } from '../helpers/app';
+import { activate, bearer, OWNER, startTestApp, until, type TestApp } from '../helpers/app';
 import { createLogger } from '../../services/core/logger';
 
 const PASSPHRASE = 'correct horse battery staple';
@@ -20,13 +20,6 @@ describe('admin API: instances', () => {
   });
   afterAll(() => app.close());
 
-  const until = async <T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> => {
-    for (;;) {
-      const value = await read();
-      if (done(value)) return value;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
   const create = (domain: string, extra: Record<string, unknown> = {}) =>
     app.admin.post('/instances').set(ADMIN).send({ domain, email: `owner@${domain}`, ...extra });
   /** The invited owner finishes their account through the tenant's own box API and gets a token. */

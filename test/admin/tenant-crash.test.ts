@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { startTestApp, TASK_ENV, TEST_REDIS_URL, type TestApp } from '../helpers/app';
+import { startTestApp, TASK_ENV, TEST_REDIS_URL, until, type TestApp } from '../helpers/app';
 import { APPS_ENV, containersOf, execWs, installAndWait, listen, removeEngineObjects, testDocker, testManifest } from '../helpers/apps';
 import { startBerthProcess, type BerthProcess } from '../helpers/processes';
 
@@ -48,13 +48,6 @@ describe('admin API: tenant export and deletion survive a worker crash', () => {
     );
     workers.push(worker);
     return worker;
-  };
-  const until = async <T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> => {
-    for (;;) {
-      const value = await read();
-      if (done(value)) return value;
-      await new Promise((r) => setTimeout(r, 100));
-    }
   };
   const task = (id: number) => app.berth.store.tasks.get(id);
 
