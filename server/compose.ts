@@ -145,10 +145,15 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
   const hostPorts = new LocalHostPorts();
   const publisher = new NoPublisher();
   const lifecycle = new AppLifecycle({ apps: store.apps, runtime, hostPorts, publisher, clock, startTimeoutMs: config.appStartTimeoutSecs * 1000 });
-  const deletion = new TenantDeletion({ store, runtime, publisher, logger, dataDir: config.dataDir, dropCaches: (id) => instances.forget(id) });
+  const deletion = new TenantDeletion({
+    store, runtime, publisher, logger, dataDir: config.dataDir, dropCaches: (id) => instances.forget(id),
+    // The task service is built from the registry this deletion is part of: reached when a deletion runs.
+    stopTasks: (instanceId, exceptTaskId) => tasks.stopAllOf(instanceId, exceptTaskId, 60_000),
+  });
   const exporter = new TenantExporter({ store, runtime, dataDir: config.dataDir });
   const registry = buildTaskRegistry({
     testTasks: config.testTasks,
+    crashAt: config.testCrashAt,
     concurrency: config.taskConcurrency,
     apps: lifecycle,
     tenants: { deletion, exporter },
@@ -201,7 +206,9 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
   });
   const reconciler = new AppReconciler({ apps: store.apps, instances: store.instances, runtime, service: apps, logger });
   const contexts = Contexts.fromFile(config.contextsFile);
-  const tenants = new TenantService({ store, tokens, invitations, tasks, eventlog, contexts, clock, changed: (id) => instances.forget(id) });
+  const tenants = new TenantService({
+    store, tokens, invitations, tasks, eventlog, contexts, clock, sessionCodeLifetimeMs: config.sessionCodeSecs * 1000, changed: (id) => instances.forget(id),
+  });
   const passphrase = AdminPassphrase.inDataDir(config.dataDir);
   const adminSurface = await createAdminSurface(
     { passphrase, throttle: new LoginThrottle(clock, options.loginLimits), tenants, contexts, fsck: new TenantFsck({ store, runtime, reconciler, dataDir: config.dataDir }), exporter, tasks },

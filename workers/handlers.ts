@@ -5,10 +5,12 @@ import { appTaskDefinition } from './app-task';
 import { tenantTaskDefinitions } from './tenant-tasks';
 import type { TenantDeletion } from '../services/tenants/tenant-deletion';
 import type { TenantExporter } from '../services/tenants/tenant-export';
-import { testTaskDefinitions } from './test-handlers';
+import { crashingAt, testTaskDefinitions } from './test-handlers';
 
 export interface HandlerDeps {
   testTasks: boolean;
+  /** Test builds only (with testTasks): the step at which this process kills itself. */
+  crashAt?: string;
   concurrency?: Record<string, number>;
   apps: AppLifecycle;
   tenants: { deletion: TenantDeletion; exporter: TenantExporter };
@@ -20,7 +22,8 @@ export interface HandlerDeps {
 export function buildTaskRegistry(deps: HandlerDeps): TaskRegistry {
   const registry = new TaskRegistry();
   const definitions = [appTaskDefinition(deps.apps), ...tenantTaskDefinitions(deps.tenants), ...(deps.testTasks ? testTaskDefinitions() : [])];
-  for (const definition of definitions) {
+  for (const plain of definitions) {
+    const definition = deps.testTasks && deps.crashAt ? crashingAt(deps.crashAt, plain) : plain;
     registry.register({ ...definition, concurrency: deps.concurrency?.[definition.type] ?? definition.concurrency });
   }
   registry.assertCovers(TASK_TYPES);

@@ -73,6 +73,32 @@ export function testTaskDefinitions(): TaskDefinition[] {
   ];
 }
 
+/**
+ * For crash tests (BERTH_TEST_CRASH_AT, only with BERTH_TEST_TASKS=1): the process SIGKILLs itself the moment a
+ * task reports exactly this step, as a progress message or a log line. A deterministic point inside the real
+ * handlers, with no hook in their code.
+ */
+export function crashingAt(step: string, definition: TaskDefinition): TaskDefinition {
+  const check = (text: string | undefined) => {
+    if (text === step) process.kill(process.pid, 'SIGKILL');
+  };
+  return {
+    ...definition,
+    run: (ctx) =>
+      definition.run({
+        ...ctx,
+        progress: (percent, message) => {
+          check(message);
+          ctx.progress(percent, message);
+        },
+        log: (line) => {
+          check(line);
+          ctx.log(line);
+        },
+      }),
+  };
+}
+
 function wait(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);

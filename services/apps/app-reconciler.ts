@@ -1,3 +1,4 @@
+import { conflict } from '../core/errors';
 import type { Logger } from '../core/logger';
 import type { InstanceRepo } from '../instances/instance-repo';
 import type { App, AppRepo } from './app-repo';
@@ -51,7 +52,11 @@ export class AppReconciler {
   }
 
   /** Starts a recreate task for an installed app whose container is missing. */
-  recreate(app: App): Promise<number> {
+  async recreate(app: App): Promise<number> {
+    // A tenant being deleted is losing its apps: bringing one back (after a crash of the deletion, say) would
+    // race the deletion task and could leave a container behind it.
+    const instance = await this.deps.instances.get(app.instanceId);
+    if (!instance || instance.deleting) throw conflict('The instance of this app is being deleted', { appId: app.id });
     this.deps.logger.info({ appId: app.id, fqdn: app.fqdn }, 'the app has no container: recreating it');
     return this.deps.service.operate({ instanceId: app.instanceId, userId: null, tokenId: null, ip: null }, app.id, 'recreate');
   }

@@ -16,6 +16,8 @@ export interface AppRuntime {
   /** Creates the named volume, or finds it (creating an existing volume is a no-op in the engine). */
   ensureVolume(name: string, labels: Record<string, string>): Promise<void>;
   removeVolume(name: string): Promise<void>;
+  /** Bytes the tenant's volumes (its apps' data) take on disk, as the engine measures them. */
+  volumesSize(instanceId: string): Promise<number>;
   /** The app's container (found by label), or undefined. */
   inspect(appId: string): Promise<ContainerState | undefined>;
   /** One container by id (one engine call instead of a label search). */

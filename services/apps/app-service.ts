@@ -117,7 +117,7 @@ export class AppService {
       updatedAt: now,
     };
     const icon = checkIcon(input.icon);
-    await this.checkQuotas(actor.instanceId, app.memoryLimit);
+    await this.checkQuotas(actor.instanceId, { memoryLimit: app.memoryLimit });
     await this.deps.runtime.ping();
     await this.checkPortsFree(portBindings, app.id);
 
@@ -171,6 +171,10 @@ export class AppService {
       container.fqdn = fqdnOf(container.location, container.domain);
     }
     if ('memoryLimit' in input) container.memoryLimit = checkMemoryLimit(input.memoryLimit, app.manifest);
+    // Only a raise is held to the quota: lowering must work even for a tenant already over it.
+    if (container.memoryLimit !== undefined && container.memoryLimit > app.memoryLimit) {
+      await this.checkQuotas(actor.instanceId, { memoryLimit: container.memoryLimit, appId: app.id });
+    }
     if ('env' in input) container.env = checkEnv(input.env);
     const portBindings = 'portBindings' in input ? checkPortBindings(input.portBindings, app.manifest, this.deps.reservedPorts) : undefined;
     if (portBindings) await this.checkPortsFree(portBindings.filter((b) => !app.portBindings.some((o) => same(o, b))), app.id);
@@ -339,22 +343,34 @@ export class AppService {
   }
 
   /**
-   * The operator's limits on the tenant (apps, total memory): 403 QUOTA_EXCEEDED before anything is made.
-   * Checked, not locked: two installs racing for the last slot may both pass (fsck reports it).
+   * The operator's limits on the tenant (apps, total memory, disk used by its apps' volumes): 403
+   * QUOTA_EXCEEDED before anything is made. `appId` is an app being reconfigured: it is not a new app, and its
+   * own current memory is replaced by `memoryLimit`. Checked, not locked: two installs racing for the last slot
+   * may both pass (fsck reports it); disk is measured, so an app may grow past it until the next install is refused.
    */
-  private async checkQuotas(instanceId: string, memoryLimit: number): Promise<void> {
+  private async checkQuotas(instanceId: string, asked: { memoryLimit: number; appId?: string }): Promise<void> {
     const quotas = (await this.deps.store.instances.get(instanceId))?.quotas ?? {};
-    if (quotas.apps === undefined && quotas.memory === undefined) return;
-    const apps = await this.deps.store.apps.list(instanceId);
-    if (quotas.apps !== undefined && apps.length + 1 > quotas.apps) {
+    if (quotas.apps === undefined && quotas.memory === undefined && quotas.disk === undefined) return;
+    const adding = asked.appId === undefined;
+    const apps = (await this.deps.store.apps.list(instanceId)).filter((a) => a.id !== asked.appId);
+    if (adding && quotas.apps !== undefined && apps.length + 1 > quotas.apps) {
       throw new BerthError('QUOTA_EXCEEDED', 403, `This instance may have at most ${quotas.apps} apps`, { quota: 'apps', limit: quotas.apps });
     }
     const used = apps.reduce((sum, a) => sum + a.memoryLimit, 0);
-    if (quotas.memory !== undefined && used + memoryLimit > quotas.memory) {
-      throw new BerthError('QUOTA_EXCEEDED', 403, `The apps of this instance may use at most ${quotas.memory} bytes of memory (${used} in use, ${memoryLimit} asked)`, {
+    if (quotas.memory !== undefined && used + asked.memoryLimit > quotas.memory) {
+      throw new BerthError('QUOTA_EXCEEDED', 403, `The apps of this instance may use at most ${quotas.memory} bytes of memory (${used} in use, ${asked.memoryLimit} asked)`, {
         quota: 'memory',
         limit: quotas.memory,
       });
+    }
+    if (adding && quotas.disk !== undefined) {
+      const disk = await this.deps.runtime.volumesSize(instanceId);
+      if (disk >= quotas.disk) {
+        throw new BerthError('QUOTA_EXCEEDED', 403, `The apps of this instance may use at most ${quotas.disk} bytes of disk (${disk} in use)`, {
+          quota: 'disk',
+          limit: quotas.disk,
+        });
+      }
     }
   }
 

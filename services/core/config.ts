@@ -18,6 +18,8 @@ export interface Config {
   bodyLimit: number;
   /** Registers the test-only task types (`_noop`, `_sleep`, …). */
   testTasks: boolean;
+  /** With testTasks: a task's process kills itself when a task logs this exact step (crash tests). */
+  testCrashAt: string | undefined;
   /** Per task type: how many run at once in one worker process (overrides the type's default). */
   taskConcurrency: Record<string, number>;
   /** Finished tasks and their logs are removed after this many days. */
@@ -44,6 +46,8 @@ export interface Config {
   appHealthIntervalSecs: number;
   /** The share (0–1] of a task type's concurrency one tenant may hold when the box has several tenants. */
   tenantTaskShare: number;
+  /** How long a session code from the admin API works (it also works only once). */
+  sessionCodeSecs: number;
   /** A JSON file of tenant contexts (`{"<name>": {…}}`); `default` always exists. */
   contextsFile: string | undefined;
 }
@@ -72,6 +76,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     logLevel: logLevel(env),
     bodyLimit: positiveInt(env, 'BERTH_BODY_LIMIT', 1024 * 1024),
     testTasks: flag(env, 'BERTH_TEST_TASKS'),
+    testCrashAt: nonEmpty(env, 'BERTH_TEST_CRASH_AT'),
     taskConcurrency: concurrency(env),
     taskRetentionDays: positiveInt(env, 'BERTH_TASK_RETENTION_DAYS', 30),
     shutdownGraceSecs: positiveInt(env, 'BERTH_SHUTDOWN_GRACE_SECS', 30),
@@ -86,6 +91,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     appStartTimeoutSecs: positiveInt(env, 'BERTH_APP_START_TIMEOUT_SECS', 300),
     appHealthIntervalSecs: positiveInt(env, 'BERTH_APP_HEALTH_INTERVAL_SECS', 10),
     contextsFile: nonEmpty(env, 'BERTH_CONTEXTS_FILE'),
+    sessionCodeSecs: positiveInt(env, 'BERTH_SESSION_CODE_SECS', 15 * 60),
     tenantTaskShare: percent(env, 'BERTH_TENANT_TASK_SHARE', 50) / 100,
   };
   // A healthy worker must never look dead: allow for a couple of missed heartbeats.

@@ -102,6 +102,16 @@ export class DockerRuntime implements AppRuntime {
     });
   }
 
+  async volumesSize(instanceId: string) {
+    // The engine's own accounting (`docker system df`): no access to its volume folders needed.
+    const usage = (await this.docker.df().catch((err) => {
+      throw dockerError(err);
+    })) as { Volumes?: Array<{ Labels?: Record<string, string> | null; UsageData?: { Size?: number } | null }> | null };
+    return (usage.Volumes ?? [])
+      .filter((volume) => volume.Labels?.[LABELS.instance] === instanceId)
+      .reduce((sum, volume) => sum + Math.max(volume.UsageData?.Size ?? 0, 0), 0);
+  }
+
   async removeVolume(name: string) {
     await this.docker
       .getVolume(name)

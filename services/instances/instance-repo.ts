@@ -36,7 +36,7 @@ export type InstancePatch = Partial<Pick<StoredInstance, 'locale' | 'email' | 'c
 export interface InstanceRepo {
   get(id: string): Promise<StoredInstance | undefined>;
   findDefault(): Promise<StoredInstance | undefined>;
-  /** The instance whose domain is one of these names. */
+  /** The instance whose domain is the first of these names (in their order) that is a tenant's. */
   findByDomains(domains: string[]): Promise<StoredInstance | undefined>;
   insert(instance: Instance): Promise<void>;
   /** Every tenant's id. */
@@ -96,7 +96,9 @@ export class KnexInstanceRepo implements InstanceRepo {
   }
 
   async findByDomains(domains: string[]) {
-    const row = await this.db<InstanceRow>('instances').whereIn('domain', domains).first();
+    // Several may match (a Host and its parent domain, both tenants): the order of `domains` decides, not the database's.
+    const rows = await this.db<InstanceRow>('instances').whereIn('domain', domains);
+    const row = domains.map((domain) => rows.find((r) => r.domain === domain)).find(Boolean);
     return row && fromRow(row);
   }
 

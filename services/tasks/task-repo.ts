@@ -55,6 +55,8 @@ export interface TaskRepo {
   countActive(instanceId: string, type: string): Promise<number>;
   /** Unfinished tasks on an object, oldest first. */
   unfinishedOn(objectKey: string): Promise<Task[]>;
+  /** A tenant's unfinished tasks, oldest first. */
+  unfinishedFor(instanceId: string): Promise<Task[]>;
   /** pending → active for this worker; undefined when the task is not pending (already taken, stopped, ended). */
   claim(id: number, workerId: string, now: number): Promise<Task | undefined>;
   /** Progress and heartbeat from the worker holding the task; returns whether a stop was requested. */
@@ -186,6 +188,11 @@ export class KnexTaskRepo implements TaskRepo {
 
   async unfinishedOn(objectKey: string) {
     const rows = await this.db<TaskRow>('tasks').where({ object_key: objectKey }).whereIn('state', ['pending', 'active']).orderBy('id');
+    return rows.map(fromRow);
+  }
+
+  async unfinishedFor(instanceId: string) {
+    const rows = await this.db<TaskRow>('tasks').where({ instance_id: instanceId }).whereIn('state', ['pending', 'active']).orderBy('id');
     return rows.map(fromRow);
   }
 

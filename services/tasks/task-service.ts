@@ -112,6 +112,25 @@ export class TaskService {
   }
 
   /**
+   * Stops every unfinished task of a tenant but `exceptId` (the tenant's deletion), and waits up to `waitMs` for
+   * the active ones to end, so none still works on what is about to be removed. Returns how many it stopped.
+   */
+  async stopAllOf(instanceId: string, exceptId: number, waitMs: number): Promise<number> {
+    const others = (await this.deps.tasks.unfinishedFor(instanceId)).filter((t) => t.id !== exceptId);
+    for (const task of others) {
+      // Ended or already stopping since it was listed: nothing to do.
+      await this.stop(instanceId, task.id).catch((err) => {
+        if (!(err instanceof BerthError && err.status === 409)) throw err;
+      });
+    }
+    const deadline = Date.now() + waitMs;
+    while (Date.now() < deadline && (await this.deps.tasks.unfinishedFor(instanceId)).some((t) => t.id !== exceptId)) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return others.length;
+  }
+
+  /**
    * The task's log as it grows: the last `tail` lines so far, then each new line, then the final task when it
    * ends. Change hints from Redis wake it early; it re-reads the database at least every second, so a lost
    * hint only delays a line.

@@ -15,18 +15,32 @@ import type { Logger } from '../core/logger';
  */
 export class TenantDeletion {
   constructor(
-    private readonly deps: { store: Store; runtime: AppRuntime; publisher: AppPublisher; logger: Logger; dataDir: string; dropCaches: (instanceId: string) => void },
+    private readonly deps: {
+      store: Store;
+      runtime: AppRuntime;
+      publisher: AppPublisher;
+      logger: Logger;
+      dataDir: string;
+      dropCaches: (instanceId: string) => void;
+      /** Stops the tenant's other tasks and waits for them to end; returns how many there were. */
+      stopTasks: (instanceId: string, exceptTaskId: number) => Promise<number>;
+    },
   ) {}
 
   async run(instanceId: string, ctx: TaskContext): Promise<unknown> {
     const instance = await this.deps.store.instances.get(instanceId);
     if (!instance) return { instanceId, removed: true };
+    // An install or export still running would work on what this removes (and could bring a container back).
+    step(ctx, 5, 'Stopping the tenant\'s tasks');
+    const stoppedTasks = await this.deps.stopTasks(instanceId, ctx.task.id);
     const apps = await this.deps.store.apps.list(instanceId);
     for (const [index, app] of apps.entries()) {
       step(ctx, 10 + Math.round((index / Math.max(apps.length, 1)) * 60), `Removing app ${app.fqdn}`);
       await this.deps.publisher.unpublish(app);
       await this.deps.runtime.removeContainers(app.id);
+      ctx.log(`Removed the containers of ${app.fqdn}`);
       await this.deps.runtime.removeVolume(volumeName(app.id));
+      ctx.log(`Removed the data of ${app.fqdn}`);
       await this.deps.store.apps.delete(app.id);
     }
     step(ctx, 75, 'Removing the tenant network');
@@ -39,7 +53,8 @@ export class TenantDeletion {
     // The task row itself belongs to the instance: it goes with it, so the outcome is the row's absence.
     await this.deps.store.instances.delete(instanceId);
     this.deps.dropCaches(instanceId);
-    this.deps.logger.info({ instanceId, domain: instance.domain, apps: apps.length }, 'instance deleted');
+    // The task row went with the instance: this line (and its attempt) is what is left of the outcome.
+    this.deps.logger.info({ instanceId, domain: instance.domain, apps: apps.length, stoppedTasks, taskId: ctx.task.id, attempt: ctx.task.attempt }, 'instance deleted');
     return { instanceId, removed: true };
   }
 }

@@ -39,6 +39,8 @@ export class TenantFsck {
     if (quotas.apps !== undefined && apps.length > quotas.apps) yield { type: 'quota_exceeded', quota: 'apps', used: apps.length, limit: quotas.apps };
     const memory = apps.reduce((sum, a) => sum + a.memoryLimit, 0);
     if (quotas.memory !== undefined && memory > quotas.memory) yield { type: 'quota_exceeded', quota: 'memory', used: memory, limit: quotas.memory };
+    const disk = quotas.disk === undefined ? 0 : await runtime.volumesSize(instance.id);
+    if (quotas.disk !== undefined && disk > quotas.disk) yield { type: 'quota_exceeded', quota: 'disk', used: disk, limit: quotas.disk };
     const exportsDir = path.join(this.deps.dataDir, 'exports', instance.id);
     for (const exportId of fs.existsSync(exportsDir) ? fs.readdirSync(exportsDir) : []) {
       const found = await store.exports.get(instance.id, exportId);

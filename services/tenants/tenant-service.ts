@@ -26,10 +26,9 @@ export interface NewTenant {
 
 export type TenantPatch = Partial<Pick<StoredInstance, 'email' | 'locale' | 'context' | 'quotas' | 'blocked' | 'blockingReason'>>;
 
-/** How long each kind of one-time code works. */
-const CODE_LIFETIME_MS: Record<CodeKind, number> = {
+/** How long the other one-time codes work; session codes are configured (BERTH_SESSION_CODE_SECS). */
+const CODE_LIFETIME_MS: Record<Exclude<CodeKind, 'session_code'>, number> = {
   magic_link: 15 * 60_000,
-  session_code: 7 * 24 * 3600_000,
   email_verified_code: 15 * 60_000,
 };
 const TOKEN_LIFETIME_MS = { default: 3600_000, max: 24 * 3600_000 };
@@ -53,6 +52,8 @@ export class TenantService {
       eventlog: EventlogService;
       contexts: Contexts;
       clock: Clock;
+      /** A session code logs someone in: it works once, and only for this long. */
+      sessionCodeLifetimeMs: number;
       /** Called when a tenant's control-plane state changes, so request-time caches drop it. */
       changed: (instanceId: string) => void;
     },
@@ -208,13 +209,13 @@ export class TenantService {
     return removed;
   }
 
-  /** `DELETE /oauth/{domain}/clients?Kind=`: `login` (sessions) or `api` (API tokens). */
-  async revokeClients(domain: string, kind: string, ip: string | null): Promise<number> {
-    const clientId = { login: CLIENT_LOGIN, api: CLIENT_API }[kind];
-    if (!clientId) throw validationError('Kind must be login or api', { field: 'Kind' });
+  /** `DELETE /oauth/{domain}/clients?Kind=`: `login` (sessions), `api` (API tokens), or both without a Kind. */
+  async revokeClients(domain: string, kind: string | undefined, ip: string | null): Promise<number> {
+    const clientId = kind === undefined ? undefined : { login: CLIENT_LOGIN, api: CLIENT_API }[kind];
+    if (kind !== undefined && !clientId) throw validationError('Kind must be login or api', { field: 'Kind' });
     const instance = await this.get(domain);
     const removed = await this.deps.store.tokens.deleteForInstance(instance.id, clientId);
-    await this.deps.eventlog.record(operator(instance.id, ip), 'instance.clients.revoke', instance.id, { kind, tokens: removed });
+    await this.deps.eventlog.record(operator(instance.id, ip), 'instance.clients.revoke', instance.id, { kind: kind ?? 'all', tokens: removed });
     return removed;
   }
 
@@ -241,7 +242,7 @@ export class TenantService {
     const now = this.deps.clock();
     await this.deps.store.codes.insert({
       codeHash: hashSecret(code), instanceId: instance.id, kind, createdAt: now.toISOString(),
-      expiresAt: new Date(now.getTime() + CODE_LIFETIME_MS[kind]).toISOString(),
+      expiresAt: new Date(now.getTime() + (kind === 'session_code' ? this.deps.sessionCodeLifetimeMs : CODE_LIFETIME_MS[kind])).toISOString(),
     });
     await this.deps.eventlog.record(operator(instance.id, ip), `instance.code.${kind}`, instance.id, {});
     return code;

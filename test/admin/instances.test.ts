@@ -1,4 +1,5 @@
-import { activate, bearer, OWNER, startTestApp, type TestApp } from '../helpers/app';
+import { activate, bearer, OWNER, startTestApp, until, type TestApp } from '../helpers/app';
+import { createLogger } from '../../services/core/logger';
 
 const PASSPHRASE = 'correct horse battery staple';
 const basic = (passphrase: string) => ({ Authorization: `Basic ${Buffer.from(`admin:${passphrase}`).toString('base64')}` });
@@ -7,8 +8,14 @@ const ADMIN = basic(PASSPHRASE);
 /** The admin API's tenant lifecycle, and what it does to the tenants' box API. */
 describe('admin API: instances', () => {
   let app: TestApp;
+  let skew = 0;
+  /** What the app logs, one JSON line each: the deletion's outcome is only there once its task row is gone. */
+  const logs: string[] = [];
   beforeAll(async () => {
-    app = await startTestApp({ env: { BERTH_TEST_TASKS: '1', BERTH_TASK_HEARTBEAT_MS: '200', BERTH_TASK_STALE_MS: '1500' }, workers: true });
+    // The clock runs `skew` ms ahead of the real one, for the expiry of codes.
+    app = await startTestApp({ env: { BERTH_TEST_TASKS: '1', BERTH_TASK_HEARTBEAT_MS: '200', BERTH_TASK_STALE_MS: '1500' }, workers: true, clock: () => new Date(Date.now() + skew),
+      logger: createLogger('info', { write: (line: string) => void logs.push(line) }),
+    });
     await app.berth.admin.passphrase.set(PASSPHRASE);
   });
   afterAll(() => app.close());
@@ -90,9 +97,41 @@ describe('admin API: instances', () => {
     await app.admin.delete('/instances/gamma.admin.test/sessions').set(ADMIN).expect(204);
     await app.api.get('/api/v1/profile').set(bearer(ownerToken)).expect(401);
     await app.api.get('/api/v1/profile').set(bearer(minted.body.token)).expect(200);
-    await app.admin.delete('/oauth/gamma.admin.test/clients?Kind=api').set(ADMIN).expect(204);
+    expect((await app.admin.delete('/oauth/gamma.admin.test/clients?Kind=api').set(ADMIN).expect(200)).body).toEqual({ count: 2 }); // minted and read-only
     await app.api.get('/api/v1/profile').set(bearer(minted.body.token)).expect(401);
+    expect((await app.admin.delete('/oauth/gamma.admin.test/clients?Kind=api').set(ADMIN).expect(200)).body).toEqual({ count: 0 });
     await app.admin.delete('/oauth/gamma.admin.test/clients?Kind=robots').set(ADMIN).expect(400);
+    // Without Kind (as cozy-stack): every token of the tenant, of both kinds, counted.
+    const again = await app.admin.post('/instances/gamma.admin.test/token').set(ADMIN).expect(201);
+    const login = await app.api.post('/api/v1/cloudron/login').set('Host', 'gamma.admin.test').send({ username: 'owner', password: 'Sup3r-secret-pw!' }).expect(200);
+    expect((await app.admin.delete('/oauth/gamma.admin.test/clients').set(ADMIN).expect(200)).body).toEqual({ count: 2 });
+    for (const t of [again.body.token, login.body.token]) await app.api.get('/api/v1/profile').set(bearer(t)).expect(401);
+  });
+
+  it('serves a Host in the tenant of exactly that domain before the tenant of its parent domain', async () => {
+    // The parent first, and before in name order: a lookup in the database's order (by insertion or by the index)
+    // would find it first.
+    await create('hosts.admin.test').expect(201);
+    const child = await create('www.hosts.admin.test').expect(201);
+    await onboard('www.hosts.admin.test', child.body.meta.invite_link);
+    const login = (host: string) => app.api.post('/api/v1/cloudron/login').set('Host', host).send({ username: 'owner', password: 'Sup3r-secret-pw!' });
+    await login('www.hosts.admin.test').expect(200);
+    // A name under the parent (not itself a tenant) is the parent's, whose owner has no account yet.
+    await login('other.hosts.admin.test').expect(401);
+  });
+
+  it('runs a blocked tenant\'s running and queued tasks to the end (the documented policy)', async () => {
+    const instanceId = (await create('eta.admin.test').expect(201)).body.data.id;
+    // Two tasks on one object: the second waits in the queue for the first.
+    const running = await app.berth.tasks.create({ instanceId, type: '_sleep', args: { ms: 1500 }, objectKey: 'eta' });
+    const queued = await app.berth.tasks.create({ instanceId, type: '_sleep', args: { ms: 50 }, objectKey: 'eta' });
+    await until(() => app.berth.store.tasks.get(running.id), (t) => t?.state === 'active');
+    await app.admin.patch('/instances/eta.admin.test').set(ADMIN).send({ blocked: true, blocking_reason: 'PAYMENT_FAILED' }).expect(200);
+    expect((await app.berth.store.tasks.get(queued.id))!.state).toBe('pending');
+    for (const task of [running, queued]) {
+      expect(await until(() => app.berth.store.tasks.get(task.id), (t) => t?.state !== 'pending' && t?.state !== 'active')).toMatchObject({ state: 'success' });
+    }
+    expect((await app.admin.get('/instances/eta.admin.test').set(ADMIN).expect(200)).body.data.attributes.blocked).toBe(true);
   });
 
   it('blocks and unblocks a tenant: 402 for payment, 503 otherwise, with the reason', async () => {
@@ -118,6 +157,18 @@ describe('admin API: instances', () => {
     expect((await app.admin.post('/instances/epsilon.admin.test/session_code/check').set(ADMIN).send({ session_code: code }).expect(200)).body).toEqual({ valid: true });
     expect((await app.admin.post('/instances/epsilon.admin.test/session_code/check').set(ADMIN).send({ session_code: code }).expect(200)).body).toEqual({ valid: false });
     expect((await app.admin.post('/instances/alpha.admin.test/session_code/check').set(ADMIN).send({ session_code: 'made-up' }).expect(200)).body).toEqual({ valid: false });
+    // Short-lived: 15 minutes.
+    const codeAt = async (ms: number) => {
+      const { session_code: fresh } = (await app.admin.post('/instances/epsilon.admin.test/session_code').set(ADMIN).expect(200)).body;
+      skew = ms;
+      try {
+        return (await app.admin.post('/instances/epsilon.admin.test/session_code/check').set(ADMIN).send({ session_code: fresh }).expect(200)).body.valid;
+      } finally {
+        skew = 0;
+      }
+    };
+    expect(await codeAt(15 * 60_000 - 5000)).toBe(true);
+    expect(await codeAt(15 * 60_000 + 1000)).toBe(false);
     expect((await app.admin.post('/instances/epsilon.admin.test/magic_link').set(ADMIN).expect(200)).body.code).toMatch(/^[\w-]{32}$/);
     expect((await app.admin.post('/instances/epsilon.admin.test/email_verified_code').set(ADMIN).expect(200)).body.email_verified_code).toMatch(/^[\w-]{32}$/);
   });
@@ -141,6 +192,9 @@ describe('admin API: instances', () => {
     const created = await create('zeta.admin.test').expect(201);
     const token = await onboard('zeta.admin.test', created.body.meta.invite_link);
     const instanceId = created.body.data.id;
+    // A task of the tenant still running is stopped before anything is removed.
+    const sleeping = await app.berth.tasks.create({ instanceId, type: '_sleep', args: { ms: 120_000 } });
+    await until(() => app.berth.store.tasks.get(sleeping.id), (t) => t?.state === 'active');
     const res = await app.admin.delete('/instances/zeta.admin.test').set(ADMIN).expect(202);
     expect(res.body.task_id).toEqual(expect.any(Number));
     await app.api.get('/api/v1/profile').set(bearer(token)).expect(401);
@@ -151,6 +205,8 @@ describe('admin API: instances', () => {
       await new Promise((r) => setTimeout(r, 50));
     }
     expect(await app.berth.store.users.list({ instanceId, page: 1, perPage: 10 })).toEqual([]);
+    const deleted = logs.map((line) => JSON.parse(line)).filter((line) => line.msg === 'instance deleted' && line.instanceId === instanceId);
+    expect(deleted).toEqual([expect.objectContaining({ stoppedTasks: 1, attempt: 1 })]);
     await app.api.get('/api/v1/profile').set(bearer(token)).expect(401);
     await app.admin.get(`/tasks/${res.body.task_id}`).set(ADMIN).expect(404);
     await app.admin.delete('/instances/zeta.admin.test').set(ADMIN).expect(404);

@@ -106,4 +106,33 @@ describe('admin API: a tenant with apps', () => {
     expect(await testDocker().listNetworks({ filters: label })).toEqual([]);
     expect(await app.berth.store.apps.getAny(id)).toBeUndefined();
   });
+
+  it('measures disk at install and holds a raised memory limit to the memory quota', async () => {
+    const domain = 'disk.tenant.test';
+    await app.admin.post('/instances').set(ADMIN).send({ domain, email: `owner@${domain}`, quotas: { disk: 1_000_000 } }).expect(201);
+    const token = (await app.admin.post(`/instances/${domain}/token`).set(ADMIN).expect(201)).body.token;
+    const { id, app: installed } = await installAndWait(app, token, { manifest: testManifest('web:1'), location: 'web', domain });
+
+    // Memory: exactly what the app has now; configure may lower it, not raise it.
+    const memory = installed.memoryLimit as number;
+    await app.admin.patch(`/instances/${domain}`).set(ADMIN).send({ quotas: { disk: 1_000_000, memory } }).expect(200);
+    const raised = await app.api.post(`/api/v1/apps/${id}/configure`).set(bearer(token)).send({ memoryLimit: memory + 1024 ** 2 }).expect(403);
+    expect(raised.body).toMatchObject({ code: 'QUOTA_EXCEEDED', message: expect.stringContaining('bytes of memory') });
+
+    // Disk: the app's data grows past the quota (nothing stops a running app), so the next install is refused.
+    expect((await execWs(server.url, token, id, ['sh', '-c', 'head -c 2097152 /dev/zero > /app/data/blob'])).code).toBe(0);
+    await app.admin.patch(`/instances/${domain}`).set(ADMIN).send({ quotas: { disk: 1_000_000 } }).expect(200);
+    const refused = await app.api.post('/api/v1/apps/install').set(bearer(token))
+      .send({ manifest: testManifest('web:1'), location: 'second', domain, accessRestriction: null })
+      .expect(403);
+    expect(refused.body).toMatchObject({ code: 'QUOTA_EXCEEDED', message: expect.stringMatching(/at most 1000000 bytes of disk \(\d+ in use\)/) });
+    const fsck = await app.admin.get(`/instances/${domain}/fsck`).set(ADMIN).expect(200);
+    const findings = fsck.text.trim().split('\n').map((line) => JSON.parse(line));
+    expect(findings).toContainEqual({ type: 'quota_exceeded', quota: 'disk', used: expect.any(Number), limit: 1_000_000 });
+    expect(findings.find((f) => f.quota === 'disk').used).toBeGreaterThanOrEqual(2097152);
+
+    // Room again once the data is gone.
+    expect((await execWs(server.url, token, id, ['rm', '/app/data/blob'])).code).toBe(0);
+    await app.admin.get(`/instances/${domain}/fsck`).set(ADMIN).expect(200).expect((r) => expect(r.text).toBe(''));
+  });
 });

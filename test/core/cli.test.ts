@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { TEST_REDIS_URL } from '../helpers/app';
+import { freePort, startBerthProcess } from '../helpers/processes';
 import { AdminPassphrase } from '../../services/tenants/admin-passphrase';
 
 const BERTH = path.join(__dirname, '../../dist/cli/berth.js');
@@ -90,4 +91,33 @@ describe('the berth command (built)', () => {
     expect(fs.readFileSync(file, 'utf8')).toMatch(/^scrypt\$/);
     expect(await AdminPassphrase.inDataDir(dataDir).verify('correct horse battery staple')).toBe(true);
   });
+
+  it('keeps the admin port closed without a passphrase, saying how to set one; opens it once one is set', async () => {
+    const [port, adminPort] = [await freePort(), await freePort()];
+    const env = {
+      BERTH_PORT: String(port), BERTH_ADMIN_PORT: String(adminPort), BERTH_HOST: '127.0.0.1', BERTH_DATA_DIR: dataDir,
+      REDIS_URL: TEST_REDIS_URL, BERTH_REDIS_PREFIX: `cli${path.basename(dataDir).replace(/\W/g, '')}`, DATABASE_URL: '',
+    };
+    const stop = async (berth: Awaited<ReturnType<typeof startBerthProcess>>) => {
+      berth.child.kill('SIGTERM');
+      expect(await berth.exited).toBe(0);
+    };
+    const closed = await startBerthProcess(['serve'], env, 'berth is serving');
+    try {
+      expect(closed.output()).toContain('the admin API is closed: no admin passphrase is set. Set one with `berth admin passphrase`');
+      await expect(fetch(`http://127.0.0.1:${adminPort}/instances`)).rejects.toThrow();
+    } finally {
+      await stop(closed);
+    }
+
+    expect(run(['admin', 'passphrase', '--stdin'], { BERTH_DATA_DIR: dataDir }, 'correct horse battery staple\n').status).toBe(0);
+    const open = await startBerthProcess(['serve'], env, 'berth is serving');
+    try {
+      expect(open.output()).toContain('admin API is serving');
+      expect((await fetch(`http://127.0.0.1:${adminPort}/instances`)).status).toBe(401);
+    } finally {
+      await stop(open);
+    }
+    // Two starts of `berth serve` on a loaded machine.
+  }, 90_000);
 });

@@ -129,5 +129,14 @@ export async function waitForTask(
   }
 }
 
+/** Reads until `done` says so, every 50 ms (or until the test times out); returns what it read last. */
+export async function until<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** Test apps that run tasks: test task types on, short heartbeats. */
 export const TASK_ENV = { BERTH_TEST_TASKS: '1', BERTH_TASK_HEARTBEAT_MS: '200', BERTH_TASK_STALE_MS: '1500' };

@@ -46,8 +46,8 @@ export function instanceHandlers(s: AdminServices): Record<string, Handler> {
       return { status: 204 };
     },
     deleteClients: async (call) => {
-      await s.tenants.revokeClients(call.params.domain, String(call.query.Kind), call.ip || null);
-      return { status: 204 };
+      const kind = call.query.Kind === undefined ? undefined : String(call.query.Kind);
+      return ok({ count: await s.tenants.revokeClients(call.params.domain, kind, call.ip || null) });
     },
     createInstanceToken: async (call) => {
       const body = (call.body ?? {}) as { user_id?: string; expires_in?: number; read_only?: boolean };
