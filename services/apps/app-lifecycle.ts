@@ -8,6 +8,7 @@ import { containerSpec, volumeName } from './container-spec';
 import { probeHttp, type HostPorts } from './host-ports';
 import { parseManifest, type Manifest } from './manifest';
 import type { AppPublisher } from './reverse-proxy';
+import type { AppDnsStep } from '../domains/app-dns';
 
 export interface AppTaskArgs {
   appId: string;
@@ -22,6 +23,7 @@ export interface LifecycleDeps {
   runtime: AppRuntime;
   hostPorts: HostPorts;
   publisher: AppPublisher;
+  dns: AppDnsStep;
   clock: Clock;
   /** How long a started app gets to pass its health check. */
   startTimeoutMs: number;
@@ -84,6 +86,8 @@ export class AppLifecycle {
     const { runtime } = this.deps;
     step(ctx, 10, 'Reserving ports');
     const ready = { ...app, httpPort: await this.ensureHttpPort(app) };
+    step(ctx, 12, 'Registering DNS records');
+    await this.deps.dns.sync(ready);
     step(ctx, 15, 'Creating network');
     const networkId = await runtime.ensureNetwork(app.instanceId);
     step(ctx, imageFrom, `Downloading image ${app.manifest.dockerImage}`);
@@ -148,6 +152,8 @@ export class AppLifecycle {
   private async uninstall(app: App, ctx: TaskContext) {
     step(ctx, 20, 'Removing reverse proxy configuration');
     await this.deps.publisher.unpublish(app);
+    step(ctx, 30, 'Removing DNS records');
+    await this.deps.dns.remove(app);
     step(ctx, 40, 'Removing container');
     await this.deps.runtime.removeContainers(app.id);
     step(ctx, 70, 'Removing data volume');
