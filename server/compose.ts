@@ -47,6 +47,7 @@ import { DnsProviders, PassiveProvider } from '../services/domains/dns-provider'
 import { DomainService } from '../services/domains/domain-service';
 import { OpensslFallbackCertificates } from '../services/domains/fallback-cert';
 import { Rfc2136Provider } from '../services/domains/rfc2136-provider';
+import { NginxCommand, NginxPublisher } from '../services/domains/nginx-publisher';
 import { DockerRuntime } from '../services/docker/docker-runtime';
 import { AppMonitorLoop } from '../workers/app-monitor';
 import { createAdminSurface } from '../api/admin/surface';
@@ -166,7 +167,10 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
     dnsServers: config.dnsServers,
   });
   const appDns = new AppDns({ domains: store.domains, records: store.dnsRecords, providers, boxIp, clock });
-  const publisher = new NoPublisher();
+  // Without BERTH_NGINX_CONF apps are reached on their loopback ports only.
+  const publisher = config.nginx
+    ? new NginxPublisher({ config: config.nginx, domains: store.domains, nginx: new NginxCommand(config.nginx) })
+    : new NoPublisher();
   const lifecycle = new AppLifecycle({ apps: store.apps, runtime, hostPorts, publisher, dns: appDns, clock, startTimeoutMs: config.appStartTimeoutSecs * 1000 });
   const deletion = new TenantDeletion({ store, runtime, publisher, logger, dataDir: config.dataDir, dropCaches: (id) => instances.forget(id) });
   const exporter = new TenantExporter({ store, runtime, dataDir: config.dataDir });
