@@ -34,11 +34,17 @@ describe('nginx reverse proxy', () => {
 
   /** nginx reloads its workers after the signal: the first requests may still meet the old ones. */
   async function until<T>(get: () => Promise<T>, ok: (value: T) => boolean): Promise<T> {
-    for (;;) {
-      const value = await get().catch(() => undefined);
+    let last: unknown;
+    for (let i = 0; i < 300; i++) {
+      const value = await get().catch((err: Error) => {
+        last = err.message;
+        return undefined;
+      });
       if (value !== undefined && ok(value)) return value;
+      if (value !== undefined) last = value;
       await new Promise((r) => setTimeout(r, 100));
     }
+    throw new Error(`never got there; last: ${JSON.stringify(last)?.slice(0, 500)}`);
   }
 
   it('serves the app over HTTPS at its fqdn and alternate names, redirects HTTP, and stops serving after uninstall', async () => {

@@ -46,8 +46,9 @@ http {
   fastcgi_temp_path ${dir}/tmp/fastcgi;
   uwsgi_temp_path ${dir}/tmp/uwsgi;
   scgi_temp_path ${dir}/tmp/scgi;
-  server { listen 127.0.0.1:${httpPort} default_server; return 404; }
-  server { listen 127.0.0.1:${httpsPort} ssl default_server; ssl_reject_handshake on; }
+  # Berth's sites listen on every address of these ports: the default servers must too (one socket per port).
+  server { listen ${httpPort} default_server; return 404; }
+  server { listen ${httpsPort} ssl default_server; ssl_reject_handshake on; }
   include ${sitesDir}/*.conf;
 }
 `,
