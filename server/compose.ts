@@ -47,6 +47,7 @@ import { DnsProviders, PassiveProvider } from '../services/domains/dns-provider'
 import { DomainService } from '../services/domains/domain-service';
 import { OpensslFallbackCertificates } from '../services/domains/fallback-cert';
 import { Rfc2136Provider } from '../services/domains/rfc2136-provider';
+import { PowerDnsProvider } from '../services/domains/powerdns-provider';
 import { NginxCommand, NginxPublisher } from '../services/domains/nginx-publisher';
 import { DockerRuntime } from '../services/docker/docker-runtime';
 import { AppMonitorLoop } from '../workers/app-monitor';
@@ -155,6 +156,7 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
     new PassiveProvider('manual'),
     new PassiveProvider('wildcard'),
     new Rfc2136Provider({ nsupdate: config.nsupdate, timeoutSecs: config.dnsTimeoutSecs }),
+    new PowerDnsProvider({ timeoutSecs: config.dnsTimeoutSecs }),
   ]);
   const boxIp = new BoxIp({ settings: store.settings, publicIp: config.publicIp });
   const domains = new DomainService({

@@ -1318,9 +1318,10 @@ export interface components {
             /**
              * @description noop: Berth never touches DNS. manual: you create the records. wildcard: a `*` record points at the
              *     box. rfc2136: dynamic updates signed with TSIG (config `server`, `port`, `keyName`, `algorithm`, `secret`).
+             *     powerdns: the PowerDNS Authoritative HTTP API (config `apiUrl`, `apiKey`, `serverId`).
              * @enum {string}
              */
-            provider: "noop" | "manual" | "wildcard" | "rfc2136";
+            provider: "noop" | "manual" | "wildcard" | "rfc2136" | "powerdns";
             /** @description The provider's settings (docs/domains.md) */
             config: Record<string, unknown>;
             /** @description The DNS zone (the domain or a parent); defaults to the domain */

@@ -37,6 +37,11 @@ export class AppDns implements AppDnsStep {
   constructor(private readonly deps: { domains: DomainRepo; records: DnsRecordRepo; providers: DnsProviders; boxIp: BoxIp; clock: Clock }) {}
 
   async check(instanceId: string, appId: string, hosts: AppHost[], overwrite: boolean): Promise<void> {
+    const seen = new Set<string>();
+    for (const host of hosts) {
+      if (seen.has(host.fqdn)) throw validationError(`alternateDomains: ${host.fqdn} is given twice (or is the app's own address)`, { field: 'alternateDomains' });
+      seen.add(host.fqdn);
+    }
     const ip = await this.deps.boxIp.of(instanceId);
     for (const host of hosts) {
       const domain = await this.domain(instanceId, host.domain);

@@ -48,6 +48,8 @@ describe('apps: failures and bad input', () => {
     expect(unknownDomain.body).toMatchObject({ code: 'VALIDATION_ERROR', message: expect.stringMatching(/No such domain not-added\.test/) });
     const unknownAlternate = await install({ manifest: testManifest('web:1'), location: 'a', alternateDomains: [{ domain: 'not-added.test', subdomain: 'www' }] }).expect(400);
     expect(unknownAlternate.body.message).toMatch(/No such domain not-added\.test/);
+    const twice = await install({ manifest: testManifest('web:1'), location: 'a', alternateDomains: [{ domain: 'failures.test', subdomain: 'a' }] }).expect(400);
+    expect(twice.body.message).toMatch(/a\.failures\.test is given twice/);
     const env = await install({ manifest: testManifest('web:1'), location: 'a', env: { APP_ORIGIN: 'x' } }).expect(400);
     expect(env.body.message).toMatch(/env\.APP_ORIGIN is set by Berth/);
     const extra = await install({ manifest: testManifest('web:1'), location: 'a', colour: 'blue' }).expect(400);
