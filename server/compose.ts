@@ -174,7 +174,7 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
     ? new NginxPublisher({ config: config.nginx, domains: store.domains, nginx: new NginxCommand(config.nginx) })
     : new NoPublisher();
   const lifecycle = new AppLifecycle({ apps: store.apps, runtime, hostPorts, publisher, dns: appDns, clock, startTimeoutMs: config.appStartTimeoutSecs * 1000 });
-  const deletion = new TenantDeletion({ store, runtime, publisher, logger, dataDir: config.dataDir, dropCaches: (id) => instances.forget(id) });
+  const deletion = new TenantDeletion({ store, runtime, publisher, dns: appDns, logger, dataDir: config.dataDir, dropCaches: (id) => instances.forget(id) });
   const exporter = new TenantExporter({ store, runtime, dataDir: config.dataDir });
   const registry = buildTaskRegistry({
     testTasks: config.testTasks,

@@ -77,4 +77,28 @@ describe('app DNS records through rfc2136', () => {
     expect(await bind.query('foreign.appdns.test')).toEqual([]);
     expect(await bind.query('web2.appdns.test')).toEqual([BOX_IP]);
   });
+
+  it('deleting a tenant removes its apps\' records', async () => {
+    const ADMIN = { Authorization: `Basic ${Buffer.from('admin:app dns passphrase').toString('base64')}` };
+    await app.berth.admin.passphrase.set('app dns passphrase');
+    await app.admin.post('/instances').set(ADMIN).send({ domain: 'tenant.appdns.test', email: 'owner@tenant.appdns.test' }).expect(201);
+    const tenantToken = (await app.admin.post('/instances/tenant.appdns.test/token').set(ADMIN).send({ expires_in: 3600 }).expect(201)).body.token as string;
+    // Tenants' domains are their own: the other tenant's domain is not there for this one.
+    await app.api.get('/api/v1/domains/appdns.test').set(bearer(tenantToken)).expect(404);
+    await app.api.post('/api/v1/domains').set(bearer(tenantToken))
+      .send({ domain: 'appdns.test', provider: 'noop', config: {} })
+      .expect(409);
+    await app.api.post('/api/v1/domains').set(bearer(tenantToken))
+      .send({ domain: 'tenant.appdns.test', zoneName: 'appdns.test', provider: 'rfc2136', config: bind.config })
+      .expect(201);
+    await installAndWait(app, tenantToken, { manifest: testManifest('web:1'), location: 'shop', domain: 'tenant.appdns.test' });
+    expect(await bind.query('shop.tenant.appdns.test')).toEqual(['127.0.0.1']);
+
+    await app.admin.delete('/instances/tenant.appdns.test').set(ADMIN).expect(202);
+    for (;;) {
+      if ((await app.admin.get('/instances/tenant.appdns.test').set(ADMIN)).status === 404) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(await bind.query('shop.tenant.appdns.test')).toEqual([]);
+  });
 });
