@@ -64,7 +64,7 @@ export class AppLifecycle {
     step(ctx, 5, 'Validating manifest');
     parseManifest(app.manifest);
     if (op === 'start') await this.write(app, { runState: 'running' });
-    await this.deploy(app, ctx, 20);
+    await this.deploy(app, ctx, 20, op);
     return this.finish(app, op, ctx);
   }
 
@@ -77,17 +77,22 @@ export class AppLifecycle {
     await this.deps.apps.replacePortBindings(app.id, portBindings);
     await this.write(app, { manifest, appStoreId: args.appStoreId ?? app.appStoreId });
     ctx.log(`manifest is now ${manifest.id} ${manifest.version} (${manifest.dockerImage})`);
-    await this.deploy({ ...app, manifest, portBindings }, ctx, 50);
+    await this.deploy({ ...app, manifest, portBindings }, ctx, 50, 'update');
     return this.finish(app, 'update', ctx);
   }
 
   /** Ports, network, image, volume, container; then, when the app should run, start it and wait until healthy. */
-  private async deploy(app: App, ctx: TaskContext, imageFrom: number) {
+  private async deploy(app: App, ctx: TaskContext, imageFrom: number, op: AppOperation) {
     const { runtime } = this.deps;
     step(ctx, 10, 'Reserving ports');
     const ready = { ...app, httpPort: await this.ensureHttpPort(app) };
     step(ctx, 12, 'Registering DNS records');
-    await this.deps.dns.sync(ready);
+    if (op === 'install' || op === 'configure') {
+      await this.deps.dns.sync(ready);
+    } else {
+      // The names did not change: a DNS server that is down must not keep a crashed app from coming back.
+      await this.deps.dns.sync(ready).catch((err: Error) => ctx.log(`DNS records not refreshed (${err.message}); continuing`));
+    }
     step(ctx, 15, 'Creating network');
     const networkId = await runtime.ensureNetwork(app.instanceId);
     step(ctx, imageFrom, `Downloading image ${app.manifest.dockerImage}`);

@@ -44,7 +44,9 @@ export class Rfc2136Provider implements DnsProvider {
 
   async upsert(zone: DnsZone, fqdn: string, type: string, values: string[]): Promise<void> {
     const config = parseConfig(zone.config);
-    await this.update(config, zone, [`update delete ${fqdn}. ${type}`, ...values.map((v) => `update add ${fqdn}. ${TTL} ${type} ${v}`)]);
+    // TXT data is quoted (escaping quotes and backslashes) so spaces and semicolons stay inside the record.
+    const data = (v: string) => (type === 'TXT' ? `"${v.replace(/["\\]/g, (c) => `\\${c}`)}"` : v);
+    await this.update(config, zone, [`update delete ${fqdn}. ${type}`, ...values.map((v) => `update add ${fqdn}. ${TTL} ${type} ${data(v)}`)]);
   }
 
   async remove(zone: DnsZone, fqdn: string, type: string): Promise<void> {
@@ -62,7 +64,7 @@ export class Rfc2136Provider implements DnsProvider {
     } catch (err) {
       const code = (err as { code?: string }).code;
       if (code === 'ENODATA' || code === 'ENOTFOUND') return [];
-      throw validationError(`The DNS server ${config.server}:${config.port} did not answer a query for ${fqdn} (${code ?? (err as Error).message})`, {
+      throw validationError(`The DNS server ${config.server}:${config.port} could not be reached: no answer to a query for ${fqdn} (${code ?? (err as Error).message})`, {
         field: 'config.server',
       });
     }

@@ -101,4 +101,26 @@ describe('app DNS records through rfc2136', () => {
     }
     expect(await bind.query('shop.tenant.appdns.test')).toEqual([]);
   });
+
+  it('a DNS server that is down does not keep an app from starting again; a new install needs it', async () => {
+    const { id } = await installAndWait(app, token, { manifest: testManifest('web:1'), location: 'resilient', domain: 'appdns.test' });
+    const instanceId = (await app.berth.store.instances.findDefault())!.id;
+    const domain = (await app.berth.store.domains.get(instanceId, 'appdns.test'))!;
+    await app.berth.store.domains.update({ ...domain, config: { ...domain.config, port: 1 } });
+    try {
+      await app.api.post(`/api/v1/apps/${id}/stop`).set(auth()).expect(202);
+      expect((await waitForApp(app, token, id)).runState).toBe('stopped');
+      const started = await app.api.post(`/api/v1/apps/${id}/start`).set(auth()).expect(202);
+      expect(await waitForApp(app, token, id)).toMatchObject({ installationState: 'installed', runState: 'running' });
+      const log = await app.api.get(`/api/v1/tasks/${started.body.taskId}/logs`).set(auth()).expect(200);
+      expect(log.text).toMatch(/DNS records not refreshed \(The DNS server 127\.0\.0\.1:1 could not be reached/);
+
+      const refused = await app.api.post('/api/v1/apps/install').set(auth())
+        .send({ manifest: testManifest('web:1'), location: 'later', domain: 'appdns.test', accessRestriction: null });
+      expect(refused.status).toBe(400);
+      expect(refused.body.message).toMatch(/could not be reached/);
+    } finally {
+      await app.berth.store.domains.update(domain);
+    }
+  });
 });
