@@ -145,6 +145,9 @@ async function startBerth(
   const activated = await httpRequest('POST', `${url}/api/v1/cloudron/activate`, { body: OWNER });
   expectStatus(activated, 201, 'POST /api/v1/cloudron/activate');
   const token = (JSON.parse(activated.text) as { token: string }).token;
+  // Apps install only at domains the tenant has added; noop leaves DNS alone.
+  const domain = await httpRequest('POST', `${url}/api/v1/domains`, { body: { domain: DOMAIN, provider: 'noop', config: {} }, headers: { authorization: `Bearer ${token}` } });
+  expectStatus(domain, 201, 'POST /api/v1/domains');
   const instanceId = (await berth.store.instances.findDefault())!.id;
   return { berth, server, url, token, instanceId };
 }

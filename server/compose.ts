@@ -41,6 +41,14 @@ import { AppReconciler } from '../services/apps/app-reconciler';
 import { CatalogueService, loadBuiltinCatalogue } from '../services/apps/catalogue';
 import { LocalHostPorts } from '../services/apps/host-ports';
 import { NoPublisher } from '../services/apps/reverse-proxy';
+import { AppDns } from '../services/domains/app-dns';
+import { BoxIp } from '../services/domains/box-ip';
+import { DnsProviders, PassiveProvider } from '../services/domains/dns-provider';
+import { DomainService } from '../services/domains/domain-service';
+import { OpensslFallbackCertificates } from '../services/domains/fallback-cert';
+import { Rfc2136Provider } from '../services/domains/rfc2136-provider';
+import { PowerDnsProvider } from '../services/domains/powerdns-provider';
+import { NginxCommand, NginxPublisher } from '../services/domains/nginx-publisher';
 import { DockerRuntime } from '../services/docker/docker-runtime';
 import { AppMonitorLoop } from '../workers/app-monitor';
 import { createAdminSurface } from '../api/admin/surface';
@@ -143,10 +151,31 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
   });
   const runtime = new DockerRuntime(docker);
   const hostPorts = new LocalHostPorts();
-  const publisher = new NoPublisher();
-  const lifecycle = new AppLifecycle({ apps: store.apps, runtime, hostPorts, publisher, clock, startTimeoutMs: config.appStartTimeoutSecs * 1000 });
+  const providers = new DnsProviders([
+    new PassiveProvider('noop'),
+    new PassiveProvider('manual'),
+    new PassiveProvider('wildcard'),
+    new Rfc2136Provider({ nsupdate: config.nsupdate, timeoutSecs: config.dnsTimeoutSecs }),
+    new PowerDnsProvider({ timeoutSecs: config.dnsTimeoutSecs }),
+  ]);
+  const boxIp = new BoxIp({ settings: store.settings, publicIp: config.publicIp });
+  const domains = new DomainService({
+    store,
+    providers,
+    certificates: new OpensslFallbackCertificates(),
+    boxIp,
+    eventlog,
+    clock,
+    dnsServers: config.dnsServers,
+  });
+  const appDns = new AppDns({ domains: store.domains, records: store.dnsRecords, providers, boxIp, clock });
+  // Without BERTH_NGINX_CONF apps are reached on their loopback ports only.
+  const publisher = config.nginx
+    ? new NginxPublisher({ config: config.nginx, domains: store.domains, nginx: new NginxCommand(config.nginx) })
+    : new NoPublisher();
+  const lifecycle = new AppLifecycle({ apps: store.apps, runtime, hostPorts, publisher, dns: appDns, clock, startTimeoutMs: config.appStartTimeoutSecs * 1000 });
   const deletion = new TenantDeletion({
-    store, runtime, publisher, logger, dataDir: config.dataDir, dropCaches: (id) => instances.forget(id),
+    store, runtime, publisher, dns: appDns, logger, dataDir: config.dataDir, dropCaches: (id) => instances.forget(id),
     // The task service is built from the registry this deletion is part of: reached when a deletion runs.
     stopTasks: (instanceId, exceptTaskId) => tasks.stopAllOf(instanceId, exceptTaskId, 60_000),
   });
@@ -203,6 +232,7 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
     eventlog,
     clock,
     reservedPorts: [config.port, config.adminPort],
+    dns: appDns,
   });
   const reconciler = new AppReconciler({ apps: store.apps, instances: store.instances, runtime, service: apps, logger });
   const contexts = Contexts.fromFile(config.contextsFile);
@@ -249,7 +279,7 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
 
   const surfaces = [
     await createBoxSurface(
-      { instances, cloudron, profile, tokens, tasks, users, invitations, groups, eventlog, settings, apps, catalogue },
+      { instances, cloudron, profile, tokens, tasks, users, invitations, groups, eventlog, settings, apps, catalogue, domains },
       { bodyLimit: config.bodyLimit },
     ),
     await createSchedulerSurface(health, { bodyLimit: config.bodyLimit }),

@@ -81,6 +81,12 @@ export const BOX_ACCESS: Record<string, Access> = {
   getCatalogueAppVersion: { role: 'admin' },
   addCatalogueApp: { role: 'admin' },
   removeCatalogueApp: { role: 'admin' },
+  listDomains: { role: 'admin' },
+  addDomain: { role: 'admin' },
+  getDomain: { role: 'admin' },
+  updateDomain: { role: 'admin' },
+  removeDomain: { role: 'admin' },
+  checkDomainDns: { role: 'admin' },
 };
 
 export function authorize(operation: Operation, principal: Principal): void {

@@ -840,9 +840,10 @@ export interface paths {
         put?: never;
         /**
          * Configure an app
-         * @description Any subset of the fields. label, tags, accessRestriction, enableBackup, enableAutomaticUpdate and
-         *     alternateDomains apply at once (200, `taskId` null). location, domain, portBindings, memoryLimit and env
-         *     change the container: a configure task recreates it (202 with its `taskId`).
+         * @description Any subset of the fields. label, tags, accessRestriction, enableBackup and enableAutomaticUpdate apply at
+         *     once (200, `taskId` null). location, domain, alternateDomains, portBindings, memoryLimit and env need a
+         *     configure task (202 with its `taskId`): it moves the DNS records and the reverse proxy site and recreates
+         *     the container where its configuration changed. A new domain must have been added (400 otherwise).
          */
         post: operations["configureApp"];
         delete?: never;
@@ -1059,6 +1060,85 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/domains": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the tenant's domains
+         * @description Provider secrets (such as an rfc2136 TSIG secret) are shown as `<hidden>`.
+         */
+        get: operations["listDomains"];
+        put?: never;
+        /**
+         * Add a domain
+         * @description The provider's settings are checked with a live call where the provider has a server (rfc2136: a signed
+         *     update of a `_berth-verify` TXT record, written and removed): a refused key or an unreachable server is
+         *     a 400 carrying the server's reason. A domain name belongs to one tenant of the box (409 otherwise).
+         *     Without `fallbackCertificate`, a self-signed certificate for the domain and `*.domain` is made.
+         */
+        post: operations["addDomain"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/domains/{domain}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                domain: components["parameters"]["DomainName"];
+            };
+            cookie?: never;
+        };
+        /** Get a domain */
+        get: operations["getDomain"];
+        /**
+         * Change a domain's DNS provider, settings or TLS settings
+         * @description Checked like an add. A secret sent back as `<hidden>` keeps the stored one. Apps already installed keep
+         *     their records until their next task.
+         */
+        put: operations["updateDomain"];
+        post?: never;
+        /**
+         * Remove a domain
+         * @description 409 while an app is installed at the domain or has it as an alternate domain.
+         */
+        delete: operations["removeDomain"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/domains/{domain}/dns_check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                domain: components["parameters"]["DomainName"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Check what DNS says about a subdomain
+         * @description Real queries for the A records of `subdomain.domain` (to BERTH_DNS_SERVERS, else the system's resolvers).
+         *     `needsOverwrite` is true when they point somewhere other than this box: installing there then needs
+         *     `overwriteDns`.
+         */
+        get: operations["checkDomainDns"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1234,6 +1314,52 @@ export interface components {
         AppEnv: {
             [key: string]: string;
         };
+        DomainConfig: {
+            /**
+             * @description noop: Berth never touches DNS. manual: you create the records. wildcard: a `*` record points at the
+             *     box. rfc2136: dynamic updates signed with TSIG (config `server`, `port`, `keyName`, `algorithm`, `secret`).
+             *     powerdns: the PowerDNS Authoritative HTTP API (config `apiUrl`, `apiKey`, `serverId`).
+             * @enum {string}
+             */
+            provider: "noop" | "manual" | "wildcard" | "rfc2136" | "powerdns";
+            /** @description The provider's settings (docs/domains.md) */
+            config: Record<string, unknown>;
+            /** @description The DNS zone (the domain or a parent); defaults to the domain */
+            zoneName?: string;
+            tlsConfig?: {
+                /** @enum {string} */
+                provider?: "letsencrypt-prod" | "letsencrypt-staging" | "fallback";
+                wildcard?: boolean;
+            };
+            fallbackCertificate?: {
+                cert: string;
+                key: string;
+            } | null;
+            wellKnown?: {
+                [key: string]: string;
+            } | null;
+            /** @description Accepted for Cloudron clients; ignored */
+            hyphenatedSubdomains?: boolean;
+            /** @description Accepted for Cloudron clients; ignored */
+            wildcard?: boolean;
+        };
+        Domain: {
+            domain: string;
+            zoneName: string;
+            provider: string;
+            /** @description Secrets are shown as "<hidden>" */
+            config: Record<string, unknown>;
+            tlsConfig: {
+                provider: string;
+                wildcard: boolean;
+            };
+            fallbackCertificate: {
+                /** @description PEM; the key is never returned */
+                cert: string;
+            };
+            wellKnown: Record<string, unknown> | null;
+            locked: boolean;
+        };
         AlternateDomains: {
             domain: string;
             subdomain: string;
@@ -1407,6 +1533,7 @@ export interface components {
         GroupId: string;
         AppId: string;
         AppstoreId: string;
+        DomainName: string;
         TaskId: number;
     };
     requestBodies: never;
@@ -2696,7 +2823,7 @@ export interface operations {
                     enableBackup?: boolean;
                     enableAutomaticUpdate?: boolean;
                     alternateDomains?: components["schemas"]["AlternateDomains"];
-                    /** @description Used once DNS providers exist */
+                    /** @description Replace an A record Berth did not write (else 409) */
                     overwriteDns?: boolean;
                 };
             };
@@ -2871,6 +2998,8 @@ export interface operations {
                     enableBackup?: boolean;
                     enableAutomaticUpdate?: boolean;
                     alternateDomains?: components["schemas"]["AlternateDomains"];
+                    /** @description With a new location */
+                    overwriteDns?: boolean;
                 };
             };
         };
@@ -3200,6 +3329,172 @@ export interface operations {
                     "application/json": components["schemas"]["CatalogueEntry"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    listDomains: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        domains: components["schemas"]["Domain"][];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    addDomain: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    domain: string;
+                } & components["schemas"]["DomainConfig"];
+            };
+        };
+        responses: {
+            /** @description Added */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Domain"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    getDomain: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                domain: components["parameters"]["DomainName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Domain"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    updateDomain: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                domain: components["parameters"]["DomainName"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DomainConfig"];
+            };
+        };
+        responses: {
+            /** @description Changed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    removeDomain: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                domain: components["parameters"]["DomainName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    checkDomainDns: {
+        parameters: {
+            query?: {
+                subdomain?: string;
+            };
+            header?: never;
+            path: {
+                domain: components["parameters"]["DomainName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        needsOverwrite: boolean;
+                        fqdn: string;
+                        /** @description The address the box's records point at */
+                        ip: string;
+                        /** @description The A records found */
+                        records: string[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];

@@ -8,6 +8,7 @@ import { containerSpec, volumeName } from './container-spec';
 import { probeHttp, type HostPorts } from './host-ports';
 import { parseManifest, type Manifest } from './manifest';
 import type { AppPublisher } from './reverse-proxy';
+import type { AppDnsStep } from '../domains/app-dns';
 
 export interface AppTaskArgs {
   appId: string;
@@ -22,6 +23,7 @@ export interface LifecycleDeps {
   runtime: AppRuntime;
   hostPorts: HostPorts;
   publisher: AppPublisher;
+  dns: AppDnsStep;
   clock: Clock;
   /** How long a started app gets to pass its health check. */
   startTimeoutMs: number;
@@ -62,7 +64,7 @@ export class AppLifecycle {
     step(ctx, 5, 'Validating manifest');
     parseManifest(app.manifest);
     if (op === 'start') await this.write(app, { runState: 'running' });
-    await this.deploy(app, ctx, 20);
+    await this.deploy(app, ctx, 20, op);
     return this.finish(app, op, ctx);
   }
 
@@ -74,7 +76,7 @@ export class AppLifecycle {
     await this.deps.apps.replacePortBindings(app.id, portBindings);
     await this.write(app, { manifest, appStoreId: args.appStoreId ?? app.appStoreId });
     ctx.log(`manifest is now ${manifest.id} ${manifest.version} (${manifest.dockerImage})`);
-    await this.deploy({ ...app, manifest, portBindings }, ctx, 50);
+    await this.deploy({ ...app, manifest, portBindings }, ctx, 50, 'update');
     return this.finish(app, 'update', ctx);
   }
 
@@ -93,10 +95,17 @@ export class AppLifecycle {
   }
 
   /** Ports, network, image, volume, container; then, when the app should run, start it and wait until healthy. */
-  private async deploy(app: App, ctx: TaskContext, imageFrom: number) {
+  private async deploy(app: App, ctx: TaskContext, imageFrom: number, op: AppOperation) {
     const { runtime } = this.deps;
     step(ctx, 10, 'Reserving ports');
     const ready = { ...app, httpPort: await this.ensureHttpPort(app) };
+    step(ctx, 12, 'Registering DNS records');
+    if (op === 'install' || op === 'configure') {
+      await this.deps.dns.sync(ready);
+    } else {
+      // The names did not change: a DNS server that is down must not keep a crashed app from coming back.
+      await this.deps.dns.sync(ready).catch((err: Error) => ctx.log(`DNS records not refreshed (${err.message}); continuing`));
+    }
     step(ctx, 15, 'Creating network');
     const networkId = await runtime.ensureNetwork(app.instanceId);
     await this.ensureImage(app.manifest.dockerImage, ctx, imageFrom, 55);
@@ -160,6 +169,8 @@ export class AppLifecycle {
   private async uninstall(app: App, ctx: TaskContext) {
     step(ctx, 20, 'Removing reverse proxy configuration');
     await this.deps.publisher.unpublish(app);
+    step(ctx, 30, 'Removing DNS records');
+    await this.deps.dns.remove(app);
     step(ctx, 40, 'Removing container');
     await this.deps.runtime.removeContainers(app.id);
     step(ctx, 70, 'Removing data volume');

@@ -17,6 +17,7 @@ import type { AppTaskArgs } from './app-lifecycle';
 import type { CatalogueService } from './catalogue';
 import type { HostPorts } from './host-ports';
 import { parseManifest } from './manifest';
+import { hostsOf, type AppDnsStep } from '../domains/app-dns';
 
 export const APP_TASK = 'app';
 
@@ -40,7 +41,7 @@ export interface InstallInput {
 }
 
 export type ConfigureInput = Partial<
-  Pick<InstallInput, 'location' | 'domain' | 'accessRestriction' | 'portBindings' | 'label' | 'tags' | 'memoryLimit' | 'env' | 'enableBackup' | 'enableAutomaticUpdate' | 'alternateDomains'>
+  Pick<InstallInput, 'location' | 'domain' | 'accessRestriction' | 'portBindings' | 'label' | 'tags' | 'memoryLimit' | 'env' | 'enableBackup' | 'enableAutomaticUpdate' | 'alternateDomains' | 'overwriteDns'>
 >;
 
 export interface AppServiceDeps {
@@ -53,6 +54,8 @@ export interface AppServiceDeps {
   clock: Clock;
   /** Host ports Berth itself listens on, which apps may not take. */
   reservedPorts: number[];
+  /** The domain must exist and its DNS must be ours to write (or overwriteDns). */
+  dns: AppDnsStep;
 }
 
 /** Installing, operating and reading apps. The work on the engine happens in app tasks (app-lifecycle.ts). */
@@ -109,7 +112,7 @@ export class AppService {
       sso: input.sso ?? true,
       enableBackup: input.enableBackup ?? true,
       enableAutomaticUpdate: input.enableAutomaticUpdate ?? true,
-      alternateDomains: input.alternateDomains ?? [],
+      alternateDomains: checkAlternateDomains(input.alternateDomains),
       httpPort: null,
       hasIcon: false,
       portBindings,
@@ -117,6 +120,7 @@ export class AppService {
       updatedAt: now,
     };
     const icon = checkIcon(input.icon);
+    await this.deps.dns.check(actor.instanceId, app.id, hostsOf(app), input.overwriteDns ?? false);
     await this.checkQuotas(actor.instanceId, { memoryLimit: app.memoryLimit });
     await this.deps.runtime.ping();
     await this.checkPortsFree(portBindings, app.id);
@@ -162,13 +166,18 @@ export class AppService {
     if ('accessRestriction' in input) metadata.accessRestriction = await this.checkedAccess(actor.instanceId, input.accessRestriction);
     if ('enableBackup' in input) metadata.enableBackup = Boolean(input.enableBackup);
     if ('enableAutomaticUpdate' in input) metadata.enableAutomaticUpdate = Boolean(input.enableAutomaticUpdate);
-    if ('alternateDomains' in input) metadata.alternateDomains = input.alternateDomains ?? [];
 
     const container: AppPatch = {};
     if ('location' in input || 'domain' in input) {
       container.location = 'location' in input ? checkLocation(input.location) : app.location;
       container.domain = 'domain' in input ? checkDomain(input.domain) : app.domain;
       container.fqdn = fqdnOf(container.location, container.domain);
+    }
+    // The names an app answers to change its DNS records and its reverse proxy site: that takes a task.
+    if ('alternateDomains' in input) container.alternateDomains = checkAlternateDomains(input.alternateDomains);
+    if (container.fqdn !== undefined || container.alternateDomains !== undefined) {
+      const moved = { ...app, ...container } as App;
+      await this.deps.dns.check(app.instanceId, app.id, hostsOf(moved), input.overwriteDns ?? false);
     }
     if ('memoryLimit' in input) container.memoryLimit = checkMemoryLimit(input.memoryLimit, app.manifest);
     // Only a raise is held to the quota: lowering must work even for a tenant already over it.
@@ -397,6 +406,19 @@ export class AppService {
 }
 
 export const objectKey = (appId: string) => `app:${appId}`;
+
+function checkAlternateDomains(raw: InstallInput['alternateDomains']): App['alternateDomains'] {
+  return (raw ?? []).map((alt, i) => ({
+    domain: checkDomain(alt.domain),
+    subdomain: (() => {
+      try {
+        return checkLocation(alt.subdomain);
+      } catch {
+        throw validationError(`alternateDomains[${i}].subdomain must be a host name label or empty`, { field: `alternateDomains.${i}.subdomain` });
+      }
+    })(),
+  }));
+}
 
 function canUse(app: App, userId: string, groups: string[]): boolean {
   const access = app.accessRestriction;

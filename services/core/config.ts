@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 
 /** Everything Berth reads from its environment, parsed once at start. */
@@ -50,6 +51,28 @@ export interface Config {
   sessionCodeSecs: number;
   /** A JSON file of tenant contexts (`{"<name>": {…}}`); `default` always exists. */
   contextsFile: string | undefined;
+  /** The IPv4 address apps' A records point at, unless a tenant's setup fixed one. */
+  publicIp: string;
+  /** DNS servers (`ip` or `ip:port`) that dns_check asks; empty for the system's resolvers. */
+  dnsServers: string[];
+  /** The nsupdate binary the rfc2136 provider runs. */
+  nsupdate: string;
+  /** How long a DNS provider waits for its server before giving up. */
+  dnsTimeoutSecs: number;
+  /** The nginx reverse proxy; unset: apps are not published (reached on their loopback ports). */
+  nginx: NginxConfig | undefined;
+}
+
+export interface NginxConfig {
+  /** Where Berth writes its site files (one per app) and the domains' fallback certificates. */
+  sitesDir: string;
+  /** The nginx binary. */
+  binary: string;
+  /** nginx's main config file (it must `include` sitesDir/*.conf). */
+  confFile: string;
+  /** The HTTPS and HTTP ports the sites listen on. */
+  httpsPort: number;
+  httpPort: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -93,6 +116,11 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     contextsFile: nonEmpty(env, 'BERTH_CONTEXTS_FILE'),
     sessionCodeSecs: positiveInt(env, 'BERTH_SESSION_CODE_SECS', 15 * 60),
     tenantTaskShare: percent(env, 'BERTH_TENANT_TASK_SHARE', 50) / 100,
+    publicIp: publicIp(env),
+    dnsServers: dnsServers(env),
+    nsupdate: nonEmpty(env, 'BERTH_NSUPDATE') ?? 'nsupdate',
+    dnsTimeoutSecs: positiveInt(env, 'BERTH_DNS_TIMEOUT_SECS', 5),
+    nginx: nginx(env, dataDir),
   };
   // A healthy worker must never look dead: allow for a couple of missed heartbeats.
   if (config.taskStaleMs < 3 * config.taskHeartbeatMs) {
@@ -127,6 +155,39 @@ function publicUrl(env: Env): string {
   const raw = nonEmpty(env, 'BERTH_PUBLIC_URL') ?? `http://localhost:${nonEmpty(env, 'BERTH_PORT') ?? 3000}`;
   if (!/^https?:\/\/[^/\s]+/.test(raw)) throw new ConfigError(`BERTH_PUBLIC_URL must be an http(s) URL, got "${raw}"`);
   return raw.replace(/\/+$/, '');
+}
+
+function publicIp(env: Env): string {
+  const raw = nonEmpty(env, 'BERTH_PUBLIC_IP') ?? '127.0.0.1';
+  if (isIP(raw) !== 4) throw new ConfigError(`BERTH_PUBLIC_IP must be an IPv4 address, got "${raw}"`);
+  return raw;
+}
+
+/** `BERTH_DNS_SERVERS=127.0.0.1:5353,9.9.9.9`. */
+function dnsServers(env: Env): string[] {
+  const raw = nonEmpty(env, 'BERTH_DNS_SERVERS');
+  if (raw === undefined) return [];
+  const servers = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const server of servers) {
+    const match = /^(\d{1,3}(?:\.\d{1,3}){3})(?::(\d{1,5}))?$/.exec(server);
+    if (!match || isIP(match[1]) !== 4 || (match[2] !== undefined && (Number(match[2]) < 1 || Number(match[2]) > 65535))) {
+      throw new ConfigError(`BERTH_DNS_SERVERS must be IPv4 addresses with optional ports, comma-separated (1.1.1.1,127.0.0.1:5353), got "${raw}"`);
+    }
+  }
+  return servers;
+}
+
+/** The reverse proxy is on when BERTH_NGINX_CONF names nginx's main config file. */
+function nginx(env: Env, dataDir: string): NginxConfig | undefined {
+  const confFile = nonEmpty(env, 'BERTH_NGINX_CONF');
+  if (confFile === undefined) return undefined;
+  return {
+    confFile: path.resolve(confFile),
+    sitesDir: path.resolve(nonEmpty(env, 'BERTH_NGINX_SITES_DIR') ?? path.join(dataDir, 'nginx')),
+    binary: nonEmpty(env, 'BERTH_NGINX_BIN') ?? 'nginx',
+    httpsPort: port(env, 'BERTH_NGINX_HTTPS_PORT', 443),
+    httpPort: port(env, 'BERTH_NGINX_HTTP_PORT', 80),
+  };
 }
 
 function redisPrefix(env: Env): string {

@@ -11,6 +11,8 @@ import { KnexAppRepo, type AppRepo } from '../apps/app-repo';
 import { KnexCatalogueRepo, type CatalogueRepo } from '../apps/catalogue-repo';
 import { KnexCodeRepo, type CodeRepo } from '../tenants/code-repo';
 import { KnexExportRepo, type ExportRepo } from '../tenants/export-repo';
+import { KnexDomainRepo, type DomainRepo } from '../domains/domain-repo';
+import { KnexDnsRecordRepo, type DnsRecordRepo } from '../domains/dns-record-repo';
 
 /** Every repository, bound to one connection or one transaction. */
 export interface Repositories {
@@ -26,6 +28,8 @@ export interface Repositories {
   catalogue: CatalogueRepo;
   codes: CodeRepo;
   exports: ExportRepo;
+  domains: DomainRepo;
+  dnsRecords: DnsRecordRepo;
 }
 
 /** The repositories plus a way to run several writes atomically. */
@@ -49,6 +53,8 @@ function repositories(db: Db): Repositories {
     catalogue: new KnexCatalogueRepo(db),
     codes: new KnexCodeRepo(db),
     exports: new KnexExportRepo(db),
+    domains: new KnexDomainRepo(db),
+    dnsRecords: new KnexDnsRecordRepo(db),
   };
 }
 

@@ -6,12 +6,14 @@ import { volumeName } from '../apps/container-spec';
 import type { AppPublisher } from '../apps/reverse-proxy';
 import type { TaskContext } from '../tasks/task-registry';
 import type { Logger } from '../core/logger';
+import type { AppDnsStep } from '../domains/app-dns';
 
 /**
  * Deletes a tenant, step by step, each step converging so a run interrupted by a crash runs again from the
  * top and finishes: the apps (containers, data volumes, proxy entries), the tenant's network, its tokens, then
- * its exports, then the instance row, whose deletion cascades to everything else it owns (users, groups, tasks, audit log, …).
- * DNS records join this list with the domains work.
+ * its exports, then the instance row, whose deletion cascades to everything else it owns (users, groups, tasks,
+ * audit log, domains, …). Apps' DNS records are removed through their providers; a provider that fails is
+ * logged and does not stop the deletion (the records stay at the provider).
  */
 export class TenantDeletion {
   constructor(
@@ -19,6 +21,7 @@ export class TenantDeletion {
       store: Store;
       runtime: AppRuntime;
       publisher: AppPublisher;
+      dns: Pick<AppDnsStep, 'remove'>;
       logger: Logger;
       dataDir: string;
       dropCaches: (instanceId: string) => void;
@@ -37,6 +40,9 @@ export class TenantDeletion {
     for (const [index, app] of apps.entries()) {
       step(ctx, 10 + Math.round((index / Math.max(apps.length, 1)) * 60), `Removing app ${app.fqdn}`);
       await this.deps.publisher.unpublish(app);
+      await this.deps.dns.remove(app).catch((err: Error) =>
+        this.deps.logger.warn({ instanceId, appId: app.id, err: err.message }, 'removing the app\'s DNS records failed; they stay at the provider'),
+      );
       await this.deps.runtime.removeContainers(app.id);
       ctx.log(`Removed the containers of ${app.fqdn}`);
       await this.deps.runtime.removeVolume(volumeName(app.id));

@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { activate, bearer, createUserWithToken, startTestApp, waitForTask, type TestApp } from '../helpers/app';
-import { APPS_ENV, containersOf, installAndWait, listen, removeEngineObjects, testManifest, waitForApp, execWs } from '../helpers/apps';
+import { addDomain, APPS_ENV, containersOf, installAndWait, listen, removeEngineObjects, testManifest, waitForApp, execWs } from '../helpers/apps';
 
 jest.setTimeout(120_000);
 
@@ -11,6 +11,7 @@ describe('apps: failures and bad input', () => {
   beforeAll(async () => {
     app = await startTestApp({ env: { ...APPS_ENV, BERTH_APP_START_TIMEOUT_SECS: '4' }, workers: true });
     token = (await activate(app)).token;
+    await addDomain(app, token, 'failures.test');
   });
   afterAll(async () => {
     await removeEngineObjects(app);
@@ -42,6 +43,13 @@ describe('apps: failures and bad input', () => {
     expect(location.body.message).toMatch(/location/);
     const domain = await install({ manifest: testManifest('web:1'), location: 'a', domain: 'nodots' }).expect(400);
     expect(domain.body.message).toMatch(/domain/);
+    // Apps install only at domains the tenant has added (and so has a DNS provider for).
+    const unknownDomain = await install({ manifest: testManifest('web:1'), location: 'a', domain: 'not-added.test' }).expect(400);
+    expect(unknownDomain.body).toMatchObject({ code: 'VALIDATION_ERROR', message: expect.stringMatching(/No such domain not-added\.test/) });
+    const unknownAlternate = await install({ manifest: testManifest('web:1'), location: 'a', alternateDomains: [{ domain: 'not-added.test', subdomain: 'www' }] }).expect(400);
+    expect(unknownAlternate.body.message).toMatch(/No such domain not-added\.test/);
+    const twice = await install({ manifest: testManifest('web:1'), location: 'a', alternateDomains: [{ domain: 'failures.test', subdomain: 'a' }] }).expect(400);
+    expect(twice.body.message).toMatch(/a\.failures\.test is given twice/);
     const env = await install({ manifest: testManifest('web:1'), location: 'a', env: { APP_ORIGIN: 'x' } }).expect(400);
     expect(env.body.message).toMatch(/env\.APP_ORIGIN is set by Berth/);
     const extra = await install({ manifest: testManifest('web:1'), location: 'a', colour: 'blue' }).expect(400);
@@ -126,6 +134,7 @@ describe('apps: failures and bad input', () => {
     const down = await startTestApp({ env: { ...APPS_ENV, DOCKER_HOST: 'unix:///tmp/berth-no-such-engine.sock' }, workers: true });
     try {
       const owner = await activate(down);
+      await addDomain(down, owner.token, 'down.test');
       const res = await down.api.post('/api/v1/apps/install').set(bearer(owner.token))
         .send({ manifest: testManifest('web:1'), location: 'x', domain: 'down.test', accessRestriction: null })
         .expect(503);

@@ -1,5 +1,5 @@
 import { activate, bearer, startTestApp, waitForTask, type TestApp } from '../helpers/app';
-import { APPS_ENV, containersOf, removeEngineObjects, execWs, fetchApp, installAndWait, listen, testDocker, testManifest, waitForApp } from '../helpers/apps';
+import { addDomain, APPS_ENV, containersOf, removeEngineObjects, execWs, fetchApp, installAndWait, listen, testDocker, testManifest, waitForApp } from '../helpers/apps';
 
 jest.setTimeout(120_000);
 
@@ -11,6 +11,7 @@ describe('apps on a real Docker engine', () => {
   beforeAll(async () => {
     app = await startTestApp({ env: APPS_ENV, workers: true });
     token = (await activate(app)).token;
+    await addDomain(app, token, 'lifecycle.test');
     server = await listen(app);
   });
   afterAll(async () => {

@@ -1,5 +1,5 @@
 import { activate, bearer, startTestApp, waitForTask, type TestApp } from '../helpers/app';
-import { APPS_ENV, containersOf, execWs, fetchApp, installAndWait, listen, removeEngineObjects, testDocker, testManifest, waitForApp } from '../helpers/apps';
+import { APPS_ENV, addDomain, containersOf, execWs, fetchApp, installAndWait, listen, removeEngineObjects, testDocker, testManifest, waitForApp } from '../helpers/apps';
 
 jest.setTimeout(120_000);
 
@@ -50,6 +50,7 @@ describe('app operations on a real Docker engine', () => {
     const { id, app: installed } = await installAndWait(app, token, { manifest: ported, location: 'mover', domain: 'ops.test' });
     expect(installed).toMatchObject({ portBindings: { ECHO_PORT: 47021 }, fqdn: 'mover.ops.test' });
 
+    await addDomain(app, token, 'other.test');
     const configure = await app.api.post(`/api/v1/apps/${id}/configure`).set(bearer(token))
       .send({ portBindings: { ECHO_PORT: 47022 }, domain: 'other.test' }).expect(202);
     expect(await waitForTask(app, token, configure.body.taskId)).toMatchObject({ success: true });

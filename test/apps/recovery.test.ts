@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { activate, bearer, startTestApp, TEST_REDIS_URL, type TestApp } from '../helpers/app';
-import { APPS_ENV, containersOf, fetchApp, installAndWait, removeEngineObjects, testDocker, testManifest, waitForApp } from '../helpers/apps';
+import { addDomain, APPS_ENV, containersOf, fetchApp, installAndWait, removeEngineObjects, testDocker, testManifest, waitForApp } from '../helpers/apps';
 import { startBerthProcess, type BerthProcess } from '../helpers/processes';
 
 jest.setTimeout(120_000);
@@ -19,6 +19,7 @@ describe('apps: crashes, health and reconciliation', () => {
     // No workers in the API process: real `berth worker` processes run the task.
     app = await startTestApp({ env: APPS_ENV });
     token = (await activate(app)).token;
+    await addDomain(app, token, 'recovery.test');
     const env = {
       ...APPS_ENV,
       DATABASE_URL: app.databaseUrl,
@@ -58,6 +59,7 @@ describe('apps: crashes, health and reconciliation', () => {
   it('notices a dead app and starts it again, and recreates a container removed behind its back', async () => {
     app = await startTestApp({ env: APPS_ENV, workers: true });
     token = (await activate(app)).token;
+    await addDomain(app, token, 'recovery.test');
     const { id } = await installAndWait(app, token, { manifest: testManifest('web:1'), location: 'monitored', domain: 'recovery.test' });
     const docker = testDocker();
 
@@ -86,6 +88,7 @@ describe('apps: crashes, health and reconciliation', () => {
     // The health monitor would bring the container back on its own: here the reconciler must.
     app = await startTestApp({ env: { ...APPS_ENV, BERTH_APP_HEALTH_INTERVAL_SECS: '3600' }, workers: true });
     token = (await activate(app)).token;
+    await addDomain(app, token, 'recovery.test');
     const { id } = await installAndWait(app, token, { manifest: testManifest('web:1'), location: 'reconciled', domain: 'recovery.test' });
     const instanceId = (await app.berth.store.instances.findDefault())!.id;
     const docker = testDocker();

@@ -1,5 +1,5 @@
 import { activate, bearer, startTestApp, waitForTask, type TestApp } from '../helpers/app';
-import { APPS_ENV, fetchApp, removeEngineObjects, testDocker, testManifest, waitForApp } from '../helpers/apps';
+import { APPS_ENV, addDomain, fetchApp, removeEngineObjects, testDocker, testManifest, waitForApp } from '../helpers/apps';
 import { docker, startRegistry, type TestRegistry } from '../helpers/registry';
 
 jest.setTimeout(120_000);
@@ -19,6 +19,7 @@ describe('apps whose image is in a registry', () => {
     await docker(['rmi', image]);
     app = await startTestApp({ env: APPS_ENV, workers: true });
     token = (await activate(app)).token;
+    await addDomain(app, token, 'registry.test');
   });
   afterAll(async () => {
     await removeEngineObjects(app);

@@ -1,5 +1,8 @@
 import { activate, bearer, OWNER, startTestApp, type TestApp } from '../helpers/app';
 
+// Hundreds of requests in the first test (each domain add makes a certificate): more than jest's 30 s on a busy machine.
+jest.setTimeout(120_000);
+
 const SQL_METACHARACTERS = [`'; DROP TABLE users; --`, `" OR "1"="1`, `\\'); DELETE FROM tokens; --`, `%_*?[]{}`, `\u0000null`];
 const LONG = 'é'.repeat(10_000);
 const UNICODE = ['Ωμέγα', '名前', '🚀🔥', 'e\u0301', '\u202Eevil'];
@@ -13,6 +16,7 @@ function sampleBodies(): Record<string, { method: 'post'; url: string; body: Rec
     updateProfile: { method: 'post', url: '/api/v1/profile', auth: true, body: { displayName: 'x', fallbackEmail: 'f@example.com' } },
     changeProfilePassword: { method: 'post', url: '/api/v1/profile/password', auth: true, body: { password: 'wrong-one', newPassword: 'whatever-new' } },
     createToken: { method: 'post', url: '/api/v1/tokens', auth: true, body: { name: 'n' } },
+    addDomain: { method: 'post', url: '/api/v1/domains', auth: true, body: { domain: 'hostile.test', zoneName: 'hostile.test', provider: 'noop', config: { note: 'x' } } },
   };
 }
 

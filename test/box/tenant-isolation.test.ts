@@ -284,6 +284,7 @@ describe('box API: tenant isolation across every operation', () => {
         eventId: [...new Set(eventIds)],
         appstoreId: [catalogueId],
         version: ['1.0.0'],
+        domain: [t.domain],
       },
     };
   }

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { APPS_ENV, containersOf, testManifest } from '../helpers/apps';
+import { addDomain, APPS_ENV, containersOf, testManifest } from '../helpers/apps';
 import { errLines, runBerth, runBerthInTerminal, startBerth, startCliBox, until, type CliBox } from './run-berth';
 
 jest.setTimeout(120_000);
@@ -13,6 +13,7 @@ describe('berth apps against a real Docker engine', () => {
   beforeAll(async () => {
     box = await startCliBox({ env: APPS_ENV, workers: true, login: true });
     ({ home } = box);
+    await addDomain(box.app, box.token, 'cli.test');
   });
   afterAll(() => box.close());
 

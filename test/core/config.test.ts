@@ -31,6 +31,9 @@ describe('configuration', () => {
     ['REDIS_URL', 'localhost:6379', /REDIS_URL must be/],
     ['DOCKER_HOST', '/var/run/docker.sock', /DOCKER_HOST must be/],
     ['BERTH_LOG_LEVEL', 'loud', /BERTH_LOG_LEVEL must be one of/],
+    ['BERTH_PUBLIC_IP', 'box.example', /BERTH_PUBLIC_IP must be an IPv4 address/],
+    ['BERTH_DNS_SERVERS', '1.1.1.1,dns.example', /BERTH_DNS_SERVERS must be IPv4 addresses/],
+    ['BERTH_DNS_SERVERS', '127.0.0.1:99999', /BERTH_DNS_SERVERS/],
   ])('refuses %s=%s naming the variable', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(message);

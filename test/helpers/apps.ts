@@ -35,8 +35,18 @@ export async function waitForApp(app: TestApp, token: string, id: string, done: 
   }
 }
 
-/** Installs and waits; fails with the app's error when the install did not reach `installed`. */
+/**
+ * Adds a domain (provider `noop` unless told) for the token's tenant; one already added is left as it is.
+ * Apps install only at domains the tenant has added.
+ */
+export async function addDomain(app: TestApp, token: string, domain: string, extra: Record<string, unknown> = {}) {
+  const res = await app.api.post('/api/v1/domains').set(bearer(token)).send({ domain, provider: 'noop', config: {}, ...extra });
+  if (res.status !== 201 && res.status !== 409) throw new Error(`adding domain ${domain} answered ${res.status}: ${JSON.stringify(res.body)}`);
+}
+
+/** Installs and waits (adding the domain first); fails with the app's error when the install did not reach `installed`. */
 export async function installAndWait(app: TestApp, token: string, body: Record<string, unknown>) {
+  await addDomain(app, token, String(body.domain ?? 'apps.test'));
   const res = await app.api.post('/api/v1/apps/install').set(bearer(token)).send({ accessRestriction: null, domain: 'apps.test', ...body });
   if (res.status !== 202) throw new Error(`install answered ${res.status}: ${JSON.stringify(res.body)}`);
   const done = await waitForApp(app, token, res.body.id);

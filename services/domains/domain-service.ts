@@ -1,0 +1,199 @@
+import { Resolver } from 'node:dns/promises';
+import type { Clock } from '../core/clock';
+import { conflict, notFound, validationError } from '../core/errors';
+import { isUniqueViolation } from '../db/database';
+import type { Store } from '../db/store';
+import type { Actor, EventlogService } from '../eventlog/eventlog-service';
+import type { BoxIp } from './box-ip';
+import { SECRET_PLACEHOLDER, type DnsProvider, type DnsProviders } from './dns-provider';
+import type { Domain, TlsConfig } from './domain-repo';
+import { checkDomainName, isWithin } from './domain-name';
+import { checkCertificatePair, type FallbackCertificates } from './fallback-cert';
+
+export interface DomainInput {
+  domain?: string;
+  zoneName?: string;
+  provider: string;
+  config: Record<string, unknown>;
+  tlsConfig?: { provider?: string; wildcard?: boolean };
+  fallbackCertificate?: { cert: string; key: string } | null;
+  wellKnown?: Record<string, string> | null;
+  /** Accepted for Cloudron clients; Berth does not use hyphenated subdomains. */
+  hyphenatedSubdomains?: boolean;
+  wildcard?: boolean;
+}
+
+/** A domain as clients see it: provider secrets replaced, the fallback certificate without its key. */
+export interface DomainView {
+  domain: string;
+  zoneName: string;
+  provider: string;
+  config: Record<string, unknown>;
+  tlsConfig: TlsConfig;
+  wellKnown: Record<string, string> | null;
+  fallbackCertificate: { cert: string };
+  locked: boolean;
+}
+
+const TLS_PROVIDERS = ['letsencrypt-prod', 'letsencrypt-staging', 'fallback'];
+
+export interface DomainServiceDeps {
+  store: Store;
+  providers: DnsProviders;
+  certificates: FallbackCertificates;
+  boxIp: BoxIp;
+  eventlog: EventlogService;
+  clock: Clock;
+  /** DNS servers dns_check asks (BERTH_DNS_SERVERS); empty: the system's. */
+  dnsServers: string[];
+}
+
+/** A tenant's domains: which DNS provider manages each, with what settings, and its TLS settings. */
+export class DomainService {
+  constructor(private readonly deps: DomainServiceDeps) {}
+
+  async list(instanceId: string): Promise<DomainView[]> {
+    return (await this.deps.store.domains.list(instanceId)).map((d) => this.view(d));
+  }
+
+  async get(instanceId: string, name: string): Promise<DomainView> {
+    return this.view(await this.find(instanceId, name));
+  }
+
+  /** Checks the settings with the provider (a live call for providers with a server) before anything is stored. */
+  async add(actor: Actor, input: DomainInput): Promise<DomainView> {
+    const name = checkDomainName(input.domain, 'domain');
+    const now = this.deps.clock().toISOString();
+    const domain: Domain = {
+      domain: name,
+      instanceId: actor.instanceId,
+      ...(await this.checked(name, input, undefined)),
+      createdAt: now,
+      updatedAt: now,
+    };
+    try {
+      await this.deps.store.domains.insert(domain);
+    } catch (err) {
+      // A name is one tenant's on the whole box: the reverse proxy and certificates are shared.
+      if (isUniqueViolation(err)) throw conflict(`The domain ${name} is already added`, { field: 'domain' });
+      throw err;
+    }
+    await this.deps.eventlog.record(actor, 'domain.add', name, this.auditData(domain));
+    return this.view(domain);
+  }
+
+  /** Replaces the settings; a secret sent back as `<hidden>` keeps the stored one. */
+  async update(actor: Actor, rawName: string, input: DomainInput): Promise<DomainView> {
+    const current = await this.find(actor.instanceId, rawName);
+    const updated: Domain = { ...current, ...(await this.checked(current.domain, input, current)), updatedAt: this.deps.clock().toISOString() };
+    await this.deps.store.domains.update(updated);
+    await this.deps.eventlog.record(actor, 'domain.update', current.domain, this.auditData(updated));
+    return this.view(updated);
+  }
+
+  /** 409 while an app of the tenant is installed at the domain (or has it as an alternate domain). */
+  async remove(actor: Actor, rawName: string): Promise<void> {
+    const domain = await this.find(actor.instanceId, rawName);
+    const users = (await this.deps.store.apps.list(actor.instanceId)).filter(
+      (app) => app.domain === domain.domain || app.alternateDomains.some((alt) => alt.domain === domain.domain),
+    );
+    if (users.length) {
+      throw conflict(`The domain ${domain.domain} is still used by ${users.length} app(s): ${users.map((a) => a.fqdn).join(', ')}`, { field: 'domain' });
+    }
+    await this.deps.store.domains.delete(actor.instanceId, domain.domain);
+    await this.deps.eventlog.record(actor, 'domain.remove', domain.domain, { provider: domain.provider });
+  }
+
+  /**
+   * What the world's DNS says about `subdomain.domain` now (real queries, to BERTH_DNS_SERVERS or the system's
+   * servers): `needsOverwrite` when it has A records pointing somewhere other than the box.
+   */
+  async dnsCheck(instanceId: string, rawName: string, subdomain: string | undefined) {
+    const domain = await this.find(instanceId, rawName);
+    const label = String(subdomain ?? '').trim().toLowerCase();
+    const fqdn = label ? `${label}.${domain.domain}` : domain.domain;
+    checkDomainName(fqdn, 'subdomain');
+    const ip = await this.deps.boxIp.of(instanceId);
+    const resolver = new Resolver({ timeout: 3000, tries: 2 });
+    if (this.deps.dnsServers.length) resolver.setServers(this.deps.dnsServers);
+    let records: string[];
+    try {
+      records = await resolver.resolve4(fqdn);
+    } catch (err) {
+      const code = (err as { code?: string }).code ?? '';
+      if (code !== 'ENODATA' && code !== 'ENOTFOUND') {
+        throw validationError(`The DNS servers did not answer for ${fqdn} (${code || (err as Error).message})`, { field: 'subdomain' });
+      }
+      records = [];
+    }
+    return { fqdn, ip, records, needsOverwrite: records.some((r) => r !== ip) };
+  }
+
+  /** The stored domain, with its secrets: for the reverse proxy and the DNS step of app tasks. */
+  async internal(instanceId: string, name: string): Promise<Domain | undefined> {
+    return this.deps.store.domains.get(instanceId, name);
+  }
+
+  private async find(instanceId: string, rawName: string): Promise<Domain> {
+    const name = String(rawName ?? '').trim().toLowerCase().replace(/\.$/, '');
+    const domain = await this.deps.store.domains.get(instanceId, name);
+    if (!domain) throw notFound(`No such domain ${name}`);
+    return domain;
+  }
+
+  private provider(name: string): DnsProvider {
+    const provider = this.deps.providers.get(name);
+    if (!provider) {
+      throw validationError(`provider must be one of ${this.deps.providers.names().join(', ')}; "${name}" is not supported`, { field: 'provider' });
+    }
+    return provider;
+  }
+
+  private async checked(name: string, input: DomainInput, current: Domain | undefined) {
+    const provider = this.provider(input.provider);
+    const zoneName = input.zoneName ? checkDomainName(input.zoneName, 'zoneName') : (current?.zoneName ?? name);
+    if (!isWithin(name, zoneName)) throw validationError(`zoneName must be ${name} or one of its parent domains`, { field: 'zoneName' });
+    const tlsProvider = input.tlsConfig?.provider ?? current?.tlsConfig.provider ?? 'letsencrypt-prod';
+    if (!TLS_PROVIDERS.includes(tlsProvider)) throw validationError(`tlsConfig.provider must be one of ${TLS_PROVIDERS.join(', ')}`, { field: 'tlsConfig.provider' });
+    const tlsConfig: TlsConfig = { provider: tlsProvider as TlsConfig['provider'], wildcard: input.tlsConfig?.wildcard ?? current?.tlsConfig.wildcard ?? false };
+
+    // Secrets the client could not see come back as the placeholder: keep the stored ones (same provider only).
+    const given = { ...(input.config ?? {}) };
+    for (const key of provider.secretKeys) {
+      if (given[key] === SECRET_PLACEHOLDER) {
+        if (current?.provider !== provider.name || current.config[key] === undefined) {
+          throw validationError(`config.${key} is required`, { field: `config.${key}` });
+        }
+        given[key] = current.config[key];
+      }
+    }
+    const config = await provider.verify({ domain: name, zoneName, config: given });
+
+    const fallbackCertificate = input.fallbackCertificate
+      ? checkCertificatePair(input.fallbackCertificate, name)
+      : (current?.fallbackCertificate ?? (await this.deps.certificates.create(name)));
+    const wellKnown = input.wellKnown === undefined ? (current?.wellKnown ?? null) : input.wellKnown;
+    return { zoneName, provider: provider.name, config, tlsConfig, fallbackCertificate, wellKnown };
+  }
+
+  private view(domain: Domain): DomainView {
+    const provider = this.deps.providers.get(domain.provider);
+    const config = { ...domain.config };
+    for (const key of provider?.secretKeys ?? []) if (key in config) config[key] = SECRET_PLACEHOLDER;
+    return {
+      domain: domain.domain,
+      zoneName: domain.zoneName,
+      provider: domain.provider,
+      config,
+      tlsConfig: domain.tlsConfig,
+      wellKnown: domain.wellKnown,
+      fallbackCertificate: { cert: domain.fallbackCertificate.cert },
+      locked: false,
+    };
+  }
+
+  /** What the audit log keeps: never the settings' values, only which ones were given. */
+  private auditData(domain: Domain) {
+    return { provider: domain.provider, zoneName: domain.zoneName, configKeys: Object.keys(domain.config), tlsConfig: domain.tlsConfig };
+  }
+}

@@ -1,0 +1,68 @@
+import type { App } from '../apps/app-repo';
+import type { NginxConfig } from '../core/config';
+import type { AppHost } from './app-dns';
+
+/** Apps may take uploads this large; nginx's 1 MiB default breaks most of them. */
+const MAX_BODY = '1g';
+
+/** The `map` every site's WebSocket proxying uses: upgrade when the client asks, else close. */
+export function renderShared(): string {
+  return [
+    '# Written by Berth: shared by the app sites in this folder.',
+    'map $http_upgrade $berth_connection_upgrade {',
+    '  default upgrade;',
+    "  ''      close;",
+    '}',
+    '',
+  ].join('\n');
+}
+
+/**
+ * One app's site: plain HTTP redirects to HTTPS; HTTPS (one server block per name, each with its domain's
+ * certificate) proxies to the app's loopback port, WebSockets included, with HSTS.
+ */
+export function renderAppSite(
+  app: Pick<App, 'id' | 'fqdn' | 'httpPort'>,
+  hosts: AppHost[],
+  certs: Record<string, { cert: string; key: string }>,
+  config: Pick<NginxConfig, 'httpPort' | 'httpsPort'>,
+): string {
+  const names = hosts.map((h) => h.fqdn);
+  const httpsSuffix = config.httpsPort === 443 ? '' : `:${config.httpsPort}`;
+  const lines = [
+    `# Written by Berth for app ${app.id} (${app.fqdn}); replaced by every app task, do not edit.`,
+    'server {',
+    `  listen ${config.httpPort};`,
+    `  server_name ${names.join(' ')};`,
+    `  location / { return 301 https://$host${httpsSuffix}$request_uri; }`,
+    '}',
+  ];
+  for (const host of hosts) {
+    const cert = certs[host.domain];
+    lines.push(
+      'server {',
+      `  listen ${config.httpsPort} ssl;`,
+      `  server_name ${host.fqdn};`,
+      `  ssl_certificate ${cert.cert};`,
+      `  ssl_certificate_key ${cert.key};`,
+      '  ssl_protocols TLSv1.2 TLSv1.3;',
+      '  add_header Strict-Transport-Security "max-age=63072000" always;',
+      `  client_max_body_size ${MAX_BODY};`,
+      '  location / {',
+      `    proxy_pass http://127.0.0.1:${app.httpPort};`,
+      '    proxy_http_version 1.1;',
+      '    proxy_set_header Host $host;',
+      '    proxy_set_header X-Real-IP $remote_addr;',
+      '    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
+      '    proxy_set_header X-Forwarded-Proto https;',
+      '    proxy_set_header X-Forwarded-Host $host;',
+      '    proxy_set_header Upgrade $http_upgrade;',
+      '    proxy_set_header Connection $berth_connection_upgrade;',
+      '    proxy_read_timeout 3600s;',
+      '    proxy_buffering off;',
+      '  }',
+      '}',
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
