@@ -5,6 +5,7 @@ import { createContext } from './context';
 import { registerAdminCommands } from './commands/admin';
 import { registerAppCommands } from './commands/apps';
 import { registerCompletion } from './commands/completion';
+import { registerDomainCommands } from './commands/domains';
 import { registerEventlogCommand } from './commands/eventlog';
 import { registerGroupCommands } from './commands/groups';
 import { registerServerCommands } from './commands/server';
@@ -18,7 +19,8 @@ const HELP_AFTER = `
 Getting started:
   berth login https://my.example.com          # asks for your username and password
   berth apps catalogue                        # the apps the box can install
-  berth apps install --appstore-id io.berth.staticweb --location site --wait
+  berth domains add example.com --provider manual   # apps install at the domains you add
+  berth apps install --appstore-id io.berth.staticweb --location site --domain example.com --wait
   berth apps list
   berth apps logs site.example.com -f
   berth apps exec site.example.com -- ls /app/data
@@ -51,6 +53,7 @@ function main(): void {
   registerTaskCommands(program, ctx);
   registerUserCommands(program, ctx);
   registerGroupCommands(program, ctx);
+  registerDomainCommands(program, ctx);
   registerTokenCommands(program, ctx);
   registerEventlogCommand(program, ctx);
   // One `admin` group: `passphrase` runs on the server's machine, the rest talk to the admin API.
