@@ -698,7 +698,9 @@ export interface paths {
          * Install an app
          * @description From the catalogue (`appStoreId`, optionally `id@version`) or from a manifest (`manifest`, see
          *     docs/manifest.md): exactly one of them. Everything checkable is checked before the task starts
-         *     (location free, host ports free, memory limit, the Docker engine reachable); the app is then
+         *     (the domain and each alternate domain added with `POST /domains` (400 otherwise), no foreign A record
+         *     at the app's names unless `overwriteDns` (409), location free, host ports free, memory limit, the Docker
+         *     engine reachable); the app is then
          *     `pending_install` and its task installs it. Poll `GET /apps/{appId}` or `GET /tasks/{taskId}`.
          */
         post: operations["installApp"];
