@@ -8,6 +8,7 @@ import * as taskExclusiveKey from './20261124_0006_task_exclusive_key';
 import * as apps from './20261124_0007_apps';
 import * as tenants from './20261124_0008_tenants';
 import * as instancesPageIndex from './20261124_0009_instances_page_index';
+import * as backups from './20261130_0010_backups';
 
 /** Every migration, by name. Names sort in the order they run; add new ones here. */
 export const migrations: Record<string, Knex.Migration> = {
@@ -20,4 +21,5 @@ export const migrations: Record<string, Knex.Migration> = {
   '20261124_0007_apps': apps,
   '20261124_0008_tenants': tenants,
   '20261124_0009_instances_page_index': instancesPageIndex,
+  '20261130_0010_backups': backups,
 };

@@ -51,6 +51,11 @@ import { TenantDeletion } from '../services/tenants/tenant-deletion';
 import { TenantExporter } from '../services/tenants/tenant-export';
 import { TenantFsck } from '../services/tenants/tenant-fsck';
 import { TenantService } from '../services/tenants/tenant-service';
+import { AppBackups } from '../services/backups/app-backup';
+import { BackupRetention } from '../services/backups/backup-retention';
+import { BackupService } from '../services/backups/backup-service';
+import { BackupTargets } from '../services/backups/backup-target';
+import { BoxBackups } from '../services/backups/box-backup';
 
 /** Everything one Berth process is made of, built in one place. */
 export interface Berth {
@@ -144,7 +149,11 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
   const runtime = new DockerRuntime(docker);
   const hostPorts = new LocalHostPorts();
   const publisher = new NoPublisher();
-  const lifecycle = new AppLifecycle({ apps: store.apps, runtime, hostPorts, publisher, clock, startTimeoutMs: config.appStartTimeoutSecs * 1000 });
+  const backupTargets = new BackupTargets({ settings: store.settings, defaultFolder: config.backupRoots[0] });
+  const appBackups = new AppBackups({ backups: store.backups, runtime, targets: backupTargets, clock });
+  const lifecycle = new AppLifecycle({
+    apps: store.apps, runtime, hostPorts, publisher, clock, startTimeoutMs: config.appStartTimeoutSecs * 1000, backups: appBackups,
+  });
   const deletion = new TenantDeletion({ store, runtime, publisher, logger, dataDir: config.dataDir, dropCaches: (id) => instances.forget(id) });
   const exporter = new TenantExporter({ store, runtime, dataDir: config.dataDir });
   const registry = buildTaskRegistry({
@@ -152,6 +161,10 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
     concurrency: config.taskConcurrency,
     apps: lifecycle,
     tenants: { deletion, exporter },
+    backups: {
+      box: new BoxBackups({ store, appBackups, targets: backupTargets, clock, version }),
+      retention: new BackupRetention({ backups: store.backups, targets: backupTargets, clock }),
+    },
   });
   const subscriber = createRedis(options.redisUrl, { enableOfflineQueue: true });
   subscriber.on('error', () => undefined);
@@ -199,6 +212,7 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
     clock,
     reservedPorts: [config.port, config.adminPort],
   });
+  const backups = new BackupService({ store, tasks, targets: backupTargets, eventlog, clock, allowedRoots: config.backupRoots });
   const reconciler = new AppReconciler({ apps: store.apps, instances: store.instances, runtime, service: apps, logger });
   const contexts = Contexts.fromFile(config.contextsFile);
   const tenants = new TenantService({ store, tokens, invitations, tasks, eventlog, contexts, clock, changed: (id) => instances.forget(id) });
@@ -242,7 +256,7 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
 
   const surfaces = [
     await createBoxSurface(
-      { instances, cloudron, profile, tokens, tasks, users, invitations, groups, eventlog, settings, apps, catalogue },
+      { instances, cloudron, profile, tokens, tasks, users, invitations, groups, eventlog, settings, apps, catalogue, backups },
       { bodyLimit: config.bodyLimit },
     ),
     await createSchedulerSurface(health, { bodyLimit: config.bodyLimit }),

@@ -6,12 +6,16 @@ import { tenantTaskDefinitions } from './tenant-tasks';
 import type { TenantDeletion } from '../services/tenants/tenant-deletion';
 import type { TenantExporter } from '../services/tenants/tenant-export';
 import { testTaskDefinitions } from './test-handlers';
+import { backupTaskDefinitions } from './backup-tasks';
+import type { BoxBackups } from '../services/backups/box-backup';
+import type { BackupRetention } from '../services/backups/backup-retention';
 
 export interface HandlerDeps {
   testTasks: boolean;
   concurrency?: Record<string, number>;
   apps: AppLifecycle;
   tenants: { deletion: TenantDeletion; exporter: TenantExporter };
+  backups: { box: BoxBackups; retention: BackupRetention };
 }
 
 /**
@@ -19,7 +23,7 @@ export interface HandlerDeps {
  */
 export function buildTaskRegistry(deps: HandlerDeps): TaskRegistry {
   const registry = new TaskRegistry();
-  const definitions = [appTaskDefinition(deps.apps), ...tenantTaskDefinitions(deps.tenants), ...(deps.testTasks ? testTaskDefinitions() : [])];
+  const definitions = [appTaskDefinition(deps.apps), ...tenantTaskDefinitions(deps.tenants), ...backupTaskDefinitions(deps.backups), ...(deps.testTasks ? testTaskDefinitions() : [])];
   for (const definition of definitions) {
     registry.register({ ...definition, concurrency: deps.concurrency?.[definition.type] ?? definition.concurrency });
   }

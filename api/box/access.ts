@@ -81,6 +81,17 @@ export const BOX_ACCESS: Record<string, Access> = {
   getCatalogueAppVersion: { role: 'admin' },
   addCatalogueApp: { role: 'admin' },
   removeCatalogueApp: { role: 'admin' },
+  // Backups are admin business, as in Cloudron: they hold every app's data.
+  getBackupConfig: { role: 'admin' },
+  setBackupConfig: { role: 'admin' },
+  listBackups: { role: 'admin' },
+  getBackup: { role: 'admin' },
+  createBackup: { role: 'admin' },
+  cleanupBackups: { role: 'admin' },
+  verifyBackup: { role: 'admin' },
+  backupApp: { role: 'admin' },
+  listAppBackups: { role: 'admin' },
+  restoreApp: { role: 'admin' },
 };
 
 export function authorize(operation: Operation, principal: Principal): void {

@@ -12,6 +12,7 @@ import type { Call } from '../openapi/surface';
 import type { AppService } from '../../services/apps/app-service';
 import type { CatalogueService } from '../../services/apps/catalogue';
 import type { Principal } from '../../services/auth/principal';
+import type { BackupService } from '../../services/backups/backup-service';
 import { unauthorized } from '../../services/core/errors';
 
 /** The services the box API's handlers call. */
@@ -28,6 +29,7 @@ export interface BoxServices {
   settings: SettingsService;
   apps: AppService;
   catalogue: CatalogueService;
+  backups: BackupService;
 }
 
 /** The caller of an authenticated operation (the surface has already checked the token). */

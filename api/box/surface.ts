@@ -15,6 +15,7 @@ import { eventlogHandlers } from './handlers/eventlog';
 import { settingsHandlers } from './handlers/settings';
 import { appHandlers } from './handlers/apps';
 import { catalogueHandlers } from './handlers/catalogue';
+import { backupHandlers } from './handlers/backups';
 import type { BoxServices } from './services';
 
 /** A token works only while its tenant serves requests (not blocked, not being deleted). */
@@ -43,6 +44,7 @@ export async function createBoxSurface(services: BoxServices, options: { bodyLim
       ...settingsHandlers(services),
       ...appHandlers(services),
       ...catalogueHandlers(services),
+      ...backupHandlers(services),
     },
     renderError: renderBoxError,
     bodyLimit: options.bodyLimit,

@@ -8,6 +8,7 @@ import { containerSpec, volumeName } from './container-spec';
 import { probeHttp, type HostPorts } from './host-ports';
 import { parseManifest, type Manifest } from './manifest';
 import type { AppPublisher } from './reverse-proxy';
+import type { AppBackups } from '../backups/app-backup';
 
 export interface AppTaskArgs {
   appId: string;
@@ -15,6 +16,8 @@ export interface AppTaskArgs {
   /** update: the manifest to move to. */
   manifest?: Manifest;
   appStoreId?: string | null;
+  /** restore: the backup to put back. */
+  backupId?: string;
 }
 
 export interface LifecycleDeps {
@@ -25,7 +28,14 @@ export interface LifecycleDeps {
   clock: Clock;
   /** How long a started app gets to pass its health check. */
   startTimeoutMs: number;
+  backups: AppBackups;
 }
+
+/**
+ * A failure that left the app as it was (a backup that could not be written, a restore whose backup failed its
+ * checks): the app goes back to `installed` instead of `error`, and the task fails with the reason.
+ */
+class AppUntouched extends Error {}
 
 /**
  * What an app task does, step by step, each step reporting progress. Every step converges (create if missing,
@@ -48,14 +58,66 @@ export class AppLifecycle {
           return await this.restart(app, ctx);
         case 'update':
           return await this.update(app, args, ctx);
+        case 'backup':
+          return await this.backup(app, ctx);
+        case 'restore':
+          return await this.restore(app, args, ctx);
         default:
           // install, configure, start and recreate all mean: make the engine match the row.
           return await this.converge(app, args.op, ctx);
       }
     } catch (err) {
+      if (err instanceof AppUntouched) {
+        await this.deps.apps.update(app.id, { installationState: 'installed', taskId: null }, this.now(), [PENDING_STATE[args.op]]).catch(() => undefined);
+        throw err;
+      }
       await this.fail(app, args.op, ctx, err as Error);
       throw err;
     }
+  }
+
+  /** Stops the app while its data is copied (AppBackups), starts it again and waits until it answers. */
+  private async backup(app: App, ctx: TaskContext) {
+    step(ctx, 10, 'Backing up');
+    let backup;
+    try {
+      backup = await this.deps.backups.backupApp(app, ctx);
+    } catch (err) {
+      throw new AppUntouched(`The backup failed: ${(err as Error).message}`);
+    }
+    const state = await this.deps.runtime.inspect(app.id);
+    if (app.runState === 'running' && state) await this.waitHealthy(app, state.id, ctx);
+    await this.finish(app, 'backup', ctx);
+    return { appId: app.id, backupId: backup.id };
+  }
+
+  /**
+   * Checks the whole backup first (checksums, password, every byte decrypted and unpacked into nothing), so a
+   * bad backup fails with the app untouched. Then: a new, empty data volume filled from the backup, and the
+   * manifest, env, memory limit, label and tags from the backup; location and ports stay as they are now.
+   */
+  private async restore(app: App, args: AppTaskArgs, ctx: TaskContext) {
+    step(ctx, 10, `Checking backup ${args.backupId}`);
+    let plan;
+    try {
+      plan = await this.deps.backups.prepareRestore(app, String(args.backupId));
+    } catch (err) {
+      throw new AppUntouched(`The restore failed, the app is unchanged: ${(err as Error).message}`);
+    }
+    const { snapshot } = plan;
+    step(ctx, 30, 'Removing the current container');
+    await this.deps.runtime.removeContainers(app.id);
+    if (app.manifest.addons?.localstorage || snapshot.manifest.addons?.localstorage) {
+      step(ctx, 40, 'Restoring the data volume');
+      await this.deps.runtime.removeVolume(volumeName(app.id));
+      await this.deps.runtime.ensureVolume(volumeName(app.id), { 'io.berth.app': app.id, 'io.berth.instance': app.instanceId });
+      await this.deps.backups.restoreData(app, plan, volumeName(app.id));
+    }
+    const patch = { manifest: snapshot.manifest, appStoreId: snapshot.appStoreId, env: snapshot.env, memoryLimit: snapshot.memoryLimit, label: snapshot.label, tags: snapshot.tags };
+    await this.write(app, patch);
+    ctx.log(`restored backup ${plan.backup.id} (version ${snapshot.manifest.version})`);
+    await this.deploy({ ...app, ...patch }, ctx, 50);
+    return this.finish(app, 'restore', ctx);
   }
 
   private async converge(app: App, op: AppOperation, ctx: TaskContext) {

@@ -210,6 +210,29 @@ export class AppService {
     return taskId;
   }
 
+  /** Backs the app up (config, manifest, data volume) in an app task, so it queues behind the app's other operations. */
+  async backup(actor: Actor, id: string): Promise<number> {
+    const app = await this.find(actor.instanceId, id);
+    await this.deps.runtime.ping();
+    await this.enter(app, 'backup', {});
+    const taskId = await this.startTaskOrRevert(app, 'backup', { appId: app.id, op: 'backup' }, actor);
+    await this.deps.eventlog.record(actor, 'app.backup', app.id, { fqdn: app.fqdn, taskId });
+    return taskId;
+  }
+
+  /** Puts one of the app's own backups back: 404 for a backup that is not this app's. */
+  async restore(actor: Actor, id: string, backupId: string): Promise<number> {
+    const app = await this.find(actor.instanceId, id);
+    const backup = await this.deps.store.backups.get(actor.instanceId, backupId);
+    if (!backup || backup.type !== 'app' || backup.identifier !== app.id) throw notFound('No such backup of this app');
+    if (backup.state !== 'normal') throw conflict(`Backup ${backupId} is not complete (state ${backup.state})`);
+    await this.deps.runtime.ping();
+    await this.enter(app, 'restore', {});
+    const taskId = await this.startTaskOrRevert(app, 'restore', { appId: app.id, op: 'restore', backupId }, actor);
+    await this.deps.eventlog.record(actor, 'app.restore', app.id, { fqdn: app.fqdn, backupId, taskId });
+    return taskId;
+  }
+
   /** Visible to whoever may use the app (the same rule as get). */
   async getIcon(principal: Principal, id: string): Promise<Buffer> {
     const app = await this.get(principal, id);

@@ -46,6 +46,8 @@ export interface Config {
   tenantTaskShare: number;
   /** A JSON file of tenant contexts (`{"<name>": {…}}`); `default` always exists. */
   contextsFile: string | undefined;
+  /** Folders a tenant's backupFolder must be inside (tenants share the machine); the first is the default target. */
+  backupRoots: string[];
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -87,6 +89,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     appHealthIntervalSecs: positiveInt(env, 'BERTH_APP_HEALTH_INTERVAL_SECS', 10),
     contextsFile: nonEmpty(env, 'BERTH_CONTEXTS_FILE'),
     tenantTaskShare: percent(env, 'BERTH_TENANT_TASK_SHARE', 50) / 100,
+    backupRoots: backupRoots(env, dataDir, cwd),
   };
   // A healthy worker must never look dead: allow for a couple of missed heartbeats.
   if (config.taskStaleMs < 3 * config.taskHeartbeatMs) {
@@ -95,6 +98,16 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     );
   }
   return config;
+}
+
+/** `BERTH_BACKUP_ROOTS=/var/backups/berth:/mnt/disk`: absolute folders, colon-separated; default `<data dir>/backups`. */
+function backupRoots(env: Env, dataDir: string, cwd: string): string[] {
+  const raw = nonEmpty(env, 'BERTH_BACKUP_ROOTS');
+  if (raw === undefined) return [path.join(dataDir, 'backups')];
+  const roots = raw.split(':').filter(Boolean);
+  const relative = roots.find((root) => !path.isAbsolute(root));
+  if (relative !== undefined || !roots.length) throw new ConfigError(`BERTH_BACKUP_ROOTS must be absolute folders separated by ":", got "${raw}"`);
+  return roots.map((root) => path.resolve(cwd, root));
 }
 
 function nonEmpty(env: Env, name: string): string | undefined {

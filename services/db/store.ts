@@ -11,6 +11,8 @@ import { KnexAppRepo, type AppRepo } from '../apps/app-repo';
 import { KnexCatalogueRepo, type CatalogueRepo } from '../apps/catalogue-repo';
 import { KnexCodeRepo, type CodeRepo } from '../tenants/code-repo';
 import { KnexExportRepo, type ExportRepo } from '../tenants/export-repo';
+import { KnexBackupRepo, type BackupRepo } from '../backups/backup-repo';
+import { KnexTenantDumpRepo, type TenantDumpRepo } from '../backups/tenant-dump-repo';
 
 /** Every repository, bound to one connection or one transaction. */
 export interface Repositories {
@@ -26,6 +28,8 @@ export interface Repositories {
   catalogue: CatalogueRepo;
   codes: CodeRepo;
   exports: ExportRepo;
+  backups: BackupRepo;
+  tenantDump: TenantDumpRepo;
 }
 
 /** The repositories plus a way to run several writes atomically. */
@@ -49,6 +53,8 @@ function repositories(db: Db): Repositories {
     catalogue: new KnexCatalogueRepo(db),
     codes: new KnexCodeRepo(db),
     exports: new KnexExportRepo(db),
+    backups: new KnexBackupRepo(db),
+    tenantDump: new KnexTenantDumpRepo(db),
   };
 }
 
