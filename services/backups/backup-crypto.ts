@@ -63,25 +63,27 @@ export function encryptStream(password: string): Transform {
         key = k;
         this.push(Buffer.concat([MAGIC, Buffer.from([VERSION]), salt, prefix, keyCheck(k, salt)]));
       });
-      start.then(() => {
-        pending = Buffer.concat([pending, chunk]);
-        // Keep at least one byte back: the last chunk must be sealed as the last.
-        while (pending.length > CHUNK_SIZE) {
-          this.push(seal(pending.subarray(0, CHUNK_SIZE), false));
-          pending = pending.subarray(CHUNK_SIZE);
-        }
-        done();
-      }, done);
+      start
+        .then(() => {
+          pending = Buffer.concat([pending, chunk]);
+          // Keep at least one byte back: the last chunk must be sealed as the last.
+          while (pending.length > CHUNK_SIZE) {
+            this.push(seal(pending.subarray(0, CHUNK_SIZE), false));
+            pending = pending.subarray(CHUNK_SIZE);
+          }
+        })
+        .then(() => done(), done);
     },
     flush(done: TransformCallback) {
-      keyReady.then((k) => {
-        if (!key) {
-          key = k;
-          this.push(Buffer.concat([MAGIC, Buffer.from([VERSION]), salt, prefix, keyCheck(k, salt)]));
-        }
-        this.push(seal(pending, true));
-        done();
-      }, done);
+      keyReady
+        .then((k) => {
+          if (!key) {
+            key = k;
+            this.push(Buffer.concat([MAGIC, Buffer.from([VERSION]), salt, prefix, keyCheck(k, salt)]));
+          }
+          this.push(seal(pending, true));
+        })
+        .then(() => done(), done);
     },
   });
 }
@@ -145,10 +147,11 @@ export function decryptStream(password: string, fileName: string): Transform {
     transform(chunk: Buffer, _encoding, done: TransformCallback) {
       buffer = Buffer.concat([buffer, chunk]);
       const ready = key || buffer.length < HEADER_SIZE ? Promise.resolve() : readHeader();
-      ready.then(() => {
-        if (key) openChunks((b) => this.push(b));
-        done();
-      }, done);
+      ready
+        .then(() => {
+          if (key) openChunks((b) => this.push(b));
+        })
+        .then(() => done(), done);
     },
     flush(done: TransformCallback) {
       const ready = key ? Promise.resolve() : buffer.length >= HEADER_SIZE ? readHeader() : Promise.reject(new BackupIntegrityError(`${fileName} is truncated: it ends inside its header`));
@@ -156,9 +159,8 @@ export function decryptStream(password: string, fileName: string): Transform {
         .then(() => {
           openChunks((b) => this.push(b));
           if (buffer.length > 0 || !ended) throw new BackupIntegrityError(`${fileName} is truncated: it ends before its last chunk`);
-          done();
         })
-        .catch(done);
+        .then(() => done(), done);
     },
   });
 }
