@@ -3214,7 +3214,7 @@ export interface operations {
                     manifest?: Record<string, unknown>;
                     appStoreId?: string;
                     version?: string;
-                    /** @description Accepted for Cloudron clients; backups arrive later */
+                    /** @description Accepted for Cloudron clients; no backup is taken before an update yet (POST /apps/{appId}/backup first) */
                     skipBackup?: boolean;
                     /** @description Accepted for Cloudron clients */
                     force?: boolean;
