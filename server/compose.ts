@@ -56,6 +56,8 @@ import { BackupRetention } from '../services/backups/backup-retention';
 import { BackupService } from '../services/backups/backup-service';
 import { BackupTargets } from '../services/backups/backup-target';
 import { BoxBackups } from '../services/backups/box-backup';
+import { BackupSchedule } from '../services/backups/backup-schedule';
+import { scheduleBackups } from '../workers/backup-schedule';
 
 /** Everything one Berth process is made of, built in one place. */
 export interface Berth {
@@ -73,6 +75,8 @@ export interface Berth {
   tenants: TenantService;
   apps: AppService;
   reconciler: AppReconciler;
+  /** Automatic backups (run every ten minutes by processes with workers). */
+  backupSchedule: BackupSchedule;
   /** Set when this process runs task workers. */
   runner: TaskRunner | undefined;
   reaper: TaskReaper | undefined;
@@ -213,6 +217,8 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
     reservedPorts: [config.port, config.adminPort],
   });
   const backups = new BackupService({ store, tasks, targets: backupTargets, eventlog, clock, allowedRoots: config.backupRoots });
+  const backupSchedule = new BackupSchedule({ store, backups, clock, logger });
+  const backupCron = options.workers ? scheduleBackups(backupSchedule, logger) : undefined;
   const reconciler = new AppReconciler({ apps: store.apps, instances: store.instances, runtime, service: apps, logger });
   const contexts = Contexts.fromFile(config.contextsFile);
   const tenants = new TenantService({ store, tokens, invitations, tasks, eventlog, contexts, clock, changed: (id) => instances.forget(id) });
@@ -278,6 +284,7 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
     tenants,
     apps,
     reconciler,
+    backupSchedule,
     runner,
     reaper,
     async close() {
@@ -286,6 +293,7 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
       await runner?.stop(config.shutdownGraceSecs * 1000);
       await reaper?.stop();
       await retention?.stop();
+      await backupCron?.stop();
       await queue.close();
       await Promise.all([closeRedis(subscriber), closeRedis(redis)]);
       await db.destroy();

@@ -63,6 +63,14 @@ export class BackupService {
     return this.startTask(actor, BOX_BACKUP_TASK, {}, 'backup.start');
   }
 
+  /** An automatic backup (BackupSchedule), recorded as the system's; a cleanup queues behind it. */
+  async startScheduled(instanceId: string): Promise<number> {
+    const system: Actor = { instanceId, userId: null, tokenId: null, ip: null };
+    const taskId = await this.startTask(system, BOX_BACKUP_TASK, { scheduled: true }, 'backup.start');
+    await this.startTask(system, CLEAN_BACKUPS_TASK, { scheduled: true }, 'backup.cleanup');
+    return taskId;
+  }
+
   async cleanup(actor: Actor): Promise<number> {
     return this.startTask(actor, CLEAN_BACKUPS_TASK, {}, 'backup.cleanup');
   }
