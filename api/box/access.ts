@@ -92,6 +92,7 @@ export const BOX_ACCESS: Record<string, Access> = {
   backupApp: { role: 'admin' },
   listAppBackups: { role: 'admin' },
   restoreApp: { role: 'admin' },
+  cloneApp: { role: 'admin' },
 };
 
 export function authorize(operation: Operation, principal: Principal): void {

@@ -1268,6 +1268,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/apps/{appId}/clone": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                appId: components["parameters"]["AppId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Clone an app from one of its backups
+         * @description Installs a new app (an `app` task, the new app shows `pending_install`) from one of this app's backups:
+         *     the backup's manifest (the same version) and data, this app's env, memory limit, access restriction,
+         *     label and tags, at the `location`, `domain` and `portBindings` given. The whole backup is checked before
+         *     the new app's data is written; a bad backup leaves the new app in `error` with the reason. 404 for a
+         *     backup that is not this app's. `overwriteDns` and `skipDnsSetup` are accepted and have no effect yet.
+         */
+        post: operations["cloneApp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3729,6 +3755,48 @@ export interface operations {
         };
         responses: {
             202: components["responses"]["AppTask"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    cloneApp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                appId: components["parameters"]["AppId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    backupId: string;
+                    location: string;
+                    domain: components["schemas"]["DomainName"];
+                    portBindings?: components["schemas"]["PortBindingsInput"];
+                    overwriteDns?: boolean;
+                    skipDnsSetup?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description The new app's id and its install task */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        taskId: number;
+                    };
+                };
+            };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];

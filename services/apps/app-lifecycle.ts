@@ -16,8 +16,10 @@ export interface AppTaskArgs {
   /** update: the manifest to move to. */
   manifest?: Manifest;
   appStoreId?: string | null;
-  /** restore: the backup to put back. */
+  /** restore: the backup to put back; install: the backup a clone starts from. */
   backupId?: string;
+  /** install as a clone: the app whose backup `backupId` is. */
+  cloneOf?: string;
 }
 
 export interface LifecycleDeps {
@@ -64,7 +66,7 @@ export class AppLifecycle {
           return await this.restore(app, args, ctx);
         default:
           // install, configure, start and recreate all mean: make the engine match the row.
-          return await this.converge(app, args.op, ctx);
+          return await this.converge(app, args.op, ctx, args);
       }
     } catch (err) {
       if (err instanceof AppUntouched) {
@@ -120,12 +122,29 @@ export class AppLifecycle {
     return this.finish(app, 'restore', ctx);
   }
 
-  private async converge(app: App, op: AppOperation, ctx: TaskContext) {
+  private async converge(app: App, op: AppOperation, ctx: TaskContext, args?: AppTaskArgs) {
     step(ctx, 5, 'Validating manifest');
     parseManifest(app.manifest);
     if (op === 'start') await this.write(app, { runState: 'running' });
-    await this.deploy(app, ctx, 20);
+    const fill = op === 'install' && args?.backupId ? await this.cloneData(app, args, ctx) : undefined;
+    await this.deploy(app, ctx, 20, fill);
     return this.finish(app, op, ctx);
+  }
+
+  /**
+   * A clone installs with the data of another app's backup: the whole backup is checked first, and the new
+   * app's volume is emptied and filled before its container is made (a re-run after a crash fills it anew).
+   */
+  private async cloneData(app: App, args: AppTaskArgs, ctx: TaskContext) {
+    step(ctx, 8, `Checking backup ${args.backupId}`);
+    const plan = await this.deps.backups.prepareRestore(app, String(args.backupId), args.cloneOf);
+    return async () => {
+      step(ctx, 57, `Copying the data of backup ${plan.backup.id}`);
+      await this.deps.runtime.removeContainers(app.id);
+      await this.deps.runtime.removeVolume(volumeName(app.id));
+      await this.deps.runtime.ensureVolume(volumeName(app.id), { 'io.berth.app': app.id, 'io.berth.instance': app.instanceId });
+      await this.deps.backups.restoreData(app, plan, volumeName(app.id));
+    };
   }
 
   private async update(app: App, args: AppTaskArgs, ctx: TaskContext) {
@@ -142,7 +161,7 @@ export class AppLifecycle {
   }
 
   /** Ports, network, image, volume, container; then, when the app should run, start it and wait until healthy. */
-  private async deploy(app: App, ctx: TaskContext, imageFrom: number) {
+  private async deploy(app: App, ctx: TaskContext, imageFrom: number, fillVolume?: () => Promise<void>) {
     const { runtime } = this.deps;
     step(ctx, 10, 'Reserving ports');
     const ready = { ...app, httpPort: await this.ensureHttpPort(app) };
@@ -153,6 +172,7 @@ export class AppLifecycle {
     if (app.manifest.addons?.localstorage) {
       step(ctx, 55, 'Creating data volume');
       await runtime.ensureVolume(volumeName(app.id), { 'io.berth.app': app.id, 'io.berth.instance': app.instanceId });
+      await fillVolume?.();
       await this.unlessStopped(app, ctx);
     }
     step(ctx, 60, 'Creating container');

@@ -92,9 +92,9 @@ export class AppBackups {
    * Reads every file of the backup whole (decrypting and unpacking into nothing) before anything of the app is
    * touched: a wrong password, a damaged or a cut file fails here, with the app as it was.
    */
-  async prepareRestore(app: App, backupId: string): Promise<RestorePlan> {
+  async prepareRestore(app: App, backupId: string, ofApp = app.id): Promise<RestorePlan> {
     const backup = await this.deps.backups.get(app.instanceId, backupId);
-    if (!backup || backup.type !== 'app' || backup.identifier !== app.id) throw new BackupIntegrityError(`Backup ${backupId} is not a backup of this app`);
+    if (!backup || backup.type !== 'app' || backup.identifier !== ofApp) throw new BackupIntegrityError(`Backup ${backupId} is not a backup of app ${ofApp}`);
     if (backup.state !== 'normal') throw new BackupIntegrityError(`Backup ${backupId} is not complete (state ${backup.state})`);
     const config = await this.deps.targets.config(app.instanceId);
     const storage = this.deps.targets.storage(config, app.instanceId);

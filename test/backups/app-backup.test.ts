@@ -129,4 +129,18 @@ describe('app backups on a real Docker engine', () => {
     expect((await restore(backupId)).success).toBe(true);
     expect(await sh('cat /app/data/note')).toBe('hello\n');
   });
+
+  it('clones an app from a backup: same version, same data, new location', async () => {
+    await app.api.post(`/api/v1/apps/${appId}/clone`).set(bearer(token)).send({ backupId: 'app-20200101T000000Z-00000000', location: 'copy', domain: 'backups.test' }).expect(404);
+    const res = await app.api.post(`/api/v1/apps/${appId}/clone`).set(bearer(token)).send({ backupId, location: 'copy', domain: 'backups.test' }).expect(201);
+    expect(res.body).toEqual({ id: expect.any(String), taskId: expect.any(Number) });
+    const clone = await waitForApp(app, token, res.body.id);
+    expect(clone).toMatchObject({ installationState: 'installed', runState: 'running', fqdn: 'copy.backups.test', manifest: { version: '1.0.0' } });
+    const inClone = await execWs(server.url, token, res.body.id, ['sh', '-c', 'sha256sum /app/data/blob; cat /app/data/note']);
+    expect(inClone.stdout).toBe(`${blobSum}  /app/data/blob\nhello\n`);
+    // The source is as it was.
+    expect(await sh('cat /app/data/note')).toBe('hello\n');
+    const events = await app.api.get('/api/v1/eventlog?action=app.clone').set(bearer(token)).expect(200);
+    expect(events.body.eventlogs[0]).toMatchObject({ target: res.body.id, data: expect.objectContaining({ cloneOf: appId, backupId }) });
+  });
 });

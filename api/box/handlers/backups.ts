@@ -51,5 +51,9 @@ export function backupHandlers(s: BoxServices): Record<string, Handler> {
       return ok({ backups: backups.map(renderBackup) });
     },
     restoreApp: async (call) => accepted(await s.apps.restore(actorOf(call), call.params.appId, call.body.backupId)),
+    cloneApp: async (call) => {
+      const { app, taskId } = await s.apps.clone(actorOf(call), call.params.appId, call.body);
+      return { status: 201, body: { id: app.id, taskId } };
+    },
   };
 }
