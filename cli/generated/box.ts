@@ -1076,10 +1076,12 @@ export interface paths {
         /**
          * Set the backup configuration
          * @description Fields given replace the current ones; fields left out keep them. The target is checked with a live
-         *     write, read back and delete before anything is stored (400 naming the problem otherwise). Only the
-         *     `filesystem` provider and the `tgz` format (`targz` is accepted as its seed name) are supported yet;
-         *     other providers and `rsync` are refused with 400. `backupFolder` must be inside a folder the operator
-         *     allows (`BERTH_BACKUP_ROOTS`). The encryption password (`password`, or the seed's name `key`; at least
+         *     write, read back and delete before anything is stored (400 naming the problem otherwise). Providers:
+         *     `filesystem` (`backupFolder`, which must be inside a folder the operator allows, `BERTH_BACKUP_ROOTS`)
+         *     and `s3` (`minio` and `s3-v4-compat` are taken as `s3`: `bucket`, `prefix`, `region`, `endpoint` for
+         *     S3-compatible servers, `accessKeyId`, `secretAccessKey`, which reads `<redacted>` and is kept when
+         *     sent back so). Format `tgz` (`targz` is accepted as its seed name). Other providers and `rsync` are
+         *     refused with 400. The encryption password (`password`, or the seed's name `key`; at least
          *     8 characters) is kept when left out or sent back as `<redacted>`; `null` or `""` turns encryption off
          *     for new backups.
          */
@@ -1329,7 +1331,7 @@ export interface components {
         };
         BackupConfig: {
             /** @enum {string} */
-            provider: "filesystem";
+            provider: "filesystem" | "s3";
             /** @enum {string} */
             format: "tgz";
             retentionSecs: number;

@@ -1,9 +1,11 @@
 import path from 'node:path';
 import { validationError } from '../core/errors';
+import type { S3Target } from './s3-storage';
 
 /** A tenant's backup configuration as stored (setting `backup_config`). */
 export interface BackupConfig {
-  provider: 'filesystem';
+  /** `s3` covers AWS and S3-compatible servers (with `endpoint`). */
+  provider: 'filesystem' | 's3';
   format: 'tgz';
   backupFolder: string;
   /** Backups older than this are removed by the cleanup (-1: kept for ever). */
@@ -12,6 +14,8 @@ export interface BackupConfig {
   intervalSecs: number;
   /** Encryption password (AES-256-GCM, key by scrypt); null: backups are not encrypted. */
   password: string | null;
+  /** provider s3 only. */
+  s3?: S3Target;
 }
 
 /** What a client sends: seed 001's BackupConfig, plus `password` (today's Cloudron name for `key`). */
@@ -19,6 +23,12 @@ export interface BackupConfigInput {
   provider?: string;
   format?: string;
   backupFolder?: string;
+  bucket?: string;
+  prefix?: string;
+  region?: string;
+  endpoint?: string;
+  accessKeyId?: string;
+  secretAccessKey?: string;
   retentionSecs?: number;
   intervalSecs?: number;
   key?: string | null;
@@ -31,7 +41,9 @@ export const REDACTED = '<redacted>';
 export const MIN_INTERVAL_SECS = 6 * 60 * 60;
 const MIN_PASSWORD_LENGTH = 8;
 /** Seed providers Berth does not speak yet: refused with a clear 400 rather than stored and failing later. */
-const LATER_PROVIDERS = ['s3', 'gcs', 'minio', 's3-v4-compat', 'digitalocean-spaces', 'exoscale-sos', 'wasabi', 'scaleway-objectstorage', 'noop'];
+const LATER_PROVIDERS = ['gcs', 'digitalocean-spaces', 'exoscale-sos', 'wasabi', 'scaleway-objectstorage', 'noop'];
+/** Names Cloudron uses for S3 and S3-compatible servers: all spoken by the s3 backend. */
+const S3_PROVIDERS = ['s3', 'minio', 's3-v4-compat'];
 
 export function defaultBackupConfig(defaultFolder: string): BackupConfig {
   return { provider: 'filesystem', format: 'tgz', backupFolder: defaultFolder, retentionSecs: 2 * 24 * 3600, intervalSecs: 24 * 3600, password: null };
@@ -42,9 +54,10 @@ export function defaultBackupConfig(defaultFolder: string): BackupConfig {
  * kept when left out or sent back as `<redacted>`; null or "" turns encryption off.
  */
 export function mergeBackupConfig(current: BackupConfig, input: BackupConfigInput, allowedRoots: string[]): BackupConfig {
-  const provider = input.provider ?? current.provider;
-  if (LATER_PROVIDERS.includes(provider)) throw validationError(`provider ${provider} is not supported yet; use filesystem`, { field: 'provider' });
-  if (provider !== 'filesystem') throw validationError(`provider must be filesystem, got ${provider}`, { field: 'provider' });
+  const given = input.provider ?? current.provider;
+  if (LATER_PROVIDERS.includes(given)) throw validationError(`provider ${given} is not supported yet; use filesystem or s3`, { field: 'provider' });
+  const provider = S3_PROVIDERS.includes(given) ? 's3' : given;
+  if (provider !== 'filesystem' && provider !== 's3') throw validationError(`provider must be filesystem or s3, got ${given}`, { field: 'provider' });
   // `targz` is seed 001's name for what Cloudron now calls `tgz`.
   const format = input.format === 'targz' ? 'tgz' : (input.format ?? current.format);
   if (format === 'rsync') throw validationError('format rsync is not supported yet; use tgz', { field: 'format' });
@@ -65,7 +78,28 @@ export function mergeBackupConfig(current: BackupConfig, input: BackupConfigInpu
     retentionSecs,
     intervalSecs,
     password: mergePassword(current.password, input),
+    ...(provider === 's3' ? { s3: mergeS3(current.s3, input) } : {}),
   };
+}
+
+/** Bucket and credentials are needed; the secret, like the password, is kept when left out or sent as `<redacted>`. */
+function mergeS3(current: S3Target | undefined, input: BackupConfigInput): S3Target {
+  const secret = input.secretAccessKey === undefined || input.secretAccessKey === REDACTED ? current?.secretAccessKey : input.secretAccessKey;
+  const target: S3Target = {
+    bucket: input.bucket ?? current?.bucket ?? '',
+    prefix: input.prefix ?? current?.prefix ?? '',
+    region: input.region ?? current?.region ?? 'us-east-1',
+    endpoint: input.endpoint ?? current?.endpoint ?? null,
+    accessKeyId: input.accessKeyId ?? current?.accessKeyId ?? '',
+    secretAccessKey: secret ?? '',
+  };
+  for (const field of ['bucket', 'accessKeyId', 'secretAccessKey'] as const) {
+    if (!target[field]) throw validationError(`${field} is required for provider s3`, { field });
+  }
+  if (target.endpoint !== null && !/^https?:\/\/[^/\s]+/.test(target.endpoint)) {
+    throw validationError('endpoint must be an http(s) URL', { field: 'endpoint' });
+  }
+  return target;
 }
 
 function mergePassword(current: string | null, input: BackupConfigInput): string | null {
@@ -92,6 +126,9 @@ function checkFolder(raw: string, allowedRoots: string[]): string {
 
 /** The configuration as the API shows it: the password never leaves. */
 export function renderBackupConfig(config: BackupConfig) {
-  const { password, ...rest } = config;
-  return { ...rest, encrypted: password !== null, ...(password !== null ? { key: REDACTED, password: REDACTED } : {}) };
+  const { password, s3, ...rest } = config;
+  const target = s3
+    ? { bucket: s3.bucket, prefix: s3.prefix, region: s3.region, ...(s3.endpoint ? { endpoint: s3.endpoint } : {}), accessKeyId: s3.accessKeyId, secretAccessKey: REDACTED }
+    : {};
+  return { ...rest, ...target, encrypted: password !== null, ...(password !== null ? { key: REDACTED, password: REDACTED } : {}) };
 }

@@ -36,7 +36,8 @@ export class BackupService {
     try {
       await this.deps.targets.storage(next, actor.instanceId).check();
     } catch (err) {
-      throw validationError(`The backup folder ${next.backupFolder} cannot be used: ${(err as Error).message}`, { field: 'backupFolder' });
+      const where = next.provider === 's3' ? `The bucket ${next.s3?.bucket}` : `The backup folder ${next.backupFolder}`;
+      throw validationError(`${where} cannot be used: ${(err as Error).message}`, { field: next.provider === 's3' ? 'bucket' : 'backupFolder' });
     }
     await this.deps.targets.save(actor.instanceId, next);
     await this.deps.eventlog.record(actor, 'backups.config', null, { changes: describe(current, next) });
@@ -98,6 +99,9 @@ function describe(before: BackupConfig, after: BackupConfig) {
   const changes: Record<string, unknown> = {};
   for (const key of ['provider', 'format', 'backupFolder', 'retentionSecs', 'intervalSecs'] as const) {
     if (before[key] !== after[key]) changes[key] = { before: before[key], after: after[key] };
+  }
+  for (const key of ['bucket', 'prefix', 'region', 'endpoint', 'accessKeyId'] as const) {
+    if (before.s3?.[key] !== after.s3?.[key]) changes[key] = { before: before.s3?.[key] ?? null, after: after.s3?.[key] ?? null };
   }
   if (before.password !== after.password) changes.encryption = after.password === null ? 'removed' : before.password === null ? 'set' : 'changed';
   return changes;

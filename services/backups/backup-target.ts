@@ -1,6 +1,7 @@
 import type { SettingsRepo } from '../settings/settings-repo';
 import { defaultBackupConfig, type BackupConfig } from './backup-config';
 import { FilesystemStorage, type BackupStorage } from './backup-storage';
+import { S3Storage } from './s3-storage';
 
 export const BACKUP_CONFIG_SETTING = 'backup_config';
 
@@ -19,6 +20,7 @@ export class BackupTargets {
 
   storage(config: BackupConfig, instanceId: string): BackupStorage {
     if (this.deps.storageFor) return this.deps.storageFor(config, instanceId);
+    if (config.provider === 's3' && config.s3) return new S3Storage(config.s3, instanceId);
     return new FilesystemStorage(config.backupFolder, instanceId);
   }
 }
