@@ -21,6 +21,7 @@ export async function up(knex: Knex): Promise<void> {
     t.text('manifest');
     t.bigInteger('size').notNullable();
     t.integer('preserve_secs').notNullable();
+    t.string('label', 200).notNullable().defaultTo('');
     t.text('error');
     t.string('created_at', 32).notNullable();
     t.string('updated_at', 32).notNullable();

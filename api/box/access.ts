@@ -86,6 +86,7 @@ export const BOX_ACCESS: Record<string, Access> = {
   setBackupConfig: { role: 'admin' },
   listBackups: { role: 'admin' },
   getBackup: { role: 'admin' },
+  updateBackup: { role: 'admin' },
   createBackup: { role: 'admin' },
   cleanupBackups: { role: 'admin' },
   verifyBackup: { role: 'admin' },

@@ -1171,7 +1171,12 @@ export interface paths {
          */
         get: operations["getBackup"];
         put?: never;
-        post?: never;
+        /**
+         * Label a backup, or keep it longer
+         * @description Today's Cloudron route. `preserveSecs` keeps the backup at least that long after its `creationTime`,
+         *     whatever the retention (0: kept no longer than the retention says).
+         */
+        post: operations["updateBackup"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1382,6 +1387,7 @@ export interface components {
             encrypted: boolean;
             /** @description Kept at least this long after creationTime */
             preserveSecs: number;
+            label: string;
             /** @description Bytes on the target */
             size: number;
             files: {
@@ -3666,6 +3672,39 @@ export interface operations {
                     "application/json": components["schemas"]["Backup"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    updateBackup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                backupId: components["parameters"]["BackupId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    label?: string;
+                    preserveSecs?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The backup as it is now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Backup"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];

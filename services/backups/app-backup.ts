@@ -133,7 +133,7 @@ export class AppBackups {
     const id = backupId('app', now);
     const backup: Backup = {
       id, instanceId: app.instanceId, type: 'app', identifier: app.id, state: 'creating', format: 'tgz', encrypted, version: app.manifest.version,
-      remotePath: id, files: [], dependsOn: [], manifest: app.manifest, size: 0, preserveSecs: 0, error: null, createdAt: now, updatedAt: now,
+      remotePath: id, files: [], dependsOn: [], manifest: app.manifest, size: 0, preserveSecs: 0, label: '', error: null, createdAt: now, updatedAt: now,
     };
     await this.deps.backups.insert(backup);
     return backup;

@@ -33,12 +33,14 @@ export interface Backup {
   size: number;
   /** Kept at least this long after creation, whatever the retention (0: no extra keeping). */
   preserveSecs: number;
+  /** A name people give a backup ("before the upgrade"). */
+  label: string;
   error: string | null;
   createdAt: string;
   updatedAt: string;
 }
 
-export type BackupPatch = Partial<Pick<Backup, 'state' | 'files' | 'size' | 'error' | 'dependsOn' | 'preserveSecs'>>;
+export type BackupPatch = Partial<Pick<Backup, 'state' | 'files' | 'size' | 'error' | 'dependsOn' | 'preserveSecs' | 'label'>>;
 
 export interface BackupRepo {
   insert(backup: Backup): Promise<void>;
@@ -66,6 +68,7 @@ interface BackupRow {
   manifest: string | null;
   size: number | string;
   preserve_secs: number | string;
+  label: string;
   error: string | null;
   created_at: string;
   updated_at: string;
@@ -87,6 +90,7 @@ function fromRow(row: BackupRow): Backup {
     manifest: row.manifest === null ? null : json<Manifest>(row.manifest),
     size: Number(row.size),
     preserveSecs: Number(row.preserve_secs),
+    label: row.label,
     error: row.error,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -112,6 +116,7 @@ export class KnexBackupRepo implements BackupRepo {
       manifest: b.manifest === null ? null : JSON.stringify(b.manifest),
       size: b.size,
       preserve_secs: b.preserveSecs,
+      label: b.label,
       error: b.error,
       created_at: b.createdAt,
       updated_at: b.updatedAt,
@@ -149,6 +154,7 @@ export class KnexBackupRepo implements BackupRepo {
     if (patch.error !== undefined) row.error = patch.error;
     if (patch.dependsOn !== undefined) row.depends_on = JSON.stringify(patch.dependsOn);
     if (patch.preserveSecs !== undefined) row.preserve_secs = patch.preserveSecs;
+    if (patch.label !== undefined) row.label = patch.label;
     await this.db('backups').where({ id }).update(row);
   }
 

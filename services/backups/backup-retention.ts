@@ -17,7 +17,8 @@ export class BackupRetention {
   /**
    * Removes backups older than retentionSecs, except: those whose preserveSecs is still in force, app backups a
    * kept box backup depends on, the newest complete backup of the box and of each app (a retention never leaves
-   * nothing to restore), and backups still being made.
+   * nothing to restore), and backups still being made (a `creating` row older than any backup task can run is
+   * the leftover of a crash, and expires like any other).
    */
   async cleanup(instanceId: string, ctx: TaskContext): Promise<{ removed: string[] }> {
     const config = await this.deps.targets.config(instanceId);
@@ -55,6 +56,9 @@ export class BackupRetention {
   }
 }
 
+/** Longer than the box backup task's time limit (6 hours). */
+const STALE_CREATING_SECS = 7 * 3600;
+
 /** The retention rule itself, on rows newest first. */
 export function chooseExpired(all: Backup[], retentionSecs: number, now: number): Backup[] {
   const age = (b: Backup) => (now - Date.parse(b.createdAt)) / 1000;
@@ -67,7 +71,9 @@ export function chooseExpired(all: Backup[], retentionSecs: number, now: number)
       newest.add(b.id);
     }
   }
-  const keep = (b: Backup) => b.state === 'creating' || newest.has(b.id) || preserved(b) || age(b) <= retentionSecs;
+  // A backup still `creating` after the longest a backup task may run was left by a crashed worker.
+  const inProgress = (b: Backup) => b.state === 'creating' && age(b) < STALE_CREATING_SECS;
+  const keep = (b: Backup) => inProgress(b) || newest.has(b.id) || preserved(b) || age(b) <= retentionSecs;
   const needed = new Set(all.filter((b) => b.type === 'box' && keep(b)).flatMap((b) => b.dependsOn));
   return all.filter((b) => !keep(b) && !needed.has(b.id));
 }

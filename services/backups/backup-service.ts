@@ -59,6 +59,17 @@ export class BackupService {
     return backup;
   }
 
+  /** Cloudron's "update backup": a label, and how long to keep it whatever the retention (0: no longer than it). */
+  async update(actor: Actor, id: string, input: { label?: string; preserveSecs?: number }): Promise<Backup> {
+    const backup = await this.get(actor.instanceId, id);
+    const patch: { label?: string; preserveSecs?: number } = {};
+    if (input.label !== undefined) patch.label = input.label.trim();
+    if (input.preserveSecs !== undefined) patch.preserveSecs = input.preserveSecs;
+    await this.deps.store.backups.update(backup.id, patch, this.deps.clock().toISOString());
+    await this.deps.eventlog.record(actor, 'backup.update', backup.id, { changes: patch });
+    return { ...backup, ...patch };
+  }
+
   /** One box backup at a time per tenant: a second one while the first runs is 409. */
   async create(actor: Actor): Promise<number> {
     return this.startTask(actor, BOX_BACKUP_TASK, {}, 'backup.start');

@@ -86,13 +86,20 @@ describe('box backups and retention', () => {
       await app.berth.db('backups').where({ id: backup.id }).update({ created_at: new Date(Date.now() - (10 * DAY + index) * 1000).toISOString() });
     }
     // The first box backup is preserved for 30 days: it and its app backup stay.
-    await app.berth.store.backups.update(firstBox.id, { preserveSecs: 30 * DAY }, new Date().toISOString());
+    const preserved = await app.api.post(`/api/v1/backups/${firstBox.id}`).set(bearer(token)).send({ preserveSecs: 30 * DAY, label: 'keep me' }).expect(200);
+    expect(preserved.body).toMatchObject({ id: firstBox.id, preserveSecs: 30 * DAY, label: 'keep me' });
+    await app.api.post('/api/v1/backups/no-such-backup').set(bearer(token)).send({ preserveSecs: 1 }).expect(404);
+    await app.api.post(`/api/v1/backups/${firstBox.id}`).set(bearer(token)).send({ preserveSecs: -1 }).expect(400);
     expect(await cleanup()).toEqual([]);
 
-    await app.berth.store.backups.update(firstBox.id, { preserveSecs: 0 }, new Date().toISOString());
+    await app.api.post(`/api/v1/backups/${firstBox.id}`).set(bearer(token)).send({ preserveSecs: 0 }).expect(200);
+    // A row a crashed worker left `creating` long ago goes too.
+    const now = new Date().toISOString();
+    const stale = { ...(await app.berth.store.backups.get(instanceId, lone))!, id: 'app-stale-creating', remotePath: 'app-stale-creating', state: 'creating' as const, createdAt: new Date(Date.now() - 11 * DAY * 1000).toISOString(), updatedAt: now };
+    await app.berth.store.backups.insert(stale);
     const removed = await cleanup();
     // Kept: the newest box backup and the app backup it needs, and the newest app backup.
-    expect(removed).toEqual([firstBox.id, ...firstBox.dependsOn].sort());
+    expect(removed).toEqual([firstBox.id, ...firstBox.dependsOn, stale.id].sort());
     const left = (await app.api.get('/api/v1/backups').set(bearer(token)).expect(200)).body.backups.map((b: { id: string }) => b.id).sort();
     expect(left).toEqual([second.backupId, ...second.dependsOn, lone].sort());
     for (const id of removed) expect(fs.existsSync(folderOf(id))).toBe(false);

@@ -16,6 +16,7 @@ export function renderBackup(backup: Backup) {
     format: backup.format,
     encrypted: backup.encrypted,
     preserveSecs: backup.preserveSecs,
+    label: backup.label,
     size: backup.size,
     files: backup.files,
     manifest: backup.manifest,
@@ -42,6 +43,7 @@ export function backupHandlers(s: BoxServices): Record<string, Handler> {
       return ok({ backups: backups.map(renderBackup) });
     },
     getBackup: async (call) => ok(renderBackup(await s.backups.get(principalOf(call).instanceId, call.params.backupId))),
+    updateBackup: async (call) => ok(renderBackup(await s.backups.update(actorOf(call), call.params.backupId, call.body))),
     createBackup: async (call) => accepted(await s.backups.create(actorOf(call))),
     cleanupBackups: async (call) => accepted(await s.backups.cleanup(actorOf(call))),
     verifyBackup: async (call) => accepted(await s.backups.verify(actorOf(call), call.params.backupId)),
