@@ -158,7 +158,10 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
   const lifecycle = new AppLifecycle({
     apps: store.apps, runtime, hostPorts, publisher, clock, startTimeoutMs: config.appStartTimeoutSecs * 1000, backups: appBackups,
   });
-  const deletion = new TenantDeletion({ store, runtime, publisher, logger, dataDir: config.dataDir, dropCaches: (id) => instances.forget(id) });
+
+  const deletion = new TenantDeletion({
+    store, runtime, publisher, logger, dataDir: config.dataDir, dropCaches: (id) => instances.forget(id), removeBackups: (id) => backupTargets.removeAll(id),
+  });
   const exporter = new TenantExporter({ store, runtime, dataDir: config.dataDir });
   const registry = buildTaskRegistry({
     testTasks: config.testTasks,

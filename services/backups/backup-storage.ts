@@ -22,6 +22,8 @@ export interface BackupStorage {
   read(file: string): Promise<Readable>;
   /** Removes the folder and everything in it; absent is fine. */
   removeDir(dir: string): Promise<void>;
+  /** Removes everything of the tenant on the target (when the tenant is deleted). */
+  removeAll(): Promise<void>;
 }
 
 /** Hashes what passes through it. */
@@ -78,6 +80,10 @@ export class FilesystemStorage implements BackupStorage {
 
   async removeDir(dir: string) {
     await fs.promises.rm(this.resolve(dir), { recursive: true, force: true });
+  }
+
+  async removeAll() {
+    await fs.promises.rm(this.root, { recursive: true, force: true });
   }
 
   /** Relative paths from Berth's own rows only, but never outside the tenant's folder all the same. */

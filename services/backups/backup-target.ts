@@ -18,6 +18,11 @@ export class BackupTargets {
     await this.deps.settings.set(instanceId, BACKUP_CONFIG_SETTING, config);
   }
 
+  /** Everything the tenant has on its current target. */
+  async removeAll(instanceId: string): Promise<void> {
+    await this.storage(await this.config(instanceId), instanceId).removeAll();
+  }
+
   storage(config: BackupConfig, instanceId: string): BackupStorage {
     if (this.deps.storageFor) return this.deps.storageFor(config, instanceId);
     if (config.provider === 's3' && config.s3) return new S3Storage(config.s3, instanceId);

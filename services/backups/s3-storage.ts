@@ -70,7 +70,14 @@ export class S3Storage implements BackupStorage {
   }
 
   async removeDir(dir: string) {
-    const prefix = `${this.key(dir)}/`;
+    await this.removePrefix(`${this.key(dir)}/`);
+  }
+
+  async removeAll() {
+    await this.removePrefix(this.root ? `${this.root}/` : '');
+  }
+
+  private async removePrefix(prefix: string) {
     for (let token: string | undefined; ; ) {
       const page = await this.call(() => this.client.send(new ListObjectsV2Command({ Bucket: this.target.bucket, Prefix: prefix, ContinuationToken: token })));
       for (const object of page.Contents ?? []) {

@@ -15,7 +15,16 @@ import type { Logger } from '../core/logger';
  */
 export class TenantDeletion {
   constructor(
-    private readonly deps: { store: Store; runtime: AppRuntime; publisher: AppPublisher; logger: Logger; dataDir: string; dropCaches: (instanceId: string) => void },
+    private readonly deps: {
+      store: Store;
+      runtime: AppRuntime;
+      publisher: AppPublisher;
+      logger: Logger;
+      dataDir: string;
+      dropCaches: (instanceId: string) => void;
+      /** The tenant's backups on its backup target. */
+      removeBackups: (instanceId: string) => Promise<void>;
+    },
   ) {}
 
   async run(instanceId: string, ctx: TaskContext): Promise<unknown> {
@@ -33,6 +42,8 @@ export class TenantDeletion {
     await this.deps.runtime.removeNetwork(instanceId);
     step(ctx, 80, 'Removing exports');
     fs.rmSync(path.join(this.deps.dataDir, 'exports', instanceId), { recursive: true, force: true });
+    step(ctx, 82, 'Removing backups');
+    await this.deps.removeBackups(instanceId);
     step(ctx, 85, 'Revoking tokens');
     await this.deps.store.tokens.deleteForInstance(instanceId);
     step(ctx, 95, 'Removing the instance');

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { activate, bearer, OWNER, startTestApp, type TestApp } from '../helpers/app';
 
 const PASSPHRASE = 'correct horse battery staple';
@@ -141,6 +143,10 @@ describe('admin API: instances', () => {
     const created = await create('zeta.admin.test').expect(201);
     const token = await onboard('zeta.admin.test', created.body.meta.invite_link);
     const instanceId = created.body.data.id;
+    // Something of the tenant's on its (default) backup target: it goes with the tenant.
+    const backups = path.join(app.dataDir, 'backups', instanceId);
+    fs.mkdirSync(path.join(backups, 'app-x'), { recursive: true });
+    fs.writeFileSync(path.join(backups, 'app-x', 'data.tar.gz'), 'x');
     const res = await app.admin.delete('/instances/zeta.admin.test').set(ADMIN).expect(202);
     expect(res.body.task_id).toEqual(expect.any(Number));
     await app.api.get('/api/v1/profile').set(bearer(token)).expect(401);
@@ -151,6 +157,7 @@ describe('admin API: instances', () => {
       await new Promise((r) => setTimeout(r, 50));
     }
     expect(await app.berth.store.users.list({ instanceId, page: 1, perPage: 10 })).toEqual([]);
+    expect(fs.existsSync(backups)).toBe(false);
     await app.api.get('/api/v1/profile').set(bearer(token)).expect(401);
     await app.admin.get(`/tasks/${res.body.task_id}`).set(ADMIN).expect(404);
     await app.admin.delete('/instances/zeta.admin.test').set(ADMIN).expect(404);
