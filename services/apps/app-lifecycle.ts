@@ -85,7 +85,7 @@ export class AppLifecycle {
     try {
       backup = await this.deps.backups.backupApp(app, ctx);
     } catch (err) {
-      throw new AppUntouched(`The backup failed: ${(err as Error).message}`);
+      throw new AppUntouched(`The backup failed: ${(err as Error).message}`, { cause: err });
     }
     const state = await this.deps.runtime.inspect(app.id);
     if (app.runState === 'running' && state) await this.waitHealthy(app, state.id, ctx);
@@ -104,7 +104,7 @@ export class AppLifecycle {
     try {
       plan = await this.deps.backups.prepareRestore(app, String(args.backupId));
     } catch (err) {
-      throw new AppUntouched(`The restore failed, the app is unchanged: ${(err as Error).message}`);
+      throw new AppUntouched(`The restore failed, the app is unchanged: ${(err as Error).message}`, { cause: err });
     }
     const { snapshot } = plan;
     step(ctx, 30, 'Removing the current container');
