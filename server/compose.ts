@@ -219,7 +219,7 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
     clock,
     reservedPorts: [config.port, config.adminPort],
   });
-  const backups = new BackupService({ store, tasks, targets: backupTargets, eventlog, clock, allowedRoots: config.backupRoots });
+  const backups = new BackupService({ store, tasks, targets: backupTargets, eventlog, clock, limits: { roots: config.backupRoots, endpoints: config.backupEndpoints } });
   const backupSchedule = new BackupSchedule({ store, backups, clock, logger });
   const backupCron = options.workers ? scheduleBackups(backupSchedule, logger) : undefined;
   const reconciler = new AppReconciler({ apps: store.apps, instances: store.instances, runtime, service: apps, logger });

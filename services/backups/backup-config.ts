@@ -53,7 +53,14 @@ export function defaultBackupConfig(defaultFolder: string): BackupConfig {
  * The new configuration: fields given replace the current ones, fields left out keep them. The password is
  * kept when left out or sent back as `<redacted>`; null or "" turns encryption off.
  */
-export function mergeBackupConfig(current: BackupConfig, input: BackupConfigInput, allowedRoots: string[]): BackupConfig {
+export interface TargetLimits {
+  /** Folders backupFolder must be inside. */
+  roots: string[];
+  /** Origins an s3 endpoint may name; null: any. */
+  endpoints: string[] | null;
+}
+
+export function mergeBackupConfig(current: BackupConfig, input: BackupConfigInput, limits: TargetLimits): BackupConfig {
   const given = input.provider ?? current.provider;
   if (LATER_PROVIDERS.includes(given)) throw validationError(`provider ${given} is not supported yet; use filesystem or s3`, { field: 'provider' });
   const provider = S3_PROVIDERS.includes(given) ? 's3' : given;
@@ -74,16 +81,16 @@ export function mergeBackupConfig(current: BackupConfig, input: BackupConfigInpu
   return {
     provider,
     format,
-    backupFolder: input.backupFolder === undefined ? current.backupFolder : checkFolder(input.backupFolder, allowedRoots),
+    backupFolder: input.backupFolder === undefined ? current.backupFolder : checkFolder(input.backupFolder, limits.roots),
     retentionSecs,
     intervalSecs,
     password: mergePassword(current.password, input),
-    ...(provider === 's3' ? { s3: mergeS3(current.s3, input) } : {}),
+    ...(provider === 's3' ? { s3: mergeS3(current.s3, input, limits.endpoints) } : {}),
   };
 }
 
 /** Bucket and credentials are needed; the secret, like the password, is kept when left out or sent as `<redacted>`. */
-function mergeS3(current: S3Target | undefined, input: BackupConfigInput): S3Target {
+function mergeS3(current: S3Target | undefined, input: BackupConfigInput, endpoints: string[] | null): S3Target {
   const secret = input.secretAccessKey === undefined || input.secretAccessKey === REDACTED ? current?.secretAccessKey : input.secretAccessKey;
   const target: S3Target = {
     bucket: input.bucket ?? current?.bucket ?? '',
@@ -98,6 +105,10 @@ function mergeS3(current: S3Target | undefined, input: BackupConfigInput): S3Tar
   }
   if (target.endpoint !== null && !/^https?:\/\/[^/\s]+/.test(target.endpoint)) {
     throw validationError('endpoint must be an http(s) URL', { field: 'endpoint' });
+  }
+  // The server makes the requests: tenants may only name the servers the operator allows.
+  if (target.endpoint !== null && endpoints !== null && !endpoints.includes(new URL(target.endpoint).origin)) {
+    throw validationError(`endpoint ${new URL(target.endpoint).origin} is not one the operator allows (${endpoints.join(', ') || 'none'})`, { field: 'endpoint' });
   }
   return target;
 }

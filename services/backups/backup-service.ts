@@ -3,7 +3,7 @@ import { notFound, validationError } from '../core/errors';
 import type { Store } from '../db/store';
 import type { Actor, EventlogService } from '../eventlog/eventlog-service';
 import type { TaskService } from '../tasks/task-service';
-import { mergeBackupConfig, renderBackupConfig, type BackupConfig, type BackupConfigInput } from './backup-config';
+import { mergeBackupConfig, renderBackupConfig, type BackupConfig, type BackupConfigInput, type TargetLimits } from './backup-config';
 import type { Backup, BackupType } from './backup-repo';
 import type { BackupTargets } from './backup-target';
 
@@ -17,8 +17,8 @@ export interface BackupServiceDeps {
   targets: BackupTargets;
   eventlog: EventlogService;
   clock: Clock;
-  /** Folders backupFolder must be inside (BERTH_BACKUP_ROOTS). */
-  allowedRoots: string[];
+  /** Where targets may be (BERTH_BACKUP_ROOTS, BERTH_BACKUP_S3_ENDPOINTS). */
+  limits: TargetLimits;
 }
 
 /** The backups API: configuration, lists, and the box-wide tasks (app backups and restores are app operations). */
@@ -32,7 +32,7 @@ export class BackupService {
   /** Checked with a live write, read back and delete on the target before it is stored. */
   async setConfig(actor: Actor, input: BackupConfigInput): Promise<void> {
     const current = await this.deps.targets.config(actor.instanceId);
-    const next = mergeBackupConfig(current, input, this.deps.allowedRoots);
+    const next = mergeBackupConfig(current, input, this.deps.limits);
     try {
       await this.deps.targets.storage(next, actor.instanceId).check();
     } catch (err) {

@@ -48,6 +48,8 @@ export interface Config {
   contextsFile: string | undefined;
   /** Folders a tenant's backupFolder must be inside (tenants share the machine); the first is the default target. */
   backupRoots: string[];
+  /** Origins an s3 backup `endpoint` may name (BERTH_BACKUP_S3_ENDPOINTS); null: any. */
+  backupEndpoints: string[] | null;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -90,6 +92,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     contextsFile: nonEmpty(env, 'BERTH_CONTEXTS_FILE'),
     tenantTaskShare: percent(env, 'BERTH_TENANT_TASK_SHARE', 50) / 100,
     backupRoots: backupRoots(env, dataDir, cwd),
+    backupEndpoints: backupEndpoints(env),
   };
   // A healthy worker must never look dead: allow for a couple of missed heartbeats.
   if (config.taskStaleMs < 3 * config.taskHeartbeatMs) {
@@ -108,6 +111,21 @@ function backupRoots(env: Env, dataDir: string, cwd: string): string[] {
   const relative = roots.find((root) => !path.isAbsolute(root));
   if (relative !== undefined || !roots.length) throw new ConfigError(`BERTH_BACKUP_ROOTS must be absolute folders separated by ":", got "${raw}"`);
   return roots.map((root) => path.resolve(cwd, root));
+}
+
+/** `BERTH_BACKUP_S3_ENDPOINTS=https://minio.example.com,http://10.0.0.5:9000`: the origins tenants may point s3 at. */
+function backupEndpoints(env: Env): string[] | null {
+  const raw = nonEmpty(env, 'BERTH_BACKUP_S3_ENDPOINTS');
+  if (raw === undefined) return null;
+  return raw.split(/[\s,]+/).filter(Boolean).map((entry) => {
+    try {
+      const url = new URL(entry);
+      if (!/^https?:$/.test(url.protocol)) throw new Error('not http(s)');
+      return url.origin;
+    } catch {
+      throw new ConfigError(`BERTH_BACKUP_S3_ENDPOINTS must be http(s) origins separated by commas, got "${entry}"`);
+    }
+  });
 }
 
 function nonEmpty(env: Env, name: string): string | undefined {

@@ -82,4 +82,22 @@ describe('backup configuration', () => {
     await app.api.post('/api/v1/settings/backup_config').set(bearer(user)).send({ retentionSecs: 10 }).expect(403);
     await app.api.get('/api/v1/backups').set(bearer(user)).expect(403);
   });
+
+  it('lets tenants name only the S3 endpoints the operator allows, when the operator lists them', async () => {
+    const limited = await startTestApp({ env: { BERTH_BACKUP_S3_ENDPOINTS: 'https://s3.example.com, http://127.0.0.1:1' } });
+    try {
+      const owner = (await activate(limited)).token;
+      const res = await limited.api.post('/api/v1/settings/backup_config').set(bearer(owner))
+        .send({ provider: 's3', bucket: 'b', accessKeyId: 'a', secretAccessKey: 's', endpoint: 'http://169.254.169.254/latest' })
+        .expect(400);
+      expect(res.body.message).toMatch(/endpoint http:\/\/169.254.169.254 is not one the operator allows \(https:\/\/s3.example.com, http:\/\/127.0.0.1:1\)/);
+      // An allowed one is tried (and here nothing listens there: the live check says so).
+      const tried = await limited.api.post('/api/v1/settings/backup_config').set(bearer(owner))
+        .send({ provider: 's3', bucket: 'b', accessKeyId: 'a', secretAccessKey: 's', endpoint: 'http://127.0.0.1:1' })
+        .expect(400);
+      expect(tried.body.message).toMatch(/The bucket b cannot be used/);
+    } finally {
+      await limited.close();
+    }
+  });
 });
