@@ -59,6 +59,13 @@ import { TenantDeletion } from '../services/tenants/tenant-deletion';
 import { TenantExporter } from '../services/tenants/tenant-export';
 import { TenantFsck } from '../services/tenants/tenant-fsck';
 import { TenantService } from '../services/tenants/tenant-service';
+import { AppBackups } from '../services/backups/app-backup';
+import { BackupRetention } from '../services/backups/backup-retention';
+import { BackupService } from '../services/backups/backup-service';
+import { BackupTargets } from '../services/backups/backup-target';
+import { BoxBackups } from '../services/backups/box-backup';
+import { BackupSchedule } from '../services/backups/backup-schedule';
+import { scheduleBackups } from '../workers/backup-schedule';
 
 /** Everything one Berth process is made of, built in one place. */
 export interface Berth {
@@ -76,6 +83,8 @@ export interface Berth {
   tenants: TenantService;
   apps: AppService;
   reconciler: AppReconciler;
+  /** Automatic backups (run every ten minutes by processes with workers). */
+  backupSchedule: BackupSchedule;
   /** Set when this process runs task workers. */
   runner: TaskRunner | undefined;
   reaper: TaskReaper | undefined;
@@ -173,9 +182,13 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
   const publisher = config.nginx
     ? new NginxPublisher({ config: config.nginx, domains: store.domains, nginx: new NginxCommand(config.nginx) })
     : new NoPublisher();
-  const lifecycle = new AppLifecycle({ apps: store.apps, runtime, hostPorts, publisher, dns: appDns, clock, startTimeoutMs: config.appStartTimeoutSecs * 1000 });
+  const backupTargets = new BackupTargets({ settings: store.settings, defaultFolder: config.backupRoots[0] });
+  const appBackups = new AppBackups({ backups: store.backups, runtime, targets: backupTargets, clock });
+  const lifecycle = new AppLifecycle({
+    apps: store.apps, runtime, hostPorts, publisher, dns: appDns, clock, startTimeoutMs: config.appStartTimeoutSecs * 1000, backups: appBackups,
+  });
   const deletion = new TenantDeletion({
-    store, runtime, publisher, dns: appDns, logger, dataDir: config.dataDir, dropCaches: (id) => instances.forget(id),
+    store, runtime, publisher, dns: appDns, logger, dataDir: config.dataDir, dropCaches: (id) => instances.forget(id), removeBackups: (id) => backupTargets.removeAll(id),
     // The task service is built from the registry this deletion is part of: reached when a deletion runs.
     stopTasks: (instanceId, exceptTaskId) => tasks.stopAllOf(instanceId, exceptTaskId, 60_000),
   });
@@ -186,6 +199,10 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
     concurrency: config.taskConcurrency,
     apps: lifecycle,
     tenants: { deletion, exporter },
+    backups: {
+      box: new BoxBackups({ store, appBackups, targets: backupTargets, clock, version }),
+      retention: new BackupRetention({ backups: store.backups, targets: backupTargets, clock }),
+    },
   });
   const subscriber = createRedis(options.redisUrl, { enableOfflineQueue: true });
   subscriber.on('error', () => undefined);
@@ -234,6 +251,9 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
     reservedPorts: [config.port, config.adminPort],
     dns: appDns,
   });
+  const backups = new BackupService({ store, tasks, targets: backupTargets, eventlog, clock, limits: { roots: config.backupRoots, endpoints: config.backupEndpoints } });
+  const backupSchedule = new BackupSchedule({ store, backups, clock, logger });
+  const backupCron = options.workers ? scheduleBackups(backupSchedule, logger) : undefined;
   const reconciler = new AppReconciler({ apps: store.apps, instances: store.instances, runtime, service: apps, logger });
   const contexts = Contexts.fromFile(config.contextsFile);
   const tenants = new TenantService({
@@ -279,7 +299,7 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
 
   const surfaces = [
     await createBoxSurface(
-      { instances, cloudron, profile, tokens, tasks, users, invitations, groups, eventlog, settings, apps, catalogue, domains },
+      { instances, cloudron, profile, tokens, tasks, users, invitations, groups, eventlog, settings, apps, catalogue, domains, backups },
       { bodyLimit: config.bodyLimit },
     ),
     await createSchedulerSurface(health, { bodyLimit: config.bodyLimit }),
@@ -301,6 +321,7 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
     tenants,
     apps,
     reconciler,
+    backupSchedule,
     runner,
     reaper,
     async close() {
@@ -309,6 +330,7 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
       await runner?.stop(config.shutdownGraceSecs * 1000);
       await reaper?.stop();
       await retention?.stop();
+      await backupCron?.stop();
       await queue.close();
       await Promise.all([closeRedis(subscriber), closeRedis(redis)]);
       await db.destroy();

@@ -6,6 +6,9 @@ import { tenantTaskDefinitions } from './tenant-tasks';
 import type { TenantDeletion } from '../services/tenants/tenant-deletion';
 import type { TenantExporter } from '../services/tenants/tenant-export';
 import { crashingAt, testTaskDefinitions } from './test-handlers';
+import { backupTaskDefinitions } from './backup-tasks';
+import type { BoxBackups } from '../services/backups/box-backup';
+import type { BackupRetention } from '../services/backups/backup-retention';
 
 export interface HandlerDeps {
   testTasks: boolean;
@@ -14,6 +17,7 @@ export interface HandlerDeps {
   concurrency?: Record<string, number>;
   apps: AppLifecycle;
   tenants: { deletion: TenantDeletion; exporter: TenantExporter };
+  backups: { box: BoxBackups; retention: BackupRetention };
 }
 
 /**
@@ -21,7 +25,7 @@ export interface HandlerDeps {
  */
 export function buildTaskRegistry(deps: HandlerDeps): TaskRegistry {
   const registry = new TaskRegistry();
-  const definitions = [appTaskDefinition(deps.apps), ...tenantTaskDefinitions(deps.tenants), ...(deps.testTasks ? testTaskDefinitions() : [])];
+  const definitions = [appTaskDefinition(deps.apps), ...tenantTaskDefinitions(deps.tenants), ...backupTaskDefinitions(deps.backups), ...(deps.testTasks ? testTaskDefinitions() : [])];
   for (const plain of definitions) {
     const definition = deps.testTasks && deps.crashAt ? crashingAt(deps.crashAt, plain) : plain;
     registry.register({ ...definition, concurrency: deps.concurrency?.[definition.type] ?? definition.concurrency });

@@ -87,6 +87,19 @@ export const BOX_ACCESS: Record<string, Access> = {
   updateDomain: { role: 'admin' },
   removeDomain: { role: 'admin' },
   checkDomainDns: { role: 'admin' },
+  // Backups are admin business, as in Cloudron: they hold every app's data.
+  getBackupConfig: { role: 'admin' },
+  setBackupConfig: { role: 'admin' },
+  listBackups: { role: 'admin' },
+  getBackup: { role: 'admin' },
+  updateBackup: { role: 'admin' },
+  createBackup: { role: 'admin' },
+  cleanupBackups: { role: 'admin' },
+  verifyBackup: { role: 'admin' },
+  backupApp: { role: 'admin' },
+  listAppBackups: { role: 'admin' },
+  restoreApp: { role: 'admin' },
+  cloneApp: { role: 'admin' },
 };
 
 export function authorize(operation: Operation, principal: Principal): void {

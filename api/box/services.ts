@@ -13,6 +13,7 @@ import type { AppService } from '../../services/apps/app-service';
 import type { CatalogueService } from '../../services/apps/catalogue';
 import type { Principal } from '../../services/auth/principal';
 import type { DomainService } from '../../services/domains/domain-service';
+import type { BackupService } from '../../services/backups/backup-service';
 import { unauthorized } from '../../services/core/errors';
 
 /** The services the box API's handlers call. */
@@ -30,6 +31,7 @@ export interface BoxServices {
   apps: AppService;
   catalogue: CatalogueService;
   domains: DomainService;
+  backups: BackupService;
 }
 
 /** The caller of an authenticated operation (the surface has already checked the token). */

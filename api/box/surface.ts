@@ -16,6 +16,7 @@ import { settingsHandlers } from './handlers/settings';
 import { appHandlers } from './handlers/apps';
 import { catalogueHandlers } from './handlers/catalogue';
 import { domainHandlers } from './handlers/domains';
+import { backupHandlers } from './handlers/backups';
 import type { BoxServices } from './services';
 
 /** A token works only while its tenant serves requests (not blocked, not being deleted). */
@@ -45,6 +46,7 @@ export async function createBoxSurface(services: BoxServices, options: { bodyLim
       ...appHandlers(services),
       ...catalogueHandlers(services),
       ...domainHandlers(services),
+      ...backupHandlers(services),
     },
     renderError: renderBoxError,
     bodyLimit: options.bodyLimit,

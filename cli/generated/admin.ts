@@ -200,7 +200,7 @@ export interface paths {
         put?: never;
         /**
          * Create a session code
-         * @description Single use (a check consumes it), valid 7 days.
+         * @description Single use (a check consumes it), valid 15 minutes (BERTH_SESSION_CODE_SECS).
          */
         post: operations["createSessionCode"];
         delete?: never;
@@ -445,8 +445,8 @@ export interface paths {
         put?: never;
         post?: never;
         /**
-         * Revoke an instance's clients of a kind
-         * @description `Kind=login` revokes the login tokens (sessions), `Kind=api` the API tokens.
+         * Revoke an instance's clients (of a kind)
+         * @description `Kind=login` revokes the login tokens (sessions), `Kind=api` the API tokens; without `Kind`, every token of the instance. Answers with the number of tokens revoked.
          */
         delete: operations["deleteClients"];
         options?: never;
@@ -513,7 +513,7 @@ export interface components {
             apps?: number | null;
             /** @description Sum of the apps' memory limits */
             memory?: number | null;
-            /** @description Bytes of app data (stored for the operator; not measured or enforced yet) */
+            /** @description Bytes of app data: the sum of the sizes of the tenant's Docker volumes. Installs are refused (403 QUOTA_EXCEEDED) once it is reached. */
             disk?: number | null;
         };
         Context: {
@@ -1229,8 +1229,8 @@ export interface operations {
     };
     deleteClients: {
         parameters: {
-            query: {
-                Kind: "login" | "api";
+            query?: {
+                Kind?: "login" | "api";
             };
             header?: never;
             path: {
@@ -1241,11 +1241,15 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Revoked */
-            204: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        count: number;
+                    };
+                };
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];

@@ -699,8 +699,8 @@ export interface paths {
          * @description From the catalogue (`appStoreId`, optionally `id@version`) or from a manifest (`manifest`, see
          *     docs/manifest.md): exactly one of them. Everything checkable is checked before the task starts
          *     (the domain and each alternate domain added with `POST /domains` (400 otherwise), no foreign A record
-         *     at the app's names unless `overwriteDns` (409), location free, host ports free, memory limit, the Docker
-         *     engine reachable); the app is then
+         *     at the app's names unless `overwriteDns` (409), location free, host ports free, memory limit, the
+         *     tenant's quotas of apps, memory and disk (403 `QUOTA_EXCEEDED`), the Docker engine reachable); the app is then
          *     `pending_install` and its task installs it. Poll `GET /apps/{appId}` or `GET /tasks/{taskId}`.
          */
         post: operations["installApp"];
@@ -845,7 +845,8 @@ export interface paths {
          * @description Any subset of the fields. label, tags, accessRestriction, enableBackup and enableAutomaticUpdate apply at
          *     once (200, `taskId` null). location, domain, alternateDomains, portBindings, memoryLimit and env need a
          *     configure task (202 with its `taskId`): it moves the DNS records and the reverse proxy site and recreates
-         *     the container where its configuration changed. A new domain must have been added (400 otherwise).
+         *     the container where its configuration changed. A new domain must have been added (400 otherwise). Raising memoryLimit past
+         *     the tenant's memory quota: 403 `QUOTA_EXCEEDED`.
          */
         post: operations["configureApp"];
         delete?: never;
@@ -1141,10 +1142,347 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/settings/backup_config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get the backup configuration
+         * @description Where backups go and how long they stay. The encryption password is never shown: when one is set,
+         *     `key` and `password` read `<redacted>` and `encrypted` is true.
+         */
+        get: operations["getBackupConfig"];
+        put?: never;
+        /**
+         * Set the backup configuration
+         * @description Fields given replace the current ones; fields left out keep them. The target is checked with a live
+         *     write, read back and delete before anything is stored (400 naming the problem otherwise). Providers:
+         *     `filesystem` (`backupFolder`, which must be inside a folder the operator allows, `BERTH_BACKUP_ROOTS`)
+         *     and `s3` (`minio` and `s3-v4-compat` are taken as `s3`: `bucket`, `prefix`, `region`, `endpoint` for
+         *     S3-compatible servers, `accessKeyId`, `secretAccessKey`, which reads `<redacted>` and is kept when
+         *     sent back so). Format `tgz` (`targz` is accepted as its seed name). Other providers and `rsync` are
+         *     refused with 400. The encryption password (`password`, or the seed's name `key`; at least
+         *     8 characters) is kept when left out or sent back as `<redacted>`; `null` or `""` turns encryption off
+         *     for new backups.
+         */
+        post: operations["setBackupConfig"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/backups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List backups
+         * @description The tenant's backups, newest first: box backups (`type: box`, with the app backups they `dependsOn`) and
+         *     app backups (`type: app`, `identifier` is the app's id). `type` narrows the list to one kind.
+         */
+        get: operations["listBackups"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/backups/create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a box backup
+         * @description A `backup` task: a backup of every app with `enableBackup` (each stopped briefly while its data is
+         *     copied), then a snapshot of the tenant's records. 409 while another box backup of the tenant runs.
+         */
+        post: operations["createBackup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/backups/cleanup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Remove old backups
+         * @description A `cleanBackups` task: removes backups older than `retentionSecs`, except those whose `preserveSecs`
+         *     still holds, app backups a kept box backup depends on, and the newest complete backup of the box and
+         *     of each app.
+         */
+        post: operations["cleanupBackups"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/backups/{backupId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                backupId: components["parameters"]["BackupId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get one backup (Berth)
+         * @description Berth-specific. One backup record, with its files and their SHA-256 checksums.
+         */
+        get: operations["getBackup"];
+        put?: never;
+        /**
+         * Label a backup, or keep it longer
+         * @description Today's Cloudron route. `preserveSecs` keeps the backup at least that long after its `creationTime`,
+         *     whatever the retention (0: kept no longer than the retention says).
+         */
+        post: operations["updateBackup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/backups/{backupId}/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                backupId: components["parameters"]["BackupId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Verify a backup (Berth)
+         * @description Berth-specific. A `backupVerify` task re-reads every file of the backup from the target and compares
+         *     its SHA-256 with the one recorded when it was made; the task fails naming each damaged or missing file.
+         */
+        post: operations["verifyBackup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/apps/{appId}/backup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                appId: components["parameters"]["AppId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Back up an app
+         * @description An `app` task (the app shows `pending_backup`): the app's configuration and manifest, and its data
+         *     volume copied while the app is stopped, then started again. The files go to the configured target,
+         *     encrypted when a password is set, each with its SHA-256 recorded. 409 unless the app is `installed`.
+         */
+        post: operations["backupApp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/apps/{appId}/backups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                appId: components["parameters"]["AppId"];
+            };
+            cookie?: never;
+        };
+        /** List an app's backups */
+        get: operations["listAppBackups"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/apps/{appId}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                appId: components["parameters"]["AppId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Restore an app from one of its backups
+         * @description An `app` task (the app shows `pending_restore`). The whole backup is read and checked first (checksums,
+         *     the encryption password, every byte decrypted and unpacked): a wrong password or a damaged or cut file
+         *     fails the task with the reason and leaves the app as it was. Then the data volume is replaced by the
+         *     backup's, and the manifest, env, memory limit, label and tags are those of the backup; location, domain
+         *     and ports stay as they are. 404 for a backup that is not this app's.
+         */
+        post: operations["restoreApp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/apps/{appId}/clone": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                appId: components["parameters"]["AppId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Clone an app from one of its backups
+         * @description Installs a new app (an `app` task, the new app shows `pending_install`) from one of this app's backups:
+         *     the backup's manifest (the same version) and data, this app's env, memory limit, access restriction,
+         *     label and tags, at the `location`, `domain` and `portBindings` given. The whole backup is checked before
+         *     the new app's data is written; a bad backup leaves the new app in `error` with the reason. 404 for a
+         *     backup that is not this app's. `overwriteDns` and `skipDnsSetup` are accepted and have no effect yet.
+         */
+        post: operations["cloneApp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description Seed 001's BackupConfig. Fields for providers Berth does not support yet are accepted by the schema and refused by the check. */
+        BackupConfigInput: {
+            /** @enum {string} */
+            provider?: "filesystem" | "s3" | "gcs" | "minio" | "s3-v4-compat" | "digitalocean-spaces" | "exoscale-sos" | "wasabi" | "scaleway-objectstorage" | "noop";
+            /** @enum {string} */
+            format?: "tgz" | "targz" | "rsync";
+            /** @description Backups older than this are removed by the cleanup; -1 keeps them for ever */
+            retentionSecs?: number;
+            /** @description At least 6 hours */
+            intervalSecs?: number;
+            /** @description Encryption password (seed name) */
+            key?: string | null;
+            /** @description Encryption password (today's Cloudron name) */
+            password?: string | null;
+            syncConcurrency?: number;
+            acceptSelfSignedCerts?: boolean;
+            backupFolder?: string;
+            noHardlinks?: boolean;
+            externalDisk?: boolean;
+            accessKeyId?: string;
+            secretAccessKey?: string;
+            signatureVersion?: string;
+            endpoint?: string;
+            region?: string;
+            bucket?: string;
+            prefix?: string;
+            projectId?: string;
+            credentials?: Record<string, unknown>;
+        };
+        BackupConfig: {
+            /** @enum {string} */
+            provider: "filesystem" | "s3";
+            /** @enum {string} */
+            format: "tgz";
+            retentionSecs: number;
+            intervalSecs: number;
+            backupFolder: string;
+            /** @description An encryption password is set */
+            encrypted: boolean;
+            /**
+             * @description Present when a password is set; never the password itself
+             * @constant
+             */
+            key?: "<redacted>";
+            /** @constant */
+            password?: "<redacted>";
+            syncConcurrency?: number;
+            acceptSelfSignedCerts?: boolean;
+            noHardlinks?: boolean;
+            externalDisk?: boolean;
+            accessKeyId?: string;
+            /** @constant */
+            secretAccessKey?: "<redacted>";
+            signatureVersion?: string;
+            endpoint?: string;
+            region?: string;
+            bucket?: string;
+            prefix?: string;
+            projectId?: string;
+            credentials?: Record<string, unknown>;
+        };
+        Backup: {
+            id: string;
+            /** Format: date-time */
+            creationTime: string;
+            /** @description The app's manifest version (app backups) or Berth's version (box backups) */
+            version: string;
+            /** @enum {string} */
+            type: "box" | "app";
+            /** @description The app's id, or `box` */
+            identifier: string;
+            /** @description App backups only */
+            appId?: string;
+            /** @description A box backup's app backups */
+            dependsOn: string[];
+            /** @enum {string} */
+            state: "normal" | "creating" | "error";
+            /** @enum {string} */
+            format: "tgz";
+            encrypted: boolean;
+            /** @description Kept at least this long after creationTime */
+            preserveSecs: number;
+            label: string;
+            /** @description Bytes on the target */
+            size: number;
+            files: {
+                name: string;
+                size: number;
+                sha256: string;
+            }[];
+            /** @description The app's manifest (app backups); null for box backups */
+            manifest: null | components["schemas"]["AppManifest"];
+            /** @description Why it failed (state error) */
+            error: string | null;
+        };
         Error: {
             /** @description HTTP reason phrase */
             status: string;
@@ -1393,7 +1731,7 @@ export interface components {
             id: string;
             appStoreId: string | null;
             /** @enum {string} */
-            installationState: "pending_install" | "pending_configure" | "pending_update" | "pending_uninstall" | "pending_start" | "pending_stop" | "pending_restart" | "pending_recreate" | "installed" | "error";
+            installationState: "pending_install" | "pending_configure" | "pending_update" | "pending_uninstall" | "pending_start" | "pending_stop" | "pending_restart" | "pending_recreate" | "pending_backup" | "pending_restore" | "installed" | "error";
             /** @description Why the last operation failed (set in state error) */
             error: null | {
                 message: string;
@@ -1535,6 +1873,7 @@ export interface components {
         GroupId: string;
         AppId: string;
         AppstoreId: string;
+        BackupId: string;
         DomainName: string;
         TaskId: number;
     };
@@ -3041,7 +3380,7 @@ export interface operations {
                     manifest?: Record<string, unknown>;
                     appStoreId?: string;
                     version?: string;
-                    /** @description Accepted for Cloudron clients; backups arrive later */
+                    /** @description Accepted for Cloudron clients; no backup is taken before an update yet (POST /apps/{appId}/backup first) */
                     skipBackup?: boolean;
                     /** @description Accepted for Cloudron clients */
                     force?: boolean;
@@ -3500,6 +3839,309 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+        };
+    };
+    getBackupConfig: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackupConfig"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    setBackupConfig: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BackupConfigInput"];
+            };
+        };
+        responses: {
+            /** @description Stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, unknown>;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    listBackups: {
+        parameters: {
+            query?: {
+                page?: components["parameters"]["Page"];
+                per_page?: components["parameters"]["PerPage"];
+                type?: "box" | "app";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        backups: components["schemas"]["Backup"][];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    createBackup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: components["responses"]["AppTask"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    cleanupBackups: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: components["responses"]["AppTask"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getBackup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                backupId: components["parameters"]["BackupId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Backup"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    updateBackup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                backupId: components["parameters"]["BackupId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    label?: string;
+                    preserveSecs?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The backup as it is now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Backup"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    verifyBackup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                backupId: components["parameters"]["BackupId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: components["responses"]["AppTask"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    backupApp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                appId: components["parameters"]["AppId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: components["responses"]["AppTask"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listAppBackups: {
+        parameters: {
+            query?: {
+                page?: components["parameters"]["Page"];
+                per_page?: components["parameters"]["PerPage"];
+            };
+            header?: never;
+            path: {
+                appId: components["parameters"]["AppId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        backups: components["schemas"]["Backup"][];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    restoreApp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                appId: components["parameters"]["AppId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    backupId: string;
+                };
+            };
+        };
+        responses: {
+            202: components["responses"]["AppTask"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    cloneApp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                appId: components["parameters"]["AppId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    backupId: string;
+                    location: string;
+                    domain: components["schemas"]["DomainName"];
+                    portBindings?: components["schemas"]["PortBindingsInput"];
+                    overwriteDns?: boolean;
+                    skipDnsSetup?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description The new app's id and its install task */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        taskId: number;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            503: components["responses"]["Unavailable"];
         };
     };
 }

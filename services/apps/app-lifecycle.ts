@@ -9,6 +9,7 @@ import { probeHttp, type HostPorts } from './host-ports';
 import { parseManifest, type Manifest } from './manifest';
 import type { AppPublisher } from './reverse-proxy';
 import type { AppDnsStep } from '../domains/app-dns';
+import type { AppBackups } from '../backups/app-backup';
 
 export interface AppTaskArgs {
   appId: string;
@@ -16,6 +17,10 @@ export interface AppTaskArgs {
   /** update: the manifest to move to. */
   manifest?: Manifest;
   appStoreId?: string | null;
+  /** restore: the backup to put back; install: the backup a clone starts from. */
+  backupId?: string;
+  /** install as a clone: the app whose backup `backupId` is. */
+  cloneOf?: string;
 }
 
 export interface LifecycleDeps {
@@ -27,7 +32,14 @@ export interface LifecycleDeps {
   clock: Clock;
   /** How long a started app gets to pass its health check. */
   startTimeoutMs: number;
+  backups: AppBackups;
 }
+
+/**
+ * A failure that left the app as it was (a backup that could not be written, a restore whose backup failed its
+ * checks): the app goes back to `installed` instead of `error`, and the task fails with the reason.
+ */
+class AppUntouched extends Error {}
 
 /**
  * What an app task does, step by step, each step reporting progress. Every step converges (create if missing,
@@ -50,22 +62,91 @@ export class AppLifecycle {
           return await this.restart(app, ctx);
         case 'update':
           return await this.update(app, args, ctx);
+        case 'backup':
+          return await this.backup(app, ctx);
+        case 'restore':
+          return await this.restore(app, args, ctx);
         default:
           // install, configure, start and recreate all mean: make the engine match the row.
-          return await this.converge(app, args.op, ctx);
+          return await this.converge(app, args.op, ctx, args);
       }
     } catch (err) {
+      if (err instanceof AppUntouched) {
+        await this.deps.apps.update(app.id, { installationState: 'installed', taskId: null }, this.now(), [PENDING_STATE[args.op]]).catch(() => undefined);
+        throw err;
+      }
       await this.fail(app, args.op, ctx, err as Error);
       throw err;
     }
   }
 
-  private async converge(app: App, op: AppOperation, ctx: TaskContext) {
+  /** Stops the app while its data is copied (AppBackups), starts it again and waits until it answers. */
+  private async backup(app: App, ctx: TaskContext) {
+    step(ctx, 10, 'Backing up');
+    let backup;
+    try {
+      backup = await this.deps.backups.backupApp(app, ctx);
+    } catch (err) {
+      throw new AppUntouched(`The backup failed: ${(err as Error).message}`, { cause: err });
+    }
+    const state = await this.deps.runtime.inspect(app.id);
+    if (app.runState === 'running' && state) await this.waitHealthy(app, state.id, ctx);
+    await this.finish(app, 'backup', ctx);
+    return { appId: app.id, backupId: backup.id };
+  }
+
+  /**
+   * Checks the whole backup first (checksums, password, every byte decrypted and unpacked into nothing), so a
+   * bad backup fails with the app untouched. Then: a new, empty data volume filled from the backup, and the
+   * manifest, env, memory limit, label and tags from the backup; location and ports stay as they are now.
+   */
+  private async restore(app: App, args: AppTaskArgs, ctx: TaskContext) {
+    step(ctx, 10, `Checking backup ${args.backupId}`);
+    let plan;
+    try {
+      plan = await this.deps.backups.prepareRestore(app, String(args.backupId));
+    } catch (err) {
+      throw new AppUntouched(`The restore failed, the app is unchanged: ${(err as Error).message}`, { cause: err });
+    }
+    const { snapshot } = plan;
+    step(ctx, 30, 'Removing the current container');
+    await this.deps.runtime.removeContainers(app.id);
+    if (app.manifest.addons?.localstorage || snapshot.manifest.addons?.localstorage) {
+      step(ctx, 40, 'Restoring the data volume');
+      await this.deps.runtime.removeVolume(volumeName(app.id));
+      await this.deps.runtime.ensureVolume(volumeName(app.id), { 'io.berth.app': app.id, 'io.berth.instance': app.instanceId });
+      await this.deps.backups.restoreData(app, plan, volumeName(app.id));
+    }
+    const patch = { manifest: snapshot.manifest, appStoreId: snapshot.appStoreId, env: snapshot.env, memoryLimit: snapshot.memoryLimit, label: snapshot.label, tags: snapshot.tags };
+    await this.write(app, patch);
+    ctx.log(`restored backup ${plan.backup.id} (version ${snapshot.manifest.version})`);
+    await this.deploy({ ...app, ...patch }, ctx, 50, 'restore');
+    return this.finish(app, 'restore', ctx);
+  }
+
+  private async converge(app: App, op: AppOperation, ctx: TaskContext, args?: AppTaskArgs) {
     step(ctx, 5, 'Validating manifest');
     parseManifest(app.manifest);
     if (op === 'start') await this.write(app, { runState: 'running' });
-    await this.deploy(app, ctx, 20, op);
+    const fill = op === 'install' && args?.backupId ? await this.cloneData(app, args, ctx) : undefined;
+    await this.deploy(app, ctx, 20, op, fill);
     return this.finish(app, op, ctx);
+  }
+
+  /**
+   * A clone installs with the data of another app's backup: the whole backup is checked first, and the new
+   * app's volume is emptied and filled before its container is made (a re-run after a crash fills it anew).
+   */
+  private async cloneData(app: App, args: AppTaskArgs, ctx: TaskContext) {
+    step(ctx, 8, `Checking backup ${args.backupId}`);
+    const plan = await this.deps.backups.prepareRestore(app, String(args.backupId), args.cloneOf);
+    return async () => {
+      step(ctx, 57, `Copying the data of backup ${plan.backup.id}`);
+      await this.deps.runtime.removeContainers(app.id);
+      await this.deps.runtime.removeVolume(volumeName(app.id));
+      await this.deps.runtime.ensureVolume(volumeName(app.id), { 'io.berth.app': app.id, 'io.berth.instance': app.instanceId });
+      await this.deps.backups.restoreData(app, plan, volumeName(app.id));
+    };
   }
 
   private async update(app: App, args: AppTaskArgs, ctx: TaskContext) {
@@ -95,7 +176,7 @@ export class AppLifecycle {
   }
 
   /** Ports, network, image, volume, container; then, when the app should run, start it and wait until healthy. */
-  private async deploy(app: App, ctx: TaskContext, imageFrom: number, op: AppOperation) {
+  private async deploy(app: App, ctx: TaskContext, imageFrom: number, op: AppOperation, fillVolume?: () => Promise<void>) {
     const { runtime } = this.deps;
     step(ctx, 10, 'Reserving ports');
     const ready = { ...app, httpPort: await this.ensureHttpPort(app) };
@@ -112,6 +193,7 @@ export class AppLifecycle {
     if (app.manifest.addons?.localstorage) {
       step(ctx, 55, 'Creating data volume');
       await runtime.ensureVolume(volumeName(app.id), { 'io.berth.app': app.id, 'io.berth.instance': app.instanceId });
+      await fillVolume?.();
       await this.unlessStopped(app, ctx);
     }
     step(ctx, 60, 'Creating container');

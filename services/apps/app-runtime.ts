@@ -13,6 +13,11 @@ export interface AppRuntime {
   removeNetwork(instanceId: string): Promise<void>;
   /** A tar stream of a path inside the app's container (running or not), e.g. its data for an export. */
   archive(appId: string, path: string): Promise<NodeJS.ReadableStream | undefined>;
+  /**
+   * Unpacks a tar stream into a volume: a throwaway container of `image` (never started) mounts the volume at
+   * `mountPath`, the tar goes to `extractTo`, and the container is removed. For restoring an app's data.
+   */
+  fillVolume(options: { volume: string; image: string; mountPath: string; extractTo: string; labels: Record<string, string> }, tar: NodeJS.ReadableStream): Promise<void>;
   /** Creates the named volume, or finds it (creating an existing volume is a no-op in the engine). */
   ensureVolume(name: string, labels: Record<string, string>): Promise<void>;
   removeVolume(name: string): Promise<void>;

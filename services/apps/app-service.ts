@@ -83,7 +83,7 @@ export class AppService {
    * Checks everything that can be checked before a task starts (manifest, location, ports, limits, the engine),
    * stores the app as pending_install and starts its task. Nothing is left behind when a check fails.
    */
-  async install(actor: Actor, input: InstallInput): Promise<{ app: App; taskId: number }> {
+  async install(actor: Actor, input: InstallInput, clone?: { cloneOf: string; backupId: string }): Promise<{ app: App; taskId: number }> {
     const { manifest, appStoreId } = await this.resolveManifest(actor.instanceId, input);
     const location = checkLocation(input.location);
     const domain = checkDomain(input.domain);
@@ -135,12 +135,14 @@ export class AppService {
       });
     let taskId: number;
     try {
-      taskId = await this.startTask(app, { appId: app.id, op: 'install' }, actor);
+      taskId = await this.startTask(app, { appId: app.id, op: 'install', ...clone }, actor);
     } catch (err) {
       await this.deps.store.apps.delete(app.id);
       throw err;
     }
-    await this.deps.eventlog.record(actor, 'app.install', app.id, { appStoreId, manifestId: manifest.id, version: manifest.version, fqdn: app.fqdn });
+    await this.deps.eventlog.record(actor, clone ? 'app.clone' : 'app.install', app.id, {
+      appStoreId, manifestId: manifest.id, version: manifest.version, fqdn: app.fqdn, ...clone,
+    });
     return { app: { ...app, taskId, hasIcon: Boolean(icon) }, taskId };
   }
 
@@ -221,6 +223,50 @@ export class AppService {
     const taskId = await this.startTaskOrRevert(app, 'update', args, actor);
     await this.deps.eventlog.record(actor, 'app.update', app.id, { from: app.manifest.version, to: target.manifest.version, taskId });
     return taskId;
+  }
+
+  /** Backs the app up (config, manifest, data volume) in an app task, so it queues behind the app's other operations. */
+  async backup(actor: Actor, id: string): Promise<number> {
+    const app = await this.find(actor.instanceId, id);
+    await this.deps.runtime.ping();
+    await this.enter(app, 'backup', {});
+    const taskId = await this.startTaskOrRevert(app, 'backup', { appId: app.id, op: 'backup' }, actor);
+    await this.deps.eventlog.record(actor, 'app.backup', app.id, { fqdn: app.fqdn, taskId });
+    return taskId;
+  }
+
+  /** Puts one of the app's own backups back: 404 for a backup that is not this app's. */
+  async restore(actor: Actor, id: string, backupId: string): Promise<number> {
+    const app = await this.find(actor.instanceId, id);
+    const backup = await this.deps.store.backups.get(actor.instanceId, backupId);
+    if (!backup || backup.type !== 'app' || backup.identifier !== app.id) throw notFound('No such backup of this app');
+    if (backup.state !== 'normal') throw conflict(`Backup ${backupId} is not complete (state ${backup.state})`);
+    await this.deps.runtime.ping();
+    await this.enter(app, 'restore', {});
+    const taskId = await this.startTaskOrRevert(app, 'restore', { appId: app.id, op: 'restore', backupId }, actor);
+    await this.deps.eventlog.record(actor, 'app.restore', app.id, { fqdn: app.fqdn, backupId, taskId });
+    return taskId;
+  }
+
+  /**
+   * A new app from one of this app's backups: the backup's manifest (the same version) and data, this app's
+   * settings (env, memory, access, label, tags), and the location and ports given. 404 for a backup that is not
+   * this app's.
+   */
+  async clone(actor: Actor, id: string, input: { backupId: string; location: string; domain: string; portBindings?: Record<string, number | null> | null }) {
+    const source = await this.find(actor.instanceId, id);
+    const backup = await this.deps.store.backups.get(actor.instanceId, input.backupId);
+    if (!backup || backup.type !== 'app' || backup.identifier !== source.id || !backup.manifest) throw notFound('No such backup of this app');
+    if (backup.state !== 'normal') throw conflict(`Backup ${backup.id} is not complete (state ${backup.state})`);
+    return this.install(
+      actor,
+      {
+        manifest: backup.manifest, location: input.location, domain: input.domain, portBindings: input.portBindings, accessRestriction: source.accessRestriction,
+        label: source.label, tags: source.tags, memoryLimit: source.memoryLimit, env: source.env, sso: source.sso, enableBackup: source.enableBackup,
+        enableAutomaticUpdate: source.enableAutomaticUpdate,
+      },
+      { cloneOf: source.id, backupId: backup.id },
+    );
   }
 
   /** Visible to whoever may use the app (the same rule as get). */

@@ -11,6 +11,8 @@ export const INSTALLATION_STATES = [
   'pending_stop',
   'pending_restart',
   'pending_recreate',
+  'pending_backup',
+  'pending_restore',
   'installed',
   'error',
 ] as const;
@@ -19,7 +21,7 @@ export type RunState = 'running' | 'stopped';
 export type Health = 'healthy' | 'unhealthy' | 'dead' | 'error';
 
 /** What an app task does. Each maps to the pending state the app shows while it runs. */
-export type AppOperation = 'install' | 'configure' | 'update' | 'uninstall' | 'start' | 'stop' | 'restart' | 'recreate';
+export type AppOperation = 'install' | 'configure' | 'update' | 'uninstall' | 'start' | 'stop' | 'restart' | 'recreate' | 'backup' | 'restore';
 
 export const PENDING_STATE: Record<AppOperation, InstallationState> = {
   install: 'pending_install',
@@ -30,6 +32,8 @@ export const PENDING_STATE: Record<AppOperation, InstallationState> = {
   stop: 'pending_stop',
   restart: 'pending_restart',
   recreate: 'pending_recreate',
+  backup: 'pending_backup',
+  restore: 'pending_restore',
 };
 
 /**
@@ -45,6 +49,9 @@ export const ALLOWED_FROM: Record<Exclude<AppOperation, 'install'>, Installation
   stop: ['installed'],
   restart: ['installed'],
   recreate: ['installed', 'error'],
+  backup: ['installed'],
+  // Restoring is also the way back for an app whose last operation failed.
+  restore: ['installed', 'error'],
 };
 
 export const isPending = (state: InstallationState) => state.startsWith('pending_');

@@ -61,6 +61,10 @@ export interface Config {
   dnsTimeoutSecs: number;
   /** The nginx reverse proxy; unset: apps are not published (reached on their loopback ports). */
   nginx: NginxConfig | undefined;
+  /** Folders a tenant's backupFolder must be inside (tenants share the machine); the first is the default target. */
+  backupRoots: string[];
+  /** Origins an s3 backup `endpoint` may name (BERTH_BACKUP_S3_ENDPOINTS); null: any. */
+  backupEndpoints: string[] | null;
 }
 
 export interface NginxConfig {
@@ -121,6 +125,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     nsupdate: nonEmpty(env, 'BERTH_NSUPDATE') ?? 'nsupdate',
     dnsTimeoutSecs: positiveInt(env, 'BERTH_DNS_TIMEOUT_SECS', 5),
     nginx: nginx(env, dataDir),
+    backupRoots: backupRoots(env, dataDir, cwd),
+    backupEndpoints: backupEndpoints(env),
   };
   // A healthy worker must never look dead: allow for a couple of missed heartbeats.
   if (config.taskStaleMs < 3 * config.taskHeartbeatMs) {
@@ -129,6 +135,31 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     );
   }
   return config;
+}
+
+/** `BERTH_BACKUP_ROOTS=/var/backups/berth:/mnt/disk`: absolute folders, colon-separated; default `<data dir>/backups`. */
+function backupRoots(env: Env, dataDir: string, cwd: string): string[] {
+  const raw = nonEmpty(env, 'BERTH_BACKUP_ROOTS');
+  if (raw === undefined) return [path.join(dataDir, 'backups')];
+  const roots = raw.split(':').filter(Boolean);
+  const relative = roots.find((root) => !path.isAbsolute(root));
+  if (relative !== undefined || !roots.length) throw new ConfigError(`BERTH_BACKUP_ROOTS must be absolute folders separated by ":", got "${raw}"`);
+  return roots.map((root) => path.resolve(cwd, root));
+}
+
+/** `BERTH_BACKUP_S3_ENDPOINTS=https://minio.example.com,http://10.0.0.5:9000`: the origins tenants may point s3 at. */
+function backupEndpoints(env: Env): string[] | null {
+  const raw = nonEmpty(env, 'BERTH_BACKUP_S3_ENDPOINTS');
+  if (raw === undefined) return null;
+  return raw.split(/[\s,]+/).filter(Boolean).map((entry) => {
+    try {
+      const url = new URL(entry);
+      if (!/^https?:$/.test(url.protocol)) throw new Error('not http(s)');
+      return url.origin;
+    } catch {
+      throw new ConfigError(`BERTH_BACKUP_S3_ENDPOINTS must be http(s) origins separated by commas, got "${entry}"`);
+    }
+  });
 }
 
 function nonEmpty(env: Env, name: string): string | undefined {

@@ -13,6 +13,8 @@ import { KnexCodeRepo, type CodeRepo } from '../tenants/code-repo';
 import { KnexExportRepo, type ExportRepo } from '../tenants/export-repo';
 import { KnexDomainRepo, type DomainRepo } from '../domains/domain-repo';
 import { KnexDnsRecordRepo, type DnsRecordRepo } from '../domains/dns-record-repo';
+import { KnexBackupRepo, type BackupRepo } from '../backups/backup-repo';
+import { KnexTenantDumpRepo, type TenantDumpRepo } from '../backups/tenant-dump-repo';
 
 /** Every repository, bound to one connection or one transaction. */
 export interface Repositories {
@@ -30,6 +32,8 @@ export interface Repositories {
   exports: ExportRepo;
   domains: DomainRepo;
   dnsRecords: DnsRecordRepo;
+  backups: BackupRepo;
+  tenantDump: TenantDumpRepo;
 }
 
 /** The repositories plus a way to run several writes atomically. */
@@ -55,6 +59,8 @@ function repositories(db: Db): Repositories {
     exports: new KnexExportRepo(db),
     domains: new KnexDomainRepo(db),
     dnsRecords: new KnexDnsRecordRepo(db),
+    backups: new KnexBackupRepo(db),
+    tenantDump: new KnexTenantDumpRepo(db),
   };
 }
 

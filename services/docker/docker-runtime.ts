@@ -96,6 +96,25 @@ export class DockerRuntime implements AppRuntime {
       });
   }
 
+  async fillVolume(options: { volume: string; image: string; mountPath: string; extractTo: string; labels: Record<string, string> }, tar: NodeJS.ReadableStream) {
+    const helper = await this.docker
+      .createContainer({
+        Image: options.image,
+        // Not labelled as managed: the reconciler must not take it for an app's container.
+        Labels: options.labels,
+        NetworkDisabled: true,
+        HostConfig: { Mounts: [{ Type: 'volume', Source: options.volume, Target: options.mountPath }] },
+      })
+      .catch((err) => {
+        throw dockerError(err);
+      });
+    try {
+      await helper.putArchive(tar, { path: options.extractTo });
+    } finally {
+      await helper.remove({ force: true }).catch(() => undefined);
+    }
+  }
+
   async ensureVolume(name: string, labels: Record<string, string>) {
     await this.docker.createVolume({ Name: name, Labels: { [LABELS.managed]: '1', ...labels } }).catch((err) => {
       throw dockerError(err);

@@ -27,6 +27,8 @@ export class TenantDeletion {
       dropCaches: (instanceId: string) => void;
       /** Stops the tenant's other tasks and waits for them to end; returns how many there were. */
       stopTasks: (instanceId: string, exceptTaskId: number) => Promise<number>;
+      /** The tenant's backups on its backup target. */
+      removeBackups: (instanceId: string) => Promise<void>;
     },
   ) {}
 
@@ -53,6 +55,8 @@ export class TenantDeletion {
     await this.deps.runtime.removeNetwork(instanceId);
     step(ctx, 80, 'Removing exports');
     fs.rmSync(path.join(this.deps.dataDir, 'exports', instanceId), { recursive: true, force: true });
+    step(ctx, 82, 'Removing backups');
+    await this.deps.removeBackups(instanceId);
     step(ctx, 85, 'Revoking tokens');
     await this.deps.store.tokens.deleteForInstance(instanceId);
     step(ctx, 95, 'Removing the instance');

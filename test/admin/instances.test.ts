@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { activate, bearer, OWNER, startTestApp, until, type TestApp } from '../helpers/app';
 import { createLogger } from '../../services/core/logger';
 
@@ -195,6 +197,10 @@ describe('admin API: instances', () => {
     // A task of the tenant still running is stopped before anything is removed.
     const sleeping = await app.berth.tasks.create({ instanceId, type: '_sleep', args: { ms: 120_000 } });
     await until(() => app.berth.store.tasks.get(sleeping.id), (t) => t?.state === 'active');
+    // Something of the tenant's on its (default) backup target: it goes with the tenant.
+    const backups = path.join(app.dataDir, 'backups', instanceId);
+    fs.mkdirSync(path.join(backups, 'app-x'), { recursive: true });
+    fs.writeFileSync(path.join(backups, 'app-x', 'data.tar.gz'), 'x');
     const res = await app.admin.delete('/instances/zeta.admin.test').set(ADMIN).expect(202);
     expect(res.body.task_id).toEqual(expect.any(Number));
     await app.api.get('/api/v1/profile').set(bearer(token)).expect(401);
@@ -207,6 +213,7 @@ describe('admin API: instances', () => {
     expect(await app.berth.store.users.list({ instanceId, page: 1, perPage: 10 })).toEqual([]);
     const deleted = logs.map((line) => JSON.parse(line)).filter((line) => line.msg === 'instance deleted' && line.instanceId === instanceId);
     expect(deleted).toEqual([expect.objectContaining({ stoppedTasks: 1, attempt: 1 })]);
+    expect(fs.existsSync(backups)).toBe(false);
     await app.api.get('/api/v1/profile').set(bearer(token)).expect(401);
     await app.admin.get(`/tasks/${res.body.task_id}`).set(ADMIN).expect(404);
     await app.admin.delete('/instances/zeta.admin.test').set(ADMIN).expect(404);

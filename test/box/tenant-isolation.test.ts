@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import supertest from 'supertest';
 import WebSocket from 'ws';
 import { loadDocument, type OpenApiDocument } from '../../api/openapi/document';
-import { activate, bearer, OWNER, startTestApp, type TestApp } from '../helpers/app';
+import { activate, bearer, OWNER, startTestApp, waitForTask, type TestApp } from '../helpers/app';
 import { APPS_ENV, containersOf, execWs, installAndWait, listen, removeEngineObjects, testManifest } from '../helpers/apps';
 import { checkResponse } from '../helpers/openapi-check';
 
@@ -254,6 +254,12 @@ describe('box API: tenant isolation across every operation', () => {
     });
     expect(installed.app).toMatchObject({ installationState: 'installed', runState: 'running', fqdn: `${LOCATION}.${t.domain}` });
 
+    // An app backup, so backup ids are walked too.
+    const backupTask = (await app.api.post(`/api/v1/apps/${installed.id}/backup`).set(auth).expect(202)).body.taskId as number;
+    const backedUp = await waitForTask(app, t.token, backupTask);
+    expect(backedUp.success).toBe(true);
+    const backupId = (backedUp.result as { backupId: string }).backupId;
+
     const tokens = (await app.api.get('/api/v1/tokens').set(auth).expect(200)).body.tokens as Array<{ id: string; clientId: string }>;
     const events = (await app.api.get('/api/v1/eventlog?per_page=1000').set(auth).expect(200)).body.eventlogs as Array<{ id: string; action: string; target: string | null }>;
     const event = (action: string, target: string) => events.find((e) => e.action === action && e.target === target)?.id;
@@ -285,6 +291,7 @@ describe('box API: tenant isolation across every operation', () => {
         appstoreId: [catalogueId],
         version: ['1.0.0'],
         domain: [t.domain],
+        backupId: [backupId],
       },
     };
   }
@@ -524,6 +531,8 @@ describe('box API: tenant isolation across every operation', () => {
       A.catalogueId, madeUp(A.catalogueId) as string);
     expect(install.status).toBe(404);
     await compare('update to a catalogue id', (id) => app.api.post(`/api/v1/apps/${B.appId}/update`).set(auth).send({ appStoreId: id }), A.catalogueId, madeUp(A.catalogueId) as string);
+    const restore = await compare('restore from a backup id', (id) => app.api.post(`/api/v1/apps/${B.appId}/restore`).set(auth).send({ backupId: id }), String(A.ids.backupId[0]), madeUp(A.ids.backupId[0]) as string);
+    expect(restore.status).toBe(404);
   });
 
   it('shares only what ships with Berth: the documented exception', async () => {

@@ -1,0 +1,119 @@
+import type { Clock } from '../core/clock';
+import { notFound, validationError } from '../core/errors';
+import type { Store } from '../db/store';
+import type { Actor, EventlogService } from '../eventlog/eventlog-service';
+import type { TaskService } from '../tasks/task-service';
+import { mergeBackupConfig, renderBackupConfig, type BackupConfig, type BackupConfigInput, type TargetLimits } from './backup-config';
+import type { Backup, BackupType } from './backup-repo';
+import type { BackupTargets } from './backup-target';
+
+export const BOX_BACKUP_TASK = 'backup';
+export const CLEAN_BACKUPS_TASK = 'cleanBackups';
+export const VERIFY_BACKUP_TASK = 'backupVerify';
+
+export interface BackupServiceDeps {
+  store: Store;
+  tasks: TaskService;
+  targets: BackupTargets;
+  eventlog: EventlogService;
+  clock: Clock;
+  /** Where targets may be (BERTH_BACKUP_ROOTS, BERTH_BACKUP_S3_ENDPOINTS). */
+  limits: TargetLimits;
+}
+
+/** The backups API: configuration, lists, and the box-wide tasks (app backups and restores are app operations). */
+export class BackupService {
+  constructor(private readonly deps: BackupServiceDeps) {}
+
+  async config(instanceId: string) {
+    return renderBackupConfig(await this.deps.targets.config(instanceId));
+  }
+
+  /** Checked with a live write, read back and delete on the target before it is stored. */
+  async setConfig(actor: Actor, input: BackupConfigInput): Promise<void> {
+    const current = await this.deps.targets.config(actor.instanceId);
+    const next = mergeBackupConfig(current, input, this.deps.limits);
+    try {
+      await this.deps.targets.storage(next, actor.instanceId).check();
+    } catch (err) {
+      const where = next.provider === 's3' ? `The bucket ${next.s3?.bucket}` : `The backup folder ${next.backupFolder}`;
+      throw validationError(`${where} cannot be used: ${(err as Error).message}`, { field: next.provider === 's3' ? 'bucket' : 'backupFolder' });
+    }
+    await this.deps.targets.save(actor.instanceId, next);
+    await this.deps.eventlog.record(actor, 'backups.config', null, { changes: describe(current, next) });
+  }
+
+  list(instanceId: string, query: { page: number; perPage: number; type?: BackupType }): Promise<Backup[]> {
+    return this.deps.store.backups.list({ instanceId, ...query });
+  }
+
+  /** 404 for an app the tenant does not have. */
+  async listForApp(instanceId: string, appId: string, query: { page: number; perPage: number }): Promise<Backup[]> {
+    if (!(await this.deps.store.apps.get(instanceId, appId))) throw notFound('No such app');
+    return this.deps.store.backups.list({ instanceId, type: 'app', identifier: appId, ...query });
+  }
+
+  async get(instanceId: string, id: string): Promise<Backup> {
+    const backup = await this.deps.store.backups.get(instanceId, id);
+    if (!backup) throw notFound('No such backup');
+    return backup;
+  }
+
+  /** Cloudron's "update backup": a label, and how long to keep it whatever the retention (0: no longer than it). */
+  async update(actor: Actor, id: string, input: { label?: string; preserveSecs?: number }): Promise<Backup> {
+    const backup = await this.get(actor.instanceId, id);
+    const patch: { label?: string; preserveSecs?: number } = {};
+    if (input.label !== undefined) patch.label = input.label.trim();
+    if (input.preserveSecs !== undefined) patch.preserveSecs = input.preserveSecs;
+    await this.deps.store.backups.update(backup.id, patch, this.deps.clock().toISOString());
+    await this.deps.eventlog.record(actor, 'backup.update', backup.id, { changes: patch });
+    return { ...backup, ...patch };
+  }
+
+  /** One box backup at a time per tenant: a second one while the first runs is 409. */
+  async create(actor: Actor): Promise<number> {
+    return this.startTask(actor, BOX_BACKUP_TASK, {}, 'backup.start');
+  }
+
+  /** An automatic backup (BackupSchedule), recorded as the system's; a cleanup queues behind it. */
+  async startScheduled(instanceId: string): Promise<number> {
+    const system: Actor = { instanceId, userId: null, tokenId: null, ip: null };
+    const taskId = await this.startTask(system, BOX_BACKUP_TASK, { scheduled: true }, 'backup.start');
+    await this.startTask(system, CLEAN_BACKUPS_TASK, { scheduled: true }, 'backup.cleanup');
+    return taskId;
+  }
+
+  async cleanup(actor: Actor): Promise<number> {
+    return this.startTask(actor, CLEAN_BACKUPS_TASK, {}, 'backup.cleanup');
+  }
+
+  async verify(actor: Actor, id: string): Promise<number> {
+    await this.get(actor.instanceId, id);
+    return this.startTask(actor, VERIFY_BACKUP_TASK, { backupId: id }, 'backup.verify', id);
+  }
+
+  private async startTask(actor: Actor, type: string, args: Record<string, unknown>, action: string, target: string | null = null): Promise<number> {
+    const task = await this.deps.tasks.create({
+      instanceId: actor.instanceId,
+      type,
+      args: { instanceId: actor.instanceId, ...args },
+      objectKey: `backups:${actor.instanceId}`,
+      createdBy: actor.userId ?? undefined,
+    });
+    await this.deps.eventlog.record(actor, action, target, { taskId: task.id });
+    return task.id;
+  }
+}
+
+/** What changed, for the audit log; the password only as set, changed or removed. */
+function describe(before: BackupConfig, after: BackupConfig) {
+  const changes: Record<string, unknown> = {};
+  for (const key of ['provider', 'format', 'backupFolder', 'retentionSecs', 'intervalSecs'] as const) {
+    if (before[key] !== after[key]) changes[key] = { before: before[key], after: after[key] };
+  }
+  for (const key of ['bucket', 'prefix', 'region', 'endpoint', 'accessKeyId'] as const) {
+    if (before.s3?.[key] !== after.s3?.[key]) changes[key] = { before: before.s3?.[key] ?? null, after: after.s3?.[key] ?? null };
+  }
+  if (before.password !== after.password) changes.encryption = after.password === null ? 'removed' : before.password === null ? 'set' : 'changed';
+  return changes;
+}

@@ -1,0 +1,77 @@
+import type { Clock } from '../core/clock';
+import type { Store } from '../db/store';
+import type { TaskContext } from '../tasks/task-registry';
+import { AppBackups, backupId } from './app-backup';
+import type { Backup } from './backup-repo';
+import { storeFile } from './backup-files';
+import type { BackupTargets } from './backup-target';
+
+export interface BoxBackupDeps {
+  store: Store;
+  appBackups: AppBackups;
+  targets: BackupTargets;
+  clock: Clock;
+  version: string;
+}
+
+/**
+ * A tenant's box backup: a backup of every app with enableBackup, then one snapshot of the tenant's rows
+ * (`db.json.gz`), recorded with the app backups it depends on.
+ */
+export class BoxBackups {
+  constructor(private readonly deps: BoxBackupDeps) {}
+
+  async create(instanceId: string, ctx: TaskContext): Promise<{ backupId: string; dependsOn: string[] }> {
+    const { store, targets } = this.deps;
+    const config = await targets.config(instanceId);
+    const storage = targets.storage(config, instanceId);
+    const now = this.now();
+    const box: Backup = {
+      id: backupId('box', now), instanceId, type: 'box', identifier: 'box', state: 'creating', format: 'tgz', encrypted: config.password !== null,
+      version: this.deps.version, remotePath: '', files: [], dependsOn: [], manifest: null, size: 0, preserveSecs: 0, label: '', error: null, createdAt: now, updatedAt: now,
+    };
+    box.remotePath = box.id;
+    await store.backups.insert(box);
+    try {
+      const dependsOn = await this.backUpApps(instanceId, ctx);
+      ctx.progress(90, 'Saving the database snapshot');
+      const dump = await store.tenantDump.dump(instanceId);
+      const file = await storeFile(storage, box.remotePath, 'db.json.gz', Buffer.from(JSON.stringify(dump)), { gzip: true, password: config.password });
+      await store.backups.update(box.id, { state: 'normal', files: [file], dependsOn, size: file.size }, this.now());
+      ctx.progress(100, 'Done');
+      ctx.log(`box backup ${box.id}: ${dependsOn.length} app backups`);
+      return { backupId: box.id, dependsOn };
+    } catch (err) {
+      await store.backups.update(box.id, { state: 'error', error: (err as Error).message }, this.now()).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /**
+   * Each app is held in `pending_backup` while it is copied (the health monitor and other operations keep
+   * away), and put back to `installed` afterwards. An app busy with another operation is skipped.
+   */
+  private async backUpApps(instanceId: string, ctx: TaskContext): Promise<string[]> {
+    const { store } = this.deps;
+    const apps = (await store.apps.list(instanceId)).filter((a) => a.enableBackup);
+    const ids: string[] = [];
+    for (const [index, app] of apps.entries()) {
+      ctx.progress(5 + Math.round((index / Math.max(apps.length, 1)) * 80), `Backing up ${app.fqdn}`);
+      const held = await store.apps.update(app.id, { installationState: 'pending_backup', taskId: ctx.task.id }, this.now(), ['installed']);
+      if (!held) {
+        ctx.log(`skipping ${app.fqdn}: it is ${app.installationState}`);
+        continue;
+      }
+      try {
+        ids.push((await this.deps.appBackups.backupApp(app, ctx)).id);
+      } finally {
+        await store.apps.update(app.id, { installationState: 'installed', taskId: null }, this.now(), ['pending_backup']);
+      }
+    }
+    return ids;
+  }
+
+  private now() {
+    return this.deps.clock().toISOString();
+  }
+}
