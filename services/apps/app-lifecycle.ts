@@ -253,15 +253,31 @@ export class AppLifecycle {
     await this.deps.publisher.unpublish(app);
     step(ctx, 30, 'Removing DNS records');
     await this.deps.dns.remove(app);
-    step(ctx, 40, 'Removing container');
-    await this.deps.runtime.removeContainers(app.id);
-    step(ctx, 70, 'Removing data volume');
-    await this.deps.runtime.removeVolume(volumeName(app.id));
+    step(ctx, 40, 'Removing container and data volume');
+    await this.removeContainersAndVolume(app.id);
     step(ctx, 90, 'Removing app');
     // Port bindings go with the row (ON DELETE CASCADE), which frees them for other apps.
     await this.deps.apps.delete(app.id);
     step(ctx, 100, 'Uninstalled');
     return { appId: app.id, removed: true };
+  }
+
+  /**
+   * An uninstall that pre-empted an install can run while the stopped install's handler is still inside an
+   * engine call: it may create the container after this removed the containers, and then the volume is in use.
+   * Removing both again converges (the stopped handler removes what it made when it returns, too).
+   */
+  private async removeContainersAndVolume(appId: string) {
+    for (let attempt = 1; ; attempt++) {
+      await this.deps.runtime.removeContainers(appId);
+      try {
+        await this.deps.runtime.removeVolume(volumeName(appId));
+        return;
+      } catch (err) {
+        if (attempt >= 5) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+      }
+    }
   }
 
   /** The loopback port the app is published on: kept once chosen; a unique index settles two apps racing for one. */

@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { activate, bearer, createUserWithToken, startTestApp, waitForTask, type TestApp } from '../helpers/app';
-import { addDomain, APPS_ENV, containersOf, installAndWait, listen, removeEngineObjects, testManifest, waitForApp, execWs } from '../helpers/apps';
+import { addDomain, APPS_ENV, containersOf, testDocker, installAndWait, listen, removeEngineObjects, testManifest, waitForApp, execWs } from '../helpers/apps';
 
 jest.setTimeout(120_000);
 
@@ -130,6 +130,35 @@ describe('apps: failures and bad input', () => {
     expect(install1.body.error.code).toBe('stopped');
   });
 
+  it('uninstalls when a container appears while it runs (a pre-empted install still inside an engine call)', async () => {
+    const { id } = await installAndWait(app, token, { domain: 'failures.test', manifest: testManifest('web:1'), location: 'racer' });
+    const docker = app.berth.docker;
+    const getVolume = docker.getVolume.bind(docker);
+    let raced = false;
+    // Just before the uninstall removes the data volume, a container using it appears, as one created by a
+    // stopped install whose engine call returned late would.
+    docker.getVolume = (name: string) => {
+      const volume = getVolume(name);
+      if (raced || name !== `berth-app-${id}-data`) return volume;
+      raced = true;
+      const remove = volume.remove.bind(volume);
+      volume.remove = (async () => {
+        await docker.createContainer({ Image: 'berth-test/web:1', Labels: { 'io.berth.app': id }, HostConfig: { Binds: [`${name}:/app/data`] } });
+        return remove();
+      }) as typeof volume.remove;
+      return volume;
+    };
+    try {
+      await app.api.post(`/api/v1/apps/${id}/uninstall`).set(bearer(token)).expect(202);
+      await waitGone(id);
+    } finally {
+      docker.getVolume = getVolume;
+    }
+    expect(raced).toBe(true);
+    expect(await containersOf(id)).toEqual([]);
+    expect((await testDocker().listVolumes({ filters: { name: [`berth-app-${id}-data`] } })).Volumes ?? []).toEqual([]);
+  });
+
   it('refuses install while the Docker engine is down (503 with a Docker code), leaving nothing behind', async () => {
     const down = await startTestApp({ env: { ...APPS_ENV, DOCKER_HOST: 'unix:///tmp/berth-no-such-engine.sock' }, workers: true });
     try {
@@ -193,7 +222,13 @@ describe('apps: failures and bad input', () => {
     await waitGone(res.body.id);
   });
 
+  /** Polls until the app is gone; an uninstall that failed ends the wait with its reason instead of a time-out. */
   const waitGone = async (id: string) => {
-    while ((await app.api.get(`/api/v1/apps/${id}`).set(bearer(token))).status !== 404) await new Promise((r) => setTimeout(r, 100));
+    for (;;) {
+      const res = await app.api.get(`/api/v1/apps/${id}`).set(bearer(token));
+      if (res.status === 404) return;
+      if (res.body.installationState === 'error' && res.body.error?.installationState === 'pending_uninstall') throw new Error(`uninstall failed: ${res.body.error.message}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
   };
 });
