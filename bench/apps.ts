@@ -62,19 +62,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type Docker from 'dockerode';
-import type { Redis } from 'ioredis';
 import pino from 'pino';
 import type { Berth } from '../server/compose';
 import type { App } from '../services/apps/app-repo';
 import { LABELS } from '../services/apps/app-runtime';
 import { probeHttp, LocalHostPorts } from '../services/apps/host-ports';
 import { DEFAULT_MEMORY_LIMIT, type Manifest } from '../services/apps/manifest';
-import { loadConfig } from '../services/core/config';
 import { createDocker } from '../services/docker/docker-client';
-import { createRedis, pingRedis } from '../services/queue/redis';
 import { LoadGenerator } from './loadgen';
-import { BENCH_LABEL, expectStatus, startBerth, sweepEngine, type Running } from './berth-box';
-import { closeServer, combineRuns, deleteKeys, type Measured, envNumber, fmtRate, httpRequest, listen, median, runBench, table } from './common';
+import { BENCH_LABEL, benchConfig, cleanUpRun, expectStatus, startBerth, type Running } from './berth-box';
+import { closeServer, combineRuns, type Measured, envNumber, fmtRate, httpRequest, listen, median, runBench, table } from './common';
 
 const IMAGE = 'berth-test/web:1';
 const MANIFEST = {
@@ -419,15 +416,7 @@ async function main(): Promise<number> {
 
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-bench-apps-'));
   const logSink = pino.destination('/dev/null');
-  const configFor = (sub: string) =>
-    loadConfig({
-      BERTH_DATA_DIR: path.join(dataDir, sub),
-      REDIS_URL: redisUrl,
-      BERTH_REDIS_PREFIX: prefix,
-      DOCKER_HOST: process.env.DOCKER_HOST,
-      BERTH_LOG_LEVEL: process.env.BERTH_LOG_LEVEL?.trim() || 'info',
-      BERTH_SHUTDOWN_GRACE_SECS: '10',
-    });
+  const configFor = (sub: string) => benchConfig(path.join(dataDir, sub), redisUrl, prefix);
 
   const berths: Berth[] = [];
   const servers: http.Server[] = [];
@@ -638,16 +627,7 @@ async function main(): Promise<number> {
     await loadgen?.close().catch(() => undefined);
     for (const server of servers) await closeServer(server).catch(() => undefined);
     for (const berth of [...berths]) await berth.close().catch((err: unknown) => console.error('closing Berth failed:', err));
-    if (docker) {
-      const swept = await sweepEngine(docker, prefix, installed, instanceIds);
-      console.log(`clean-up: removed ${swept.containers} container(s), ${swept.volumes} volume(s), ${swept.networks} network(s) left by this run`);
-    }
-    const redis: Redis = createRedis(redisUrl);
-    redis.on('error', () => undefined);
-    await pingRedis(redis, 5000)
-      .then(() => deleteKeys(redis, prefix))
-      .catch((err: unknown) => console.error(`could not remove Redis keys under ${prefix}:`, err));
-    redis.disconnect();
+    await cleanUpRun({ docker, redisUrl, prefix, apps: installed, instanceIds });
     logSink.end();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }

@@ -34,11 +34,9 @@ import type Docker from 'dockerode';
 import pino from 'pino';
 import type { Berth } from '../server/compose';
 import { LABELS } from '../services/apps/app-runtime';
-import { loadConfig } from '../services/core/config';
 import { createDocker } from '../services/docker/docker-client';
-import { createRedis, pingRedis } from '../services/queue/redis';
-import { expectStatus, startBerth, sweepEngine, type Running } from './berth-box';
-import { closeServer, deleteKeys, envNumber, httpRequest, median, runBench, table } from './common';
+import { benchConfig, cleanUpRun, expectStatus, startBerth, type Running } from './berth-box';
+import { closeServer, envNumber, httpRequest, median, runBench, table } from './common';
 
 const IMAGE = 'berth-test/web:1';
 const MANIFEST = { id: 'io.berth.bench.web', version: '1.0.0', title: 'Bench web', dockerImage: IMAGE, httpPort: 8080, healthCheckPath: '/healthz', addons: { localstorage: {} } };
@@ -156,14 +154,7 @@ async function main(): Promise<number> {
   const dataDir = path.join(tmp, 'berth');
   const folder = path.join(tmp, 'data');
   const logSink = pino.destination('/dev/null');
-  const config = loadConfig({
-    BERTH_DATA_DIR: dataDir,
-    REDIS_URL: redisUrl,
-    BERTH_REDIS_PREFIX: prefix,
-    DOCKER_HOST: process.env.DOCKER_HOST,
-    BERTH_LOG_LEVEL: process.env.BERTH_LOG_LEVEL?.trim() || 'info',
-    BERTH_SHUTDOWN_GRACE_SECS: '10',
-  });
+  const config = benchConfig(dataDir, redisUrl, prefix);
   const berths: Berth[] = [];
   const servers: http.Server[] = [];
   const installed = new Set<string>();
@@ -238,14 +229,7 @@ async function main(): Promise<number> {
     process.off('SIGTERM', onSignal);
     for (const server of servers) await closeServer(server).catch(() => undefined);
     for (const berth of berths) await berth.close().catch((err: unknown) => console.error('closing Berth failed:', err));
-    const swept = await sweepEngine(docker, prefix, installed, instanceIds);
-    console.log(`clean-up: removed ${swept.containers} container(s), ${swept.volumes} volume(s), ${swept.networks} network(s) left by this run`);
-    const redis = createRedis(redisUrl);
-    redis.on('error', () => undefined);
-    await pingRedis(redis, 5000)
-      .then(() => deleteKeys(redis, prefix))
-      .catch((err: unknown) => console.error(`could not remove Redis keys under ${prefix}:`, err));
-    redis.disconnect();
+    await cleanUpRun({ docker, redisUrl, prefix, apps: installed, instanceIds });
     logSink.end();
     fs.rmSync(tmp, { recursive: true, force: true });
   }

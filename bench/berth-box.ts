@@ -3,10 +3,10 @@ import type Docker from 'dockerode';
 import type pino from 'pino';
 import { composeBerth, type Berth } from '../server/compose';
 import { LABELS } from '../services/apps/app-runtime';
-import type { Config } from '../services/core/config';
+import { loadConfig, type Config } from '../services/core/config';
 import { createLogger } from '../services/core/logger';
-import { pingRedis } from '../services/queue/redis';
-import { httpRequest, listen, type Reply } from './common';
+import { createRedis, pingRedis } from '../services/queue/redis';
+import { deleteKeys, httpRequest, listen, type Reply } from './common';
 
 /** What the benches that install apps share: a Berth composed in-process, activated, and the engine sweep. */
 
@@ -16,6 +16,18 @@ export const BENCH_LABEL = 'io.berth.bench';
 
 export function expectStatus(reply: Reply, status: number, what: string): void {
   if (reply.status !== status) throw new Error(`${what} answered ${reply.status} (expected ${status}): ${reply.text.slice(0, 500)}`);
+}
+
+/** A bench Berth's configuration: its data dir, the real Redis under the run's prefix, the engine at DOCKER_HOST. */
+export function benchConfig(dataDir: string, redisUrl: string, prefix: string): Config {
+  return loadConfig({
+    BERTH_DATA_DIR: dataDir,
+    REDIS_URL: redisUrl,
+    BERTH_REDIS_PREFIX: prefix,
+    DOCKER_HOST: process.env.DOCKER_HOST,
+    BERTH_LOG_LEVEL: process.env.BERTH_LOG_LEVEL?.trim() || 'info',
+    BERTH_SHUTDOWN_GRACE_SECS: '10',
+  });
 }
 
 /** One Berth in-process, listening on loopback, activated. */
@@ -74,4 +86,18 @@ export async function sweepEngine(docker: Docker, prefix: string, apps: Set<stri
     }
   }
   return swept;
+}
+
+/** After a run: takes out of the engine what it left (when the engine was reached) and deletes its Redis keys. */
+export async function cleanUpRun(run: { docker?: Docker; redisUrl: string; prefix: string; apps: Set<string>; instanceIds: Set<string> }): Promise<void> {
+  if (run.docker) {
+    const swept = await sweepEngine(run.docker, run.prefix, run.apps, run.instanceIds);
+    console.log(`clean-up: removed ${swept.containers} container(s), ${swept.volumes} volume(s), ${swept.networks} network(s) left by this run`);
+  }
+  const redis = createRedis(run.redisUrl);
+  redis.on('error', () => undefined);
+  await pingRedis(redis, 5000)
+    .then(() => deleteKeys(redis, run.prefix))
+    .catch((err: unknown) => console.error(`could not remove Redis keys under ${run.prefix}:`, err));
+  redis.disconnect();
 }
