@@ -123,6 +123,11 @@ describe('berth backups and apps backup|restore|clone against a real Docker engi
     fs.writeFileSync(path.join(box.app.dataDir, 'backups', 'plain-file'), 'x');
     const bad = await berth(['backups', 'config', 'set', '--folder', path.join(box.app.dataDir, 'backups', 'plain-file', 'sub')]);
     expect([bad.code, errLines(bad)]).toEqual([1, [expect.stringMatching(/^berth: .*cannot be used: .*(ENOTDIR|EEXIST)/)]]);
+    const s3 = await berth(['backups', 'config', 'set', '--provider', 's3', '--bucket', 'b', '--access-key-id', 'a', '--secret-access-key-stdin', '--endpoint', 'ftp://x'], 'secret\n');
+    expect([s3.code, errLines(s3)]).toEqual([1, [expect.stringMatching(/^berth: .*endpoint must be an http/)]]);
+    const twoSecrets = await berth(['backups', 'config', 'set', '--password-stdin', '--secret-access-key-stdin'], 'x\n');
+    expect([twoSecrets.code, errLines(twoSecrets)]).toEqual([2, ['berth: stdin can give only one secret: --password-stdin or --secret-access-key-stdin']]);
+    expect(JSON.parse((await berth(['backups', 'config', '--json'])).stdout)).toMatchObject({ provider: 'filesystem', backupFolder: folder });
     const missing = await berth(['apps', 'clone', 'orig', '--backup', backupId]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/required option '--location <subdomain>' not specified/);
