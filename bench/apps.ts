@@ -62,21 +62,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type Docker from 'dockerode';
-import type { Redis } from 'ioredis';
 import pino from 'pino';
-import { composeBerth, type Berth } from '../server/compose';
+import type { Berth } from '../server/compose';
 import type { App } from '../services/apps/app-repo';
 import { LABELS } from '../services/apps/app-runtime';
 import { probeHttp, LocalHostPorts } from '../services/apps/host-ports';
 import { DEFAULT_MEMORY_LIMIT, type Manifest } from '../services/apps/manifest';
-import { loadConfig, type Config } from '../services/core/config';
-import { createLogger } from '../services/core/logger';
 import { createDocker } from '../services/docker/docker-client';
-import { createRedis, pingRedis } from '../services/queue/redis';
 import { LoadGenerator } from './loadgen';
-import { closeServer, combineRuns, deleteKeys, type Measured, envNumber, fmtRate, httpRequest, listen, median, runBench, table, type Reply } from './common';
+import { BENCH_LABEL, benchConfig, cleanUpRun, expectStatus, startBerth, type Running } from './berth-box';
+import { closeServer, combineRuns, type Measured, envNumber, fmtRate, httpRequest, listen, median, runBench, table } from './common';
 
-const OWNER = { username: 'benchowner', email: 'benchowner@example.com', password: 'bench-Pa55word!', displayName: 'Bench Owner' };
 const IMAGE = 'berth-test/web:1';
 const MANIFEST = {
   id: 'io.berth.bench.web',
@@ -92,7 +88,6 @@ const DOMAIN = 'bench-apps.test';
 const MAX_INSTALL_RATIO = 1.5;
 /** An install (either side) or an uninstall that takes longer than this is broken. */
 const STEP_LIMIT_MS = 120_000;
-const BENCH_LABEL = 'io.berth.bench';
 
 const pct = (n: number) => `${Math.round(n * 100)}%`;
 const fmtMs = (n: number) => (Number.isFinite(n) ? n.toFixed(0) : '–');
@@ -113,43 +108,6 @@ function sleep(ms: number): Promise<void> {
     };
     interrupted.signal.addEventListener('abort', onAbort, { once: true });
   });
-}
-
-function expectStatus(reply: Reply, status: number, what: string): void {
-  if (reply.status !== status) throw new Error(`${what} answered ${reply.status} (expected ${status}): ${reply.text.slice(0, 500)}`);
-}
-
-/** One Berth in-process, listening on loopback, activated. */
-interface Running {
-  berth: Berth;
-  server: http.Server;
-  url: string;
-  token: string;
-  instanceId: string;
-}
-
-/** `track` learns of the Berth and its server as soon as they exist, so a failure further on still closes them. */
-async function startBerth(
-  config: Config,
-  redisUrl: string,
-  logSink: pino.DestinationStream,
-  workers: boolean,
-  track: { berths: Berth[]; servers: http.Server[] },
-): Promise<Running> {
-  const berth = await composeBerth(config, { redisUrl, workers, logger: createLogger(config.logLevel, logSink) });
-  track.berths.push(berth);
-  const server = http.createServer(berth.http);
-  track.servers.push(server);
-  await pingRedis(berth.redis, 5000);
-  const url = await listen(server);
-  const activated = await httpRequest('POST', `${url}/api/v1/cloudron/activate`, { body: OWNER });
-  expectStatus(activated, 201, 'POST /api/v1/cloudron/activate');
-  const token = (JSON.parse(activated.text) as { token: string }).token;
-  // Apps install only at domains the tenant has added; noop leaves DNS alone.
-  const domain = await httpRequest('POST', `${url}/api/v1/domains`, { body: { domain: DOMAIN, provider: 'noop', config: {} }, headers: { authorization: `Bearer ${token}` } });
-  expectStatus(domain, 201, 'POST /api/v1/domains');
-  const instanceId = (await berth.store.instances.findDefault())!.id;
-  return { berth, server, url, token, instanceId };
 }
 
 // ————————————————————————————————————— part 1: install overhead —————————————————————————————————————
@@ -458,15 +416,7 @@ async function main(): Promise<number> {
 
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-bench-apps-'));
   const logSink = pino.destination('/dev/null');
-  const configFor = (sub: string) =>
-    loadConfig({
-      BERTH_DATA_DIR: path.join(dataDir, sub),
-      REDIS_URL: redisUrl,
-      BERTH_REDIS_PREFIX: prefix,
-      DOCKER_HOST: process.env.DOCKER_HOST,
-      BERTH_LOG_LEVEL: process.env.BERTH_LOG_LEVEL?.trim() || 'info',
-      BERTH_SHUTDOWN_GRACE_SECS: '10',
-    });
+  const configFor = (sub: string) => benchConfig(path.join(dataDir, sub), redisUrl, prefix);
 
   const berths: Berth[] = [];
   const servers: http.Server[] = [];
@@ -510,7 +460,7 @@ async function main(): Promise<number> {
         `plain and with Berth's container spec (tenant-like network, volume, init, memory limit); ` +
         `${installs} measured + ${installWarmup} warm-up per side, polling every ${pollMs} ms`,
     );
-    const installRun = await startBerth(installConfig, redisUrl, logSink, true, { berths, servers });
+    const installRun = await startBerth(installConfig, redisUrl, logSink, { workers: true, domain: DOMAIN }, { berths, servers });
     instanceIds.add(installRun.instanceId);
     const installResults = await measureInstalls(installRun, docker, prefix, installs, installWarmup, pollMs, installed);
     await close(installRun);
@@ -520,7 +470,7 @@ async function main(): Promise<number> {
       `\n2. GET /api/v1/apps with ${fmtRate(appCount)} apps: Berth (no workers) vs bare node:http with the same body; ` +
         `${connections} connections, ${duration}s per run, ${warmup}s warm-up, ${rounds} round(s)`,
     );
-    const listRun = await startBerth(configFor('list'), redisUrl, logSink, false, { berths, servers });
+    const listRun = await startBerth(configFor('list'), redisUrl, logSink, { workers: false, domain: DOMAIN }, { berths, servers });
     instanceIds.add(listRun.instanceId);
     const headers = { authorization: `Bearer ${listRun.token}` };
     loadgen = await LoadGenerator.start();
@@ -677,41 +627,10 @@ async function main(): Promise<number> {
     await loadgen?.close().catch(() => undefined);
     for (const server of servers) await closeServer(server).catch(() => undefined);
     for (const berth of [...berths]) await berth.close().catch((err: unknown) => console.error('closing Berth failed:', err));
-    if (docker) {
-      const swept = await sweepEngine(docker, prefix, installed, instanceIds);
-      console.log(`clean-up: removed ${swept.containers} container(s), ${swept.volumes} volume(s), ${swept.networks} network(s) left by this run`);
-    }
-    const redis: Redis = createRedis(redisUrl);
-    redis.on('error', () => undefined);
-    await pingRedis(redis, 5000)
-      .then(() => deleteKeys(redis, prefix))
-      .catch((err: unknown) => console.error(`could not remove Redis keys under ${prefix}:`, err));
-    redis.disconnect();
+    await cleanUpRun({ docker, redisUrl, prefix, apps: installed, instanceIds });
     logSink.end();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
-}
-
-/** Takes out of the engine whatever this run created and did not remove: app containers and volumes, the tenant networks, baseline containers. */
-async function sweepEngine(docker: Docker, prefix: string, apps: Set<string>, instanceIds: Set<string>) {
-  const swept = { containers: 0, volumes: 0, networks: 0 };
-  const attempt = async (kind: keyof typeof swept, what: string, work: () => Promise<unknown>) => {
-    await work().then(
-      () => swept[kind]++,
-      (err: unknown) => console.error(`clean-up: could not remove ${what}:`, (err as Error).message),
-    );
-  };
-  const filters = [...[...apps].map((id) => `${LABELS.app}=${id}`), ...[...instanceIds].map((id) => `${LABELS.instance}=${id}`), `${BENCH_LABEL}=${prefix}`];
-  for (const label of filters) {
-    const containers = await docker.listContainers({ all: true, filters: { label: [label] } }).catch(() => []);
-    for (const c of containers) await attempt('containers', `container ${c.Id.slice(0, 12)}`, () => docker.getContainer(c.Id).remove({ force: true, v: true }));
-    const volumes = (await docker.listVolumes({ filters: { label: [label] } }).catch(() => ({ Volumes: [] }))).Volumes ?? [];
-    for (const v of volumes) await attempt('volumes', `volume ${v.Name}`, () => docker.getVolume(v.Name).remove());
-    for (const net of await docker.listNetworks({ filters: { label: [label] } }).catch(() => [])) {
-      await attempt('networks', `network ${net.Name}`, () => docker.getNetwork(net.Id).remove());
-    }
-  }
-  return swept;
 }
 
 runBench('bench:apps', main);

@@ -4,6 +4,7 @@ import { version } from '../server/version';
 import { createContext } from './context';
 import { registerAdminCommands } from './commands/admin';
 import { registerAppCommands } from './commands/apps';
+import { registerBackupCommands } from './commands/backups';
 import { registerCompletion } from './commands/completion';
 import { registerDomainCommands } from './commands/domains';
 import { registerEventlogCommand } from './commands/eventlog';
@@ -54,6 +55,7 @@ function main(): void {
   registerUserCommands(program, ctx);
   registerGroupCommands(program, ctx);
   registerDomainCommands(program, ctx);
+  registerBackupCommands(program, ctx);
   registerTokenCommands(program, ctx);
   registerEventlogCommand(program, ctx);
   // One `admin` group: `passphrase` runs on the server's machine, the rest talk to the admin API.

@@ -4,21 +4,17 @@ import type { Context } from '../context';
 import { unwrap } from '../client/api';
 import { UsageError } from '../client/errors';
 import { resolveApp } from '../client/resolve';
-import type { Session } from '../client/session';
 import type { paths } from '../generated/box';
 import type { App } from '../client/types';
 import { bytes, when } from '../ui/format';
 import { printJson, say } from '../ui/io';
 import { confirmed } from '../ui/prompt';
 import { record, table } from '../ui/table';
+import { registerAppBackups } from './app-backups';
 import { registerAppExec } from './app-exec';
 import { registerAppLogs } from './app-logs';
 import { collect, common, parseEnv, parseMemory, waitable, type CommonOptions } from './options';
-import { awaitTask, reportTask } from './task-output';
-
-interface WaitOptions extends CommonOptions {
-  wait?: boolean;
-}
+import { followStartedTask as followAppTask, type WaitOptions } from './task-output';
 
 interface InstallOptions extends WaitOptions {
   manifest?: string;
@@ -54,8 +50,7 @@ const APP_ARG = ['<app>', "the app's id, address (site.example.com) or location 
 export function registerAppCommands(program: Command, ctx: Context): void {
   const apps = program
     .command('apps')
-    .description('install and operate apps')
-    .addHelpText('after', '\nNot here yet (no API for them): apps clone, apps backup, apps restore.');
+    .description('install and operate apps; back them up, restore and clone them');
 
   common(apps.command('list').description('list the installed apps')).action((options: CommonOptions) =>
     ctx.run(async () => {
@@ -170,6 +165,7 @@ export function registerAppCommands(program: Command, ctx: Context): void {
 
   registerAppLogs(apps, ctx);
   registerAppExec(apps, ctx);
+  registerAppBackups(apps, ctx, APP_ARG);
 }
 
 async function install(ctx: Context, options: InstallOptions): Promise<number | void> {
@@ -213,29 +209,6 @@ async function configure(ctx: Context, ref: string, options: ConfigureOptions): 
     return say(ctx.io, `Configured ${app.fqdn} (applied at once, no task needed).`);
   }
   return followAppTask(ctx, session, options, answer.taskId, { started: `Configuring ${app.fqdn}`, done: `Configured ${app.fqdn}.` });
-}
-
-/**
- * After an app operation started its task: without --wait, say so (or print the API's answer); with --wait,
- * show its progress and let its outcome decide the exit code.
- */
-async function followAppTask(
-  ctx: Context,
-  session: Session,
-  options: WaitOptions,
-  taskId: number,
-  text: { started: string; done: string; json?: Record<string, unknown> },
-): Promise<number> {
-  const json = Boolean(options.json);
-  const answer = text.json ?? { taskId };
-  if (!options.wait) {
-    if (json) printJson(ctx.io, answer);
-    else say(ctx.io, `${text.started} (task ${taskId}). Follow it with: berth tasks wait ${taskId}`);
-    return 0;
-  }
-  if (!json) say(ctx.io, `${text.started} (task ${taskId})…`);
-  const task = await awaitTask(ctx, session, taskId, json);
-  return reportTask(ctx, task, { json, success: text.done, jsonValue: { ...answer, task } });
 }
 
 function readManifest(file: string): Record<string, unknown> {

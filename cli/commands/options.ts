@@ -86,3 +86,16 @@ export function pointInTime(direction: 'ahead' | 'ago') {
     return date.toISOString();
   };
 }
+
+/** A duration as typed, in seconds: `7d`, `12h`, `90m`, `30s` or plain seconds; with `forever`, also `forever` (-1). */
+export function seconds(options: { forever?: boolean } = {}) {
+  return (value: string): number => {
+    const text = value.trim().toLowerCase();
+    if (options.forever && text === 'forever') return -1;
+    const match = /^(\d+)\s*([dhms]?)$/.exec(text);
+    if (!match) throw new InvalidArgumentError(`Use a duration such as 7d, 12h, 90m or 3600${options.forever ? ', or forever' : ''}.`);
+    const n = Number(match[1]) * { d: 86_400, h: 3_600, m: 60, s: 1, '': 1 }[match[2] as 'd' | 'h' | 'm' | 's' | ''];
+    if (!Number.isSafeInteger(n)) throw new InvalidArgumentError('The duration is too long.');
+    return n;
+  };
+}

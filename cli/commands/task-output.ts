@@ -2,7 +2,8 @@ import type { Context } from '../context';
 import type { Session } from '../client/session';
 import type { Task } from '../client/types';
 import { boxTasks, waitForTask, type TaskSource } from '../client/wait';
-import { printJson } from '../ui/io';
+import { printJson, say } from '../ui/io';
+import type { CommonOptions } from './options';
 import { progressView, silentView } from '../ui/progress';
 
 /**
@@ -33,4 +34,31 @@ export function reportTask(ctx: Context, task: Task, options: { json: boolean; s
   const how = error.code === 'failed' ? 'failed' : `ended (${error.code})`;
   ctx.io.stderr.write(`berth: task ${task.id} ${how}: ${error.message.replace(/\s*\n\s*/g, ' ')}\n`);
   return 1;
+}
+
+export interface WaitOptions extends CommonOptions {
+  wait?: boolean;
+}
+
+/**
+ * After an operation started its task: without --wait, say so (or print the API's answer); with --wait,
+ * show its progress and let its outcome decide the exit code.
+ */
+export async function followStartedTask(
+  ctx: Context,
+  session: Session,
+  options: WaitOptions,
+  taskId: number,
+  text: { started: string; done: string; json?: Record<string, unknown> },
+): Promise<number> {
+  const json = Boolean(options.json);
+  const answer = text.json ?? { taskId };
+  if (!options.wait) {
+    if (json) printJson(ctx.io, answer);
+    else say(ctx.io, `${text.started} (task ${taskId}). Follow it with: berth tasks wait ${taskId}`);
+    return 0;
+  }
+  if (!json) say(ctx.io, `${text.started} (task ${taskId})…`);
+  const task = await awaitTask(ctx, session, taskId, json);
+  return reportTask(ctx, task, { json, success: text.done, jsonValue: { ...answer, task } });
 }
