@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Express } from 'express';
 import type { Redis } from 'ioredis';
 import type Docker from 'dockerode';
@@ -41,6 +42,9 @@ import { AppReconciler } from '../services/apps/app-reconciler';
 import { CatalogueService, loadBuiltinCatalogue } from '../services/apps/catalogue';
 import { LocalHostPorts } from '../services/apps/host-ports';
 import { NoPublisher } from '../services/apps/reverse-proxy';
+import { AcmeClientIssuer } from '../services/certificates/acme-issuer';
+import { CertificateService } from '../services/certificates/certificate-service';
+import { WebrootChallenges } from '../services/certificates/challenge-store';
 import { AppDns } from '../services/domains/app-dns';
 import { BoxIp } from '../services/domains/box-ip';
 import { DnsProviders, PassiveProvider } from '../services/domains/dns-provider';
@@ -179,8 +183,15 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
   });
   const appDns = new AppDns({ domains: store.domains, records: store.dnsRecords, providers, boxIp, clock });
   // Without BERTH_NGINX_CONF apps are reached on their loopback ports only.
+  const certificates = config.nginx && config.acme
+    ? new CertificateService({
+      repo: store.certificates,
+      issuer: new AcmeClientIssuer({ challenges: new WebrootChallenges(path.join(config.nginx.sitesDir, 'acme-challenge')), caFile: config.acme.caFile, timeoutSecs: config.acme.timeoutSecs }),
+      eventlog, clock, email: config.acme.email,
+    })
+    : undefined;
   const publisher = config.nginx
-    ? new NginxPublisher({ config: config.nginx, domains: store.domains, nginx: new NginxCommand(config.nginx) })
+    ? new NginxPublisher({ config: config.nginx, domains: store.domains, nginx: new NginxCommand(config.nginx), certificates })
     : new NoPublisher();
   const backupTargets = new BackupTargets({ settings: store.settings, defaultFolder: config.backupRoots[0] });
   const appBackups = new AppBackups({ backups: store.backups, runtime, targets: backupTargets, clock });

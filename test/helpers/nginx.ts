@@ -76,6 +76,8 @@ http {
       BERTH_NGINX_BIN: NGINX_BIN,
       BERTH_NGINX_HTTP_PORT: String(httpPort),
       BERTH_NGINX_HTTPS_PORT: String(httpsPort),
+      // Tests' domains default to letsencrypt-prod: no test may call the real CA (acme.test.ts turns it on).
+      BERTH_ACME: 'off',
     },
     async stop() {
       if (child.exitCode === null) {

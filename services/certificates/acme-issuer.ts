@@ -1,0 +1,57 @@
+import fs from 'node:fs';
+import https from 'node:https';
+import acme from 'acme-client';
+import type { CertificatePair } from '../domains/fallback-cert';
+import type { ChallengeStore } from './challenge-store';
+
+/** Gets a certificate for one name from an ACME CA, answering its HTTP-01 challenge. */
+export interface AcmeIssuer {
+  issue(request: { directoryUrl: string; accountKey: string; fqdn: string; email?: string }): Promise<CertificatePair>;
+  /** A fresh account key (PEM), stored per tenant by the caller. */
+  createAccountKey(): Promise<string>;
+}
+
+export interface AcmeClientOptions {
+  challenges: ChallengeStore;
+  /** A PEM bundle the CA's HTTPS endpoint is trusted with (Pebble's test root); unset: the system's roots. */
+  caFile?: string;
+  timeoutSecs: number;
+}
+
+/**
+ * acme-client's `auto` flow: account (found or created by its key), order, HTTP-01 challenge written to the
+ * challenge store the proxy serves on port 80, finalisation. acme-client's own pre-check of the challenge is
+ * skipped: it would fetch http://<fqdn>/ from here, which the CA, not Berth, is in a position to resolve.
+ */
+export class AcmeClientIssuer implements AcmeIssuer {
+  constructor(private readonly options: AcmeClientOptions) {
+    // acme-client talks through its exported axios instance and offers no per-client agent: this is how a
+    // private CA (Pebble) is trusted, for this process's ACME calls only.
+    acme.axios.defaults.timeout = options.timeoutSecs * 1000;
+    if (options.caFile) acme.axios.defaults.httpsAgent = new https.Agent({ ca: fs.readFileSync(options.caFile) });
+  }
+
+  async createAccountKey(): Promise<string> {
+    return (await acme.crypto.createPrivateKey()).toString();
+  }
+
+  async issue(request: { directoryUrl: string; accountKey: string; fqdn: string; email?: string }): Promise<CertificatePair> {
+    const client = new acme.Client({ directoryUrl: request.directoryUrl, accountKey: request.accountKey });
+    const [key, csr] = await acme.crypto.createCsr({ commonName: request.fqdn, altNames: [request.fqdn] });
+    const cert = await client.auto({
+      csr,
+      email: request.email,
+      termsOfServiceAgreed: true,
+      challengePriority: ['http-01'],
+      skipChallengeVerification: true,
+      challengeCreateFn: async (_authz, challenge, keyAuthorization) => {
+        if (challenge.type !== 'http-01') throw new Error(`unsupported challenge ${challenge.type}`);
+        this.options.challenges.put(challenge.token, keyAuthorization);
+      },
+      challengeRemoveFn: async (_authz, challenge) => {
+        this.options.challenges.remove(challenge.token);
+      },
+    });
+    return { cert, key: key.toString() };
+  }
+}
