@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import http from 'node:http';
 import https from 'node:https';
 import acme from 'acme-client';
 import type { CertificatePair } from '../domains/fallback-cert';
@@ -24,11 +25,14 @@ export interface AcmeClientOptions {
  * skipped: it would fetch http://<fqdn>/ from here, which the CA, not Berth, is in a position to resolve.
  */
 export class AcmeClientIssuer implements AcmeIssuer {
+  private readonly ca: Buffer | undefined;
+
   constructor(private readonly options: AcmeClientOptions) {
+    this.ca = options.caFile ? fs.readFileSync(options.caFile) : undefined;
     // acme-client talks through its exported axios instance and offers no per-client agent: this is how a
     // private CA (Pebble) is trusted, for this process's ACME calls only.
     acme.axios.defaults.timeout = options.timeoutSecs * 1000;
-    if (options.caFile) acme.axios.defaults.httpsAgent = new https.Agent({ ca: fs.readFileSync(options.caFile) });
+    if (this.ca) acme.axios.defaults.httpsAgent = new https.Agent({ ca: this.ca });
   }
 
   async createAccountKey(): Promise<string> {
@@ -36,6 +40,7 @@ export class AcmeClientIssuer implements AcmeIssuer {
   }
 
   async issue(request: { directoryUrl: string; accountKey: string; fqdn: string; email?: string }): Promise<CertificatePair> {
+    await this.probe(request.directoryUrl);
     const client = new acme.Client({ directoryUrl: request.directoryUrl, accountKey: request.accountKey });
     const [key, csr] = await acme.crypto.createCsr({ commonName: request.fqdn, altNames: [request.fqdn] });
     const cert = await client.auto({
@@ -53,5 +58,22 @@ export class AcmeClientIssuer implements AcmeIssuer {
       },
     });
     return { cert, key: key.toString() };
+  }
+
+  /**
+   * One plain GET of the directory first: acme-client retries a connection error for over a minute and then
+   * reports a TypeError, where the task log should say at once that (and why) the CA is unreachable.
+   */
+  private probe(url: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const get = url.startsWith('https:') ? https.get : http.get;
+      const req = get(url, { ca: this.ca, timeout: this.options.timeoutSecs * 1000 }, (res) => {
+        res.resume();
+        if (res.statusCode === 200) resolve();
+        else reject(new Error(`the ACME directory answered HTTP ${res.statusCode}`));
+      });
+      req.on('timeout', () => req.destroy(new Error(`the ACME directory did not answer within ${this.options.timeoutSecs}s`)));
+      req.on('error', (err: NodeJS.ErrnoException) => reject(new Error(`the ACME directory is unreachable: ${err.code ?? err.message}`)));
+    });
   }
 }
