@@ -44,6 +44,8 @@ import { LocalHostPorts } from '../services/apps/host-ports';
 import { NoPublisher } from '../services/apps/reverse-proxy';
 import { AcmeClientIssuer } from '../services/certificates/acme-issuer';
 import { CertificateService } from '../services/certificates/certificate-service';
+import { CertificateRenewal, RenewalSchedule } from '../services/certificates/certificate-renewal';
+import { scheduleRenewals } from '../workers/certificate-tasks';
 import { WebrootChallenges } from '../services/certificates/challenge-store';
 import { AppDns } from '../services/domains/app-dns';
 import { BoxIp } from '../services/domains/box-ip';
@@ -214,6 +216,7 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
       box: new BoxBackups({ store, appBackups, targets: backupTargets, clock, version }),
       retention: new BackupRetention({ backups: store.backups, targets: backupTargets, clock }),
     },
+    renewal: new CertificateRenewal({ apps: store.apps, certificates, publisher }),
   });
   const subscriber = createRedis(options.redisUrl, { enableOfflineQueue: true });
   subscriber.on('error', () => undefined);
@@ -265,6 +268,7 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
   const backups = new BackupService({ store, tasks, targets: backupTargets, eventlog, clock, limits: { roots: config.backupRoots, endpoints: config.backupEndpoints } });
   const backupSchedule = new BackupSchedule({ store, backups, clock, logger });
   const backupCron = options.workers ? scheduleBackups(backupSchedule, logger) : undefined;
+  const renewalCron = options.workers && certificates ? scheduleRenewals(new RenewalSchedule({ certificates, tasks, logger }), logger) : undefined;
   const reconciler = new AppReconciler({ apps: store.apps, instances: store.instances, runtime, service: apps, logger });
   const contexts = Contexts.fromFile(config.contextsFile);
   const tenants = new TenantService({
@@ -342,6 +346,7 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
       await reaper?.stop();
       await retention?.stop();
       await backupCron?.stop();
+      await renewalCron?.stop();
       await queue.close();
       await Promise.all([closeRedis(subscriber), closeRedis(redis)]);
       await db.destroy();

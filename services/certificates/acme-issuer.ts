@@ -42,10 +42,10 @@ export class AcmeClientIssuer implements AcmeIssuer {
   async issue(request: { directoryUrl: string; accountKey: string; fqdn: string; email?: string }): Promise<CertificatePair> {
     await this.probe(request.directoryUrl);
     const client = new acme.Client({ directoryUrl: request.directoryUrl, accountKey: request.accountKey });
+    await this.account(client, request.email);
     const [key, csr] = await acme.crypto.createCsr({ commonName: request.fqdn, altNames: [request.fqdn] });
     const cert = await client.auto({
       csr,
-      email: request.email,
       termsOfServiceAgreed: true,
       challengePriority: ['http-01'],
       skipChallengeVerification: true,
@@ -58,6 +58,18 @@ export class AcmeClientIssuer implements AcmeIssuer {
       },
     });
     return { cert, key: key.toString() };
+  }
+
+  /**
+   * Finds the tenant's account by its key, else registers it. `auto` alone would "update" an existing account
+   * with `{termsOfServiceAgreed}` on every later order, which strict CAs (Pebble) refuse as an empty update.
+   */
+  private async account(client: acme.Client, email: string | undefined) {
+    try {
+      await client.createAccount({ onlyReturnExisting: true });
+    } catch {
+      await client.createAccount({ termsOfServiceAgreed: true, ...(email ? { contact: [`mailto:${email}`] } : {}) });
+    }
   }
 
   /**

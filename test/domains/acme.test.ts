@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { activate, bearer, startTestApp, type TestApp } from '../helpers/app';
+import { activate, bearer, startTestApp, waitForTask, type TestApp } from '../helpers/app';
 import { addDomain, APPS_ENV, installAndWait, removeEngineObjects, testManifest } from '../helpers/apps';
 import { startBind, type TestBind } from '../helpers/bind';
 import { proxyGet, startNginx, type TestNginx } from '../helpers/nginx';
@@ -22,7 +22,7 @@ describe('ACME certificates', () => {
 
   beforeAll(async () => {
     nginx = await startNginx();
-    bind = await startBind('acme.test', ['web IN A 127.0.0.1']);
+    bind = await startBind('acme.test', ['web IN A 127.0.0.1', 'renew IN A 127.0.0.1']);
     pebble = await startPebble({ httpPort: nginx.httpPort, dnsServer: `127.0.0.1:${bind.port}` });
     app = await startTestApp({ env: { ...APPS_ENV, ...nginx.env, BERTH_ACME: 'on', BERTH_ACME_CA_FILE: pebble.caFile, BERTH_ACME_TIMEOUT_SECS: '10' }, workers: true });
     ({ token } = await activate(app));
@@ -93,5 +93,29 @@ describe('ACME certificates', () => {
     const events = (await app.api.get('/api/v1/eventlog?action=certificate.fallback').set(auth()).expect(200)).body.eventlogs;
     expect(events[0]).toMatchObject({ target: 'web.down.test' });
     expect(JSON.stringify(events[0])).toMatch(/ECONNREFUSED/);
+  });
+
+  it('renewcerts re-issues a certificate near its end and nginx serves the new one', async () => {
+    await addDomain(app, token, 'acme.test', { tlsConfig: { provider: 'acme', acmeDirectoryUrl: pebble.directoryUrl } });
+    const { taskId } = await installAndWait(app, token, { manifest: testManifest('web:1'), location: 'renew', domain: 'acme.test' });
+    expect((await app.api.get(`/api/v1/tasks/${taskId}/logs`).set(auth()).expect(200)).text).toMatch(/certificate for renew\.acme\.test issued/);
+    const root = await pebble.root();
+    const first = await until(() => proxyGet(nginx, 'renew.acme.test', '/version', { tls: true, ca: root }), (r) => r.status === 200);
+    // The certificate ages: ten days left (the CA is real, so time is moved in the row, not in Pebble).
+    const soon = new Date(Date.now() + 10 * 86_400_000).toISOString();
+    await app.berth.db('certificates').where({ fqdn: 'renew.acme.test' }).update({ not_after: soon });
+    const instanceId = (await app.berth.db('instances').first('id')).id as string;
+
+    const task = await app.berth.tasks.create({ instanceId, type: 'renewcerts', args: { instanceId }, objectKey: `certificates:${instanceId}` });
+    const done = await waitForTask(app, token, task.id);
+    const log = (await app.api.get(`/api/v1/tasks/${task.id}/logs`).set(auth()).expect(200)).text;
+    expect(log).toMatch(/issued/);
+    expect(done).toMatchObject({ success: true, result: { renewed: ['renew.acme.test'], failed: [] } });
+    expect(log).toMatch(/renewing renew\.acme\.test/);
+
+    const row = await app.berth.db('certificates').where({ fqdn: 'renew.acme.test' }).first();
+    expect(Date.parse(row.not_after)).toBeGreaterThan(Date.now() + 30 * 86_400_000);
+    const served = await until(() => proxyGet(nginx, 'renew.acme.test', '/version', { tls: true, ca: root }), (r) => r.status === 200 && r.fingerprint256 !== first.fingerprint256);
+    expect(served.fingerprint256).toBe(new X509Certificate(row.cert_pem).fingerprint256);
   });
 });
