@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Express } from 'express';
 import type { Redis } from 'ioredis';
 import type Docker from 'dockerode';
@@ -41,6 +42,11 @@ import { AppReconciler } from '../services/apps/app-reconciler';
 import { CatalogueService, loadBuiltinCatalogue } from '../services/apps/catalogue';
 import { LocalHostPorts } from '../services/apps/host-ports';
 import { NoPublisher } from '../services/apps/reverse-proxy';
+import { AcmeClientIssuer } from '../services/certificates/acme-issuer';
+import { CertificateService } from '../services/certificates/certificate-service';
+import { CertificateRenewal, RenewalSchedule } from '../services/certificates/certificate-renewal';
+import { scheduleRenewals } from '../workers/certificate-tasks';
+import { WebrootChallenges } from '../services/certificates/challenge-store';
 import { AppDns } from '../services/domains/app-dns';
 import { BoxIp } from '../services/domains/box-ip';
 import { DnsProviders, PassiveProvider } from '../services/domains/dns-provider';
@@ -179,8 +185,15 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
   });
   const appDns = new AppDns({ domains: store.domains, records: store.dnsRecords, providers, boxIp, clock });
   // Without BERTH_NGINX_CONF apps are reached on their loopback ports only.
+  const certificates = config.nginx && config.acme
+    ? new CertificateService({
+      repo: store.certificates,
+      issuer: new AcmeClientIssuer({ challenges: new WebrootChallenges(path.join(config.nginx.sitesDir, 'acme-challenge')), caFile: config.acme.caFile, timeoutSecs: config.acme.timeoutSecs }),
+      eventlog, clock, email: config.acme.email,
+    })
+    : undefined;
   const publisher = config.nginx
-    ? new NginxPublisher({ config: config.nginx, domains: store.domains, nginx: new NginxCommand(config.nginx) })
+    ? new NginxPublisher({ config: config.nginx, domains: store.domains, nginx: new NginxCommand(config.nginx), certificates })
     : new NoPublisher();
   const backupTargets = new BackupTargets({ settings: store.settings, defaultFolder: config.backupRoots[0] });
   const appBackups = new AppBackups({ backups: store.backups, runtime, targets: backupTargets, clock });
@@ -203,6 +216,7 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
       box: new BoxBackups({ store, appBackups, targets: backupTargets, clock, version }),
       retention: new BackupRetention({ backups: store.backups, targets: backupTargets, clock }),
     },
+    renewal: new CertificateRenewal({ apps: store.apps, certificates, publisher }),
   });
   const subscriber = createRedis(options.redisUrl, { enableOfflineQueue: true });
   subscriber.on('error', () => undefined);
@@ -254,6 +268,7 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
   const backups = new BackupService({ store, tasks, targets: backupTargets, eventlog, clock, limits: { roots: config.backupRoots, endpoints: config.backupEndpoints } });
   const backupSchedule = new BackupSchedule({ store, backups, clock, logger });
   const backupCron = options.workers ? scheduleBackups(backupSchedule, logger) : undefined;
+  const renewalCron = options.workers && certificates ? scheduleRenewals(new RenewalSchedule({ certificates, tasks, logger }), logger) : undefined;
   const reconciler = new AppReconciler({ apps: store.apps, instances: store.instances, runtime, service: apps, logger });
   const contexts = Contexts.fromFile(config.contextsFile);
   const tenants = new TenantService({
@@ -331,6 +346,7 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
       await reaper?.stop();
       await retention?.stop();
       await backupCron?.stop();
+      await renewalCron?.stop();
       await queue.close();
       await Promise.all([closeRedis(subscriber), closeRedis(redis)]);
       await db.destroy();

@@ -7,6 +7,8 @@ import type { TenantDeletion } from '../services/tenants/tenant-deletion';
 import type { TenantExporter } from '../services/tenants/tenant-export';
 import { crashingAt, testTaskDefinitions } from './test-handlers';
 import { backupTaskDefinitions } from './backup-tasks';
+import { certificateTaskDefinitions } from './certificate-tasks';
+import type { CertificateRenewal } from '../services/certificates/certificate-renewal';
 import type { BoxBackups } from '../services/backups/box-backup';
 import type { BackupRetention } from '../services/backups/backup-retention';
 
@@ -18,6 +20,7 @@ export interface HandlerDeps {
   apps: AppLifecycle;
   tenants: { deletion: TenantDeletion; exporter: TenantExporter };
   backups: { box: BoxBackups; retention: BackupRetention };
+  renewal: CertificateRenewal;
 }
 
 /**
@@ -25,7 +28,7 @@ export interface HandlerDeps {
  */
 export function buildTaskRegistry(deps: HandlerDeps): TaskRegistry {
   const registry = new TaskRegistry();
-  const definitions = [appTaskDefinition(deps.apps), ...tenantTaskDefinitions(deps.tenants), ...backupTaskDefinitions(deps.backups), ...(deps.testTasks ? testTaskDefinitions() : [])];
+  const definitions = [appTaskDefinition(deps.apps), ...tenantTaskDefinitions(deps.tenants), ...backupTaskDefinitions(deps.backups), ...certificateTaskDefinitions(deps.renewal), ...(deps.testTasks ? testTaskDefinitions() : [])];
   for (const plain of definitions) {
     const definition = deps.testTasks && deps.crashAt ? crashingAt(deps.crashAt, plain) : plain;
     registry.register({ ...definition, concurrency: deps.concurrency?.[definition.type] ?? definition.concurrency });

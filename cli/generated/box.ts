@@ -1500,8 +1500,10 @@ export interface components {
         DnsProvider: "route53" | "cloudflare" | "digitalocean" | "gandi" | "godaddy" | "gcdns" | "linode" | "namecom" | "namecheap" | "rfc2136" | "powerdns" | "wildcard" | "manual" | "noop";
         TlsConfig: {
             /** @enum {string} */
-            provider?: "letsencrypt-prod" | "letsencrypt-staging" | "fallback";
+            provider?: "letsencrypt-prod" | "letsencrypt-staging" | "acme" | "fallback";
             wildcard?: boolean;
+            /** @description With provider acme: the ACME directory URL */
+            acmeDirectoryUrl?: string;
         };
         SysinfoConfig: {
             /** @enum {string} */
@@ -1667,9 +1669,15 @@ export interface components {
             /** @description The DNS zone (the domain or a parent); defaults to the domain */
             zoneName?: string;
             tlsConfig?: {
-                /** @enum {string} */
-                provider?: "letsencrypt-prod" | "letsencrypt-staging" | "fallback";
+                /**
+                 * @description Where the apps' certificates come from (docs/domains.md): Let's Encrypt, any ACME CA at
+                 *     acmeDirectoryUrl (acme), or only the domain's fallback certificate (fallback).
+                 * @enum {string}
+                 */
+                provider?: "letsencrypt-prod" | "letsencrypt-staging" | "acme" | "fallback";
                 wildcard?: boolean;
+                /** @description With provider acme: the ACME directory URL */
+                acmeDirectoryUrl?: string;
             };
             fallbackCertificate?: {
                 cert: string;
@@ -1692,7 +1700,18 @@ export interface components {
             tlsConfig: {
                 provider: string;
                 wildcard: boolean;
+                acmeDirectoryUrl?: string;
             };
+            /** @description ACME certificates issued for names in this domain (keys are never returned) */
+            certificates?: {
+                fqdn: string;
+                issuer: string;
+                /**
+                 * Format: date-time
+                 * @description Renewed from 30 days before
+                 */
+                notAfter: string;
+            }[];
             fallbackCertificate: {
                 /** @description PEM; the key is never returned */
                 cert: string;

@@ -211,7 +211,7 @@ export class AppLifecycle {
       ctx.log('the app is stopped: not starting it');
     }
     step(ctx, 90, 'Configuring reverse proxy');
-    await this.deps.publisher.publish(ready);
+    await this.deps.publisher.publish(ready, (line) => ctx.log(line));
   }
 
   /**

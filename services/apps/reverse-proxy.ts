@@ -6,7 +6,8 @@ import type { App } from './app-repo';
  * then apps are reached on their loopback port (`httpPort` in the app JSON is not exposed: see docs/apps.md).
  */
 export interface AppPublisher {
-  publish(app: App): Promise<void>;
+  /** `log`: lines for the task's log (e.g. why a name is served with the fallback certificate). */
+  publish(app: App, log?: (line: string) => void): Promise<void>;
   unpublish(app: App): Promise<void>;
 }
 

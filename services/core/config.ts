@@ -61,10 +61,21 @@ export interface Config {
   dnsTimeoutSecs: number;
   /** The nginx reverse proxy; unset: apps are not published (reached on their loopback ports). */
   nginx: NginxConfig | undefined;
+  /** ACME certificates (with nginx only: the HTTP-01 challenge is answered by the proxy); null: BERTH_ACME=off. */
+  acme: AcmeConfig | null;
   /** Folders a tenant's backupFolder must be inside (tenants share the machine); the first is the default target. */
   backupRoots: string[];
   /** Origins an s3 backup `endpoint` may name (BERTH_BACKUP_S3_ENDPOINTS); null: any. */
   backupEndpoints: string[] | null;
+}
+
+export interface AcmeConfig {
+  /** BERTH_ACME_CA_FILE: PEM roots the ACME server's HTTPS is trusted with (Pebble's); unset: the system's. */
+  caFile?: string;
+  /** BERTH_ACME_EMAIL: the account's contact address. */
+  email?: string;
+  /** BERTH_ACME_TIMEOUT_SECS: each ACME request's limit. */
+  timeoutSecs: number;
 }
 
 export interface NginxConfig {
@@ -125,6 +136,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     nsupdate: nonEmpty(env, 'BERTH_NSUPDATE') ?? 'nsupdate',
     dnsTimeoutSecs: positiveInt(env, 'BERTH_DNS_TIMEOUT_SECS', 5),
     nginx: nginx(env, dataDir),
+    acme: acme(env),
     backupRoots: backupRoots(env, dataDir, cwd),
     backupEndpoints: backupEndpoints(env),
   };
@@ -206,6 +218,15 @@ function dnsServers(env: Env): string[] {
     }
   }
   return servers;
+}
+
+/** On unless BERTH_ACME=off (machines without Internet access, tests that do not start a CA). */
+function acme(env: Env): AcmeConfig | null {
+  const raw = nonEmpty(env, 'BERTH_ACME') ?? 'on';
+  if (raw !== 'on' && raw !== 'off') throw new ConfigError(`BERTH_ACME must be on or off, got "${raw}"`);
+  if (raw === 'off') return null;
+  const caFile = nonEmpty(env, 'BERTH_ACME_CA_FILE');
+  return { caFile: caFile && path.resolve(caFile), email: nonEmpty(env, 'BERTH_ACME_EMAIL'), timeoutSecs: positiveInt(env, 'BERTH_ACME_TIMEOUT_SECS', 30) };
 }
 
 /** The reverse proxy is on when BERTH_NGINX_CONF names nginx's main config file. */

@@ -13,6 +13,7 @@ import { KnexCodeRepo, type CodeRepo } from '../tenants/code-repo';
 import { KnexExportRepo, type ExportRepo } from '../tenants/export-repo';
 import { KnexDomainRepo, type DomainRepo } from '../domains/domain-repo';
 import { KnexDnsRecordRepo, type DnsRecordRepo } from '../domains/dns-record-repo';
+import { KnexCertificateRepo, type CertificateRepo } from '../certificates/certificate-repo';
 import { KnexBackupRepo, type BackupRepo } from '../backups/backup-repo';
 import { KnexTenantDumpRepo, type TenantDumpRepo } from '../backups/tenant-dump-repo';
 
@@ -32,6 +33,7 @@ export interface Repositories {
   exports: ExportRepo;
   domains: DomainRepo;
   dnsRecords: DnsRecordRepo;
+  certificates: CertificateRepo;
   backups: BackupRepo;
   tenantDump: TenantDumpRepo;
 }
@@ -59,6 +61,7 @@ function repositories(db: Db): Repositories {
     exports: new KnexExportRepo(db),
     domains: new KnexDomainRepo(db),
     dnsRecords: new KnexDnsRecordRepo(db),
+    certificates: new KnexCertificateRepo(db),
     backups: new KnexBackupRepo(db),
     tenantDump: new KnexTenantDumpRepo(db),
   };

@@ -1,8 +1,10 @@
 import { json, type Db } from '../db/database';
 
 export interface TlsConfig {
-  provider: 'letsencrypt-prod' | 'letsencrypt-staging' | 'fallback';
+  /** `acme`: the CA at acmeDirectoryUrl (any ACME server, e.g. Pebble for tests). */
+  provider: 'letsencrypt-prod' | 'letsencrypt-staging' | 'acme' | 'fallback';
   wildcard: boolean;
+  acmeDirectoryUrl?: string;
 }
 
 /** A domain as stored: `config` holds the provider's secrets and is redacted before it leaves the service. */

@@ -15,7 +15,7 @@ export interface DomainInput {
   zoneName?: string;
   provider: string;
   config: Record<string, unknown>;
-  tlsConfig?: { provider?: string; wildcard?: boolean };
+  tlsConfig?: { provider?: string; wildcard?: boolean; acmeDirectoryUrl?: string };
   fallbackCertificate?: { cert: string; key: string } | null;
   wellKnown?: Record<string, string> | null;
   /** Accepted for Cloudron clients; Berth does not use hyphenated subdomains. */
@@ -33,9 +33,10 @@ export interface DomainView {
   wellKnown: Record<string, string> | null;
   fallbackCertificate: { cert: string };
   locked: boolean;
+  certificates?: { fqdn: string; issuer: string; notAfter: string }[];
 }
 
-const TLS_PROVIDERS = ['letsencrypt-prod', 'letsencrypt-staging', 'fallback'];
+const TLS_PROVIDERS = ['letsencrypt-prod', 'letsencrypt-staging', 'acme', 'fallback'];
 
 export interface DomainServiceDeps {
   store: Store;
@@ -56,8 +57,13 @@ export class DomainService {
     return (await this.deps.store.domains.list(instanceId)).map((d) => this.view(d));
   }
 
+  /** With the ACME certificates of names in the domain (their expiry; never a key). */
   async get(instanceId: string, name: string): Promise<DomainView> {
-    return this.view(await this.find(instanceId, name));
+    const domain = await this.find(instanceId, name);
+    const certificates = (await this.deps.store.certificates.list(instanceId))
+      .filter((c) => isWithin(c.fqdn, domain.domain))
+      .map((c) => ({ fqdn: c.fqdn, issuer: c.issuer, notAfter: c.notAfter }));
+    return { ...this.view(domain), certificates };
   }
 
   /** Checks the settings with the provider (a live call for providers with a server) before anything is stored. */
@@ -156,6 +162,7 @@ export class DomainService {
     const tlsProvider = input.tlsConfig?.provider ?? current?.tlsConfig.provider ?? 'letsencrypt-prod';
     if (!TLS_PROVIDERS.includes(tlsProvider)) throw validationError(`tlsConfig.provider must be one of ${TLS_PROVIDERS.join(', ')}`, { field: 'tlsConfig.provider' });
     const tlsConfig: TlsConfig = { provider: tlsProvider as TlsConfig['provider'], wildcard: input.tlsConfig?.wildcard ?? current?.tlsConfig.wildcard ?? false };
+    if (tlsProvider === 'acme') tlsConfig.acmeDirectoryUrl = checkDirectoryUrl(input.tlsConfig?.acmeDirectoryUrl ?? current?.tlsConfig.acmeDirectoryUrl);
 
     // Secrets the client could not see come back as the placeholder: keep the stored ones (same provider only).
     const given = { ...(input.config ?? {}) };
@@ -196,4 +203,16 @@ export class DomainService {
   private auditData(domain: Domain) {
     return { provider: domain.provider, zoneName: domain.zoneName, configKeys: Object.keys(domain.config), tlsConfig: domain.tlsConfig };
   }
+}
+
+/** A custom ACME directory: an absolute http(s) URL (http only makes sense for a CA on this machine). */
+function checkDirectoryUrl(value: string | undefined): string {
+  let url: URL;
+  try {
+    url = new URL(value ?? '');
+  } catch {
+    throw validationError('tlsConfig.acmeDirectoryUrl is required for the acme provider and must be a URL', { field: 'tlsConfig.acmeDirectoryUrl' });
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw validationError('tlsConfig.acmeDirectoryUrl must be an http(s) URL', { field: 'tlsConfig.acmeDirectoryUrl' });
+  return url.toString();
 }

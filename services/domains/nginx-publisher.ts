@@ -5,7 +5,8 @@ import type { App } from '../apps/app-repo';
 import type { AppPublisher } from '../apps/reverse-proxy';
 import type { NginxConfig } from '../core/config';
 import { hostsOf } from './app-dns';
-import type { DomainRepo } from './domain-repo';
+import type { CertificateService } from '../certificates/certificate-service';
+import type { Domain, DomainRepo } from './domain-repo';
 import { renderAppSite, renderShared } from './nginx-site';
 
 /** What the publisher asks of nginx: check the whole configuration, then reload it. */
@@ -52,21 +53,39 @@ export class NginxCommand implements NginxControl {
 export class NginxPublisher implements AppPublisher {
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly deps: { config: NginxConfig; domains: DomainRepo; nginx: NginxControl }) {}
+  constructor(private readonly deps: { config: NginxConfig; domains: DomainRepo; nginx: NginxControl; certificates?: CertificateService }) {}
 
-  publish(app: App): Promise<void> {
+  /**
+   * Serves the app's names, each with its stored ACME certificate or its domain's fallback. Names that should
+   * get an ACME certificate are first published with the fallback (so port 80 answers the CA's HTTP-01
+   * challenge), then issued and published again; a CA failure leaves the fallback in place (see CertificateService).
+   */
+  publish(app: App, log: (line: string) => void = () => undefined): Promise<void> {
     return this.serial(async () => {
       if (app.httpPort === null) return;
+      const hosts = hostsOf(app);
       const certs: Record<string, { cert: string; key: string }> = {};
-      for (const host of hostsOf(app)) {
-        if (certs[host.domain]) continue;
+      const wanted: { domain: Domain; fqdn: string }[] = [];
+      for (const host of hosts) {
         const domain = await this.deps.domains.get(app.instanceId, host.domain);
         if (!domain) throw new Error(`The domain ${host.domain} is not added: the app cannot be published`);
-        certs[host.domain] = this.writeCertificate(domain.domain, domain.fallbackCertificate);
+        const acme = await this.deps.certificates?.current(domain, host.fqdn);
+        if (acme) certs[host.fqdn] = this.writeCertificate(`acme/${host.fqdn}`, acme);
+        else certs[host.fqdn] = this.writeCertificate(domain.domain, domain.fallbackCertificate);
+        if (!acme && (await this.deps.certificates?.wanted(domain, host.fqdn))) wanted.push({ domain, fqdn: host.fqdn });
       }
       this.writeShared();
-      const site = renderAppSite(app, hostsOf(app), certs, this.deps.config);
-      await this.apply(this.sitePath(app), site);
+      await this.apply(this.sitePath(app), renderAppSite(app, hosts, certs, this.deps.config));
+      if (!wanted.length || !this.deps.certificates) return;
+      let issued = false;
+      for (const { domain, fqdn } of wanted) {
+        const pair = await this.deps.certificates.obtain(domain, fqdn, log);
+        if (pair) {
+          certs[fqdn] = this.writeCertificate(`acme/${fqdn}`, pair);
+          issued = true;
+        }
+      }
+      if (issued) await this.apply(this.sitePath(app), renderAppSite(app, hosts, certs, this.deps.config));
     });
   }
 
@@ -92,11 +111,12 @@ export class NginxPublisher implements AppPublisher {
     await this.deps.nginx.reload();
   }
 
-  private writeCertificate(domain: string, pair: { cert: string; key: string }) {
+  /** `name`: the domain (its fallback certificate) or `acme/<fqdn>`. */
+  private writeCertificate(name: string, pair: { cert: string; key: string }) {
     const dir = path.join(this.deps.config.sitesDir, 'certs');
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const cert = path.join(dir, `${domain}.crt`);
-    const key = path.join(dir, `${domain}.key`);
+    fs.mkdirSync(path.join(dir, 'acme'), { recursive: true, mode: 0o700 });
+    const cert = path.join(dir, `${name}.crt`);
+    const key = path.join(dir, `${name}.key`);
     if (!fs.existsSync(cert) || fs.readFileSync(cert, 'utf8') !== pair.cert) writeAtomically(cert, pair.cert, 0o644);
     if (!fs.existsSync(key) || fs.readFileSync(key, 'utf8') !== pair.key) writeAtomically(key, pair.key, 0o600);
     return { cert, key };

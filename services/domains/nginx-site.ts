@@ -19,13 +19,13 @@ export function renderShared(): string {
 
 /**
  * One app's site: plain HTTP redirects to HTTPS; HTTPS (one server block per name, each with its domain's
- * certificate) proxies to the app's loopback port, WebSockets included, with HSTS.
+ * certificate, keyed by fqdn) proxies to the app's loopback port, WebSockets included, with HSTS.
  */
 export function renderAppSite(
   app: Pick<App, 'id' | 'fqdn' | 'httpPort'>,
   hosts: AppHost[],
   certs: Record<string, { cert: string; key: string }>,
-  config: Pick<NginxConfig, 'httpPort' | 'httpsPort'>,
+  config: Pick<NginxConfig, 'httpPort' | 'httpsPort' | 'sitesDir'>,
 ): string {
   const names = hosts.map((h) => h.fqdn);
   const httpsSuffix = config.httpsPort === 443 ? '' : `:${config.httpsPort}`;
@@ -34,11 +34,13 @@ export function renderAppSite(
     'server {',
     `  listen ${config.httpPort};`,
     `  server_name ${names.join(' ')};`,
+    // ACME HTTP-01 challenges (challenge-store.ts) are answered here, before the redirect to HTTPS.
+    `  location ^~ /.well-known/acme-challenge/ { root ${config.sitesDir}/acme-challenge; default_type text/plain; }`,
     `  location / { return 301 https://$host${httpsSuffix}$request_uri; }`,
     '}',
   ];
   for (const host of hosts) {
-    const cert = certs[host.domain];
+    const cert = certs[host.fqdn];
     lines.push(
       'server {',
       `  listen ${config.httpsPort} ssl;`,

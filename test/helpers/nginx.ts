@@ -28,6 +28,8 @@ export async function startNginx(): Promise<TestNginx> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-nginx-'));
   const sitesDir = path.join(dir, 'sites');
   fs.mkdirSync(sitesDir);
+  // nginx's workers run as an unprivileged user when the test is root: they read ACME challenges from here.
+  fs.chmodSync(dir, 0o755);
   fs.mkdirSync(path.join(dir, 'tmp'));
   const httpPort = await freePort();
   const httpsPort = await freePort();
@@ -76,6 +78,8 @@ http {
       BERTH_NGINX_BIN: NGINX_BIN,
       BERTH_NGINX_HTTP_PORT: String(httpPort),
       BERTH_NGINX_HTTPS_PORT: String(httpsPort),
+      // Tests' domains default to letsencrypt-prod: no test may call the real CA (acme.test.ts turns it on).
+      BERTH_ACME: 'off',
     },
     async stop() {
       if (child.exitCode === null) {
@@ -104,17 +108,20 @@ export interface ProxyResponse {
   body: string;
   /** The certificate's fingerprint, for HTTPS. */
   fingerprint256?: string;
+  /** The server's certificate (DER), for HTTPS. */
+  peerCertificate?: Buffer;
 }
 
 /** A request to nginx as a browser at `host` would make it: SNI and Host set, the server's certificate checked against `ca`. */
 export function proxyGet(nginx: TestNginx, host: string, urlPath: string, options: { tls: boolean; ca?: string }): Promise<ProxyResponse> {
   return new Promise((resolve, reject) => {
     const done = (res: http.IncomingMessage) => {
-      const socket = res.socket as unknown as { getPeerCertificate?: () => { fingerprint256?: string } };
-      const fingerprint256 = socket.getPeerCertificate?.()?.fingerprint256;
+      const socket = res.socket as unknown as { getPeerCertificate?: () => { fingerprint256?: string; raw?: Buffer } };
+      const peer = socket.getPeerCertificate?.();
+      const fingerprint256 = peer?.fingerprint256;
       let body = '';
       res.on('data', (d) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body, fingerprint256 }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body, fingerprint256, peerCertificate: peer?.raw }));
     };
     const common = { host: '127.0.0.1', path: urlPath, headers: { Host: host }, agent: false as const };
     const req = options.tls

@@ -1,0 +1,59 @@
+import type { AppRepo } from '../apps/app-repo';
+import type { AppPublisher } from '../apps/reverse-proxy';
+import { BerthError } from '../core/errors';
+import type { Logger } from '../core/logger';
+import { hostsOf } from '../domains/app-dns';
+import type { TaskContext } from '../tasks/task-registry';
+import type { TaskService } from '../tasks/task-service';
+import type { CertificateService } from './certificate-service';
+
+export const RENEW_CERTS_TASK = 'renewcerts';
+
+/**
+ * The `renewcerts` task of one tenant: every installed app with a name whose certificate ends within
+ * RENEW_BEFORE_DAYS is published again, which issues it anew (CertificateService.current no longer returns it).
+ * A name the CA refuses keeps its old certificate until it expires; the failure is in the task and audit logs.
+ */
+export class CertificateRenewal {
+  constructor(private readonly deps: { apps: AppRepo; certificates: CertificateService | undefined; publisher: AppPublisher }) {}
+
+  async renew(instanceId: string, ctx: Pick<TaskContext, 'log'>): Promise<{ renewed: string[]; failed: string[] }> {
+    const { certificates } = this.deps;
+    if (!certificates) {
+      ctx.log('ACME is off (BERTH_ACME=off or no reverse proxy): nothing to renew');
+      return { renewed: [], failed: [] };
+    }
+    const due = new Set((await certificates.expiring()).filter((c) => c.instanceId === instanceId).map((c) => c.fqdn));
+    if (!due.size) ctx.log('no certificate is due for renewal');
+    for (const app of await this.deps.apps.list(instanceId)) {
+      if (app.installationState !== 'installed') continue;
+      const names = hostsOf(app).map((h) => h.fqdn).filter((fqdn) => due.has(fqdn));
+      if (!names.length) continue;
+      ctx.log(`renewing ${names.join(', ')} (app ${app.id})`);
+      await this.deps.publisher.publish(app, (line) => ctx.log(line)).catch((err: Error) => ctx.log(`app ${app.id} not republished: ${err.message}`));
+    }
+    const still = new Set((await certificates.expiring()).filter((c) => c.instanceId === instanceId).map((c) => c.fqdn));
+    return { renewed: [...due].filter((f) => !still.has(f)), failed: [...due].filter((f) => still.has(f)) };
+  }
+}
+
+/** What the daily cron job runs: a `renewcerts` task for each tenant with a certificate due. */
+export class RenewalSchedule {
+  constructor(private readonly deps: { certificates: CertificateService | undefined; tasks: Pick<TaskService, 'create'>; logger: Logger }) {}
+
+  async runDue(): Promise<string[]> {
+    if (!this.deps.certificates) return [];
+    const tenants = [...new Set((await this.deps.certificates.expiring()).map((c) => c.instanceId))];
+    const started: string[] = [];
+    for (const instanceId of tenants) {
+      try {
+        await this.deps.tasks.create({ instanceId, type: RENEW_CERTS_TASK, args: { instanceId }, objectKey: `certificates:${instanceId}` });
+        started.push(instanceId);
+      } catch (err) {
+        // One still running (409) will do; anything else is worth a line.
+        if (!(err instanceof BerthError && err.status === 409)) this.deps.logger.warn({ err: (err as Error).message, instanceId }, 'starting renewcerts failed');
+      }
+    }
+    return started;
+  }
+}

@@ -1,0 +1,108 @@
+import { X509Certificate } from 'node:crypto';
+import type { Clock } from '../core/clock';
+import type { Domain, TlsConfig } from '../domains/domain-repo';
+import type { CertificatePair } from '../domains/fallback-cert';
+import type { EventlogService } from '../eventlog/eventlog-service';
+import type { AcmeIssuer } from './acme-issuer';
+import type { CertificateRepo } from './certificate-repo';
+
+/** Certificates closer to their end than this are renewed (Let's Encrypt's advice for 90-day certificates). */
+export const RENEW_BEFORE_DAYS = 30;
+const DAY_MS = 86_400_000;
+
+export const LETSENCRYPT = {
+  'letsencrypt-prod': 'https://acme-v02.api.letsencrypt.org/directory',
+  'letsencrypt-staging': 'https://acme-staging-v02.api.letsencrypt.org/directory',
+} as const;
+
+/** The ACME directory a domain's certificates come from; null for `fallback` (the self-signed one only). */
+export function directoryUrlOf(tls: TlsConfig): string | null {
+  if (tls.provider === 'fallback') return null;
+  if (tls.provider === 'acme') return tls.acmeDirectoryUrl ?? null;
+  return LETSENCRYPT[tls.provider];
+}
+
+export interface CertificateServiceDeps {
+  repo: CertificateRepo;
+  issuer: AcmeIssuer;
+  eventlog: EventlogService;
+  clock: Clock;
+  /** The ACME account's contact address, if any. */
+  email?: string;
+}
+
+/**
+ * Which certificate an app's name is served with: a stored ACME certificate while it is good for another
+ * RENEW_BEFORE_DAYS, else a new one from the domain's CA. Failing that, the caller keeps the domain's fallback
+ * certificate: an install never fails for want of a CA; the reason goes to the task log and the audit log.
+ */
+export class CertificateService {
+  constructor(private readonly deps: CertificateServiceDeps) {}
+
+  /** The stored certificate for fqdn when it does not need renewing. */
+  async current(domain: Domain, fqdn: string): Promise<CertificatePair | null> {
+    if (!directoryUrlOf(domain.tlsConfig)) return null;
+    const stored = await this.deps.repo.get(domain.instanceId, fqdn);
+    if (!stored || this.needsRenewal(stored.notAfter)) return null;
+    return { cert: stored.cert, key: stored.key };
+  }
+
+  /** Whether fqdn should get a certificate from a CA now (an ACME domain, none stored or one near its end). */
+  async wanted(domain: Domain, fqdn: string): Promise<boolean> {
+    return directoryUrlOf(domain.tlsConfig) !== null && (await this.current(domain, fqdn)) === null;
+  }
+
+  /** Issues and stores; null (logged and audited) when the CA could not be used. */
+  async obtain(domain: Domain, fqdn: string, log: (line: string) => void): Promise<CertificatePair | null> {
+    const directoryUrl = directoryUrlOf(domain.tlsConfig);
+    if (!directoryUrl) return null;
+    try {
+      const accountKey = await this.accountKey(domain.instanceId, directoryUrl);
+      const pair = await this.deps.issuer.issue({ directoryUrl, accountKey, fqdn, email: this.deps.email });
+      const x509 = new X509Certificate(pair.cert);
+      await this.deps.repo.put({
+        instanceId: domain.instanceId, fqdn, ...pair, issuer: x509.issuer.replace(/\n/g, ', '),
+        notAfter: new Date(x509.validTo).toISOString(), updatedAt: this.deps.clock().toISOString(),
+      });
+      log(`certificate for ${fqdn} issued by ${directoryUrl}, valid until ${new Date(x509.validTo).toISOString()}`);
+      await this.audit(domain.instanceId, 'certificate.issue', fqdn, { directoryUrl, notAfter: new Date(x509.validTo).toISOString() });
+      return pair;
+    } catch (err) {
+      const reason = describe(err);
+      log(`no certificate from ${directoryUrl} for ${fqdn} (${reason}); serving the fallback certificate`);
+      await this.audit(domain.instanceId, 'certificate.fallback', fqdn, { directoryUrl, errorMessage: reason });
+      return null;
+    }
+  }
+
+  /** Names whose certificates end within RENEW_BEFORE_DAYS, across tenants: what the renewcerts task renews. */
+  async expiring(): Promise<{ instanceId: string; fqdn: string }[]> {
+    const before = new Date(this.deps.clock().getTime() + RENEW_BEFORE_DAYS * DAY_MS).toISOString();
+    return (await this.deps.repo.expiringBefore(before)).map((c) => ({ instanceId: c.instanceId, fqdn: c.fqdn }));
+  }
+
+  /** What the API shows: never the key. */
+  async list(instanceId: string) {
+    return (await this.deps.repo.list(instanceId)).map((c) => ({ fqdn: c.fqdn, issuer: c.issuer, notAfter: c.notAfter }));
+  }
+
+  private needsRenewal(notAfter: string) {
+    return Date.parse(notAfter) - this.deps.clock().getTime() < RENEW_BEFORE_DAYS * DAY_MS;
+  }
+
+  private async accountKey(instanceId: string, directoryUrl: string) {
+    const stored = await this.deps.repo.accountKey(instanceId, directoryUrl);
+    if (stored) return stored;
+    return this.deps.repo.putAccountKey(instanceId, directoryUrl, await this.deps.issuer.createAccountKey(), this.deps.clock().toISOString());
+  }
+
+  private async audit(instanceId: string, action: string, fqdn: string, data: Record<string, unknown>) {
+    await this.deps.eventlog.record({ instanceId, userId: null, tokenId: null, ip: null }, action, fqdn, data).catch(() => undefined);
+  }
+}
+
+/** acme-client's errors carry the CA's problem detail; network errors their code. Never a key. */
+function describe(err: unknown): string {
+  const e = err as { message?: string; code?: string };
+  return (e?.message || e?.code || String(err)).split('\n')[0].slice(0, 500);
+}
