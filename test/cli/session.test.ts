@@ -177,7 +177,8 @@ describe('berth login, logout, status, whoami', () => {
     const bash = await runBerth(['completion', 'bash'], { home });
     expect(bash.code).toBe(0);
     expect(bash.stdout).toContain('complete -o default -F _berth berth');
-    expect(bash.stdout).toContain('["berth apps"]="list catalogue get install restart stop start uninstall configure update logs exec"');
+    expect(bash.stdout).toContain('["berth apps"]="list catalogue get install restart stop start uninstall configure update logs exec backup backups restore clone"');
+    expect(bash.stdout).toContain('["berth domains"]="list get add update remove check"');
     const zsh = await runBerth(['completion', 'zsh'], { home });
     expect(zsh.stdout).toMatch(/^#compdef berth/);
     expect((await runBerth(['completion', 'fish'], { home })).code).toBe(2);
