@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { activate, bearer, startTestApp, waitForTask, type TestApp } from '../helpers/app';
 import { addDomain, APPS_ENV, installAndWait, removeEngineObjects, testManifest } from '../helpers/apps';
 import { startBind, type TestBind } from '../helpers/bind';
-import { proxyGet, startNginx, type TestNginx } from '../helpers/nginx';
+import { proxyGet, startNginx, untilServed, type TestNginx } from '../helpers/nginx';
 import { startPebble, type TestPebble } from '../helpers/pebble';
 import { freePort } from '../helpers/processes';
 
@@ -38,19 +38,6 @@ describe('ACME certificates', () => {
     await nginx?.stop();
   });
 
-  /** nginx reloads its workers after the signal: the first requests may still meet the old ones. */
-  async function until<T>(get: () => Promise<T>, ok: (value: T) => boolean): Promise<T> {
-    let last: unknown;
-    for (let i = 0; i < 300; i++) {
-      const value = await get().catch((err: Error) => {
-        last = err.message;
-        return undefined;
-      });
-      if (value !== undefined && ok(value)) return value;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`never got there; last: ${JSON.stringify(last)?.slice(0, 500)}`);
-  }
 
   it('issues a certificate from the CA, serves it, shows its expiry and never the key', async () => {
     await addDomain(app, token, 'acme.test', { tlsConfig: { provider: 'acme', acmeDirectoryUrl: pebble.directoryUrl } });
@@ -67,7 +54,7 @@ describe('ACME certificates', () => {
 
     // What nginx serves for the app's name chains to Pebble's root, through its intermediate.
     const root = await pebble.root();
-    const res = await until(() => proxyGet(nginx, 'web.acme.test', '/version', { tls: true, ca: root }), (r) => r.status === 200);
+    const res = await untilServed(() => proxyGet(nginx, 'web.acme.test', '/version', { tls: true, ca: root }), (r) => r.status === 200);
     expect(res.body.trim()).toBe('v1');
     expect(res.peerCertificate).toBeDefined();
     const served = new X509Certificate(res.peerCertificate!);
@@ -88,7 +75,7 @@ describe('ACME certificates', () => {
     expect(log).toMatch(/no certificate from https:\/\/127\.0\.0\.1:\d+\/dir for web\.down\.test \(.*ECONNREFUSED.*\); serving the fallback certificate/);
     const domain = (await app.api.get('/api/v1/domains/down.test').set(auth()).expect(200)).body;
     expect(domain.certificates).toEqual([]);
-    const res = await until(() => proxyGet(nginx, 'web.down.test', '/version', { tls: true, ca: domain.fallbackCertificate.cert }), (r) => r.status === 200);
+    const res = await untilServed(() => proxyGet(nginx, 'web.down.test', '/version', { tls: true, ca: domain.fallbackCertificate.cert }), (r) => r.status === 200);
     expect(res.fingerprint256).toBe(new X509Certificate(domain.fallbackCertificate.cert).fingerprint256);
     const events = (await app.api.get('/api/v1/eventlog?action=certificate.fallback').set(auth()).expect(200)).body.eventlogs;
     expect(events[0]).toMatchObject({ target: 'web.down.test' });
@@ -100,7 +87,7 @@ describe('ACME certificates', () => {
     const { taskId } = await installAndWait(app, token, { manifest: testManifest('web:1'), location: 'renew', domain: 'acme.test' });
     expect((await app.api.get(`/api/v1/tasks/${taskId}/logs`).set(auth()).expect(200)).text).toMatch(/certificate for renew\.acme\.test issued/);
     const root = await pebble.root();
-    const first = await until(() => proxyGet(nginx, 'renew.acme.test', '/version', { tls: true, ca: root }), (r) => r.status === 200);
+    const first = await untilServed(() => proxyGet(nginx, 'renew.acme.test', '/version', { tls: true, ca: root }), (r) => r.status === 200);
     // The certificate ages: ten days left (the CA is real, so time is moved in the row, not in Pebble).
     const soon = new Date(Date.now() + 10 * 86_400_000).toISOString();
     await app.berth.db('certificates').where({ fqdn: 'renew.acme.test' }).update({ not_after: soon });
@@ -115,7 +102,7 @@ describe('ACME certificates', () => {
 
     const row = await app.berth.db('certificates').where({ fqdn: 'renew.acme.test' }).first();
     expect(Date.parse(row.not_after)).toBeGreaterThan(Date.now() + 30 * 86_400_000);
-    const served = await until(() => proxyGet(nginx, 'renew.acme.test', '/version', { tls: true, ca: root }), (r) => r.status === 200 && r.fingerprint256 !== first.fingerprint256);
+    const served = await untilServed(() => proxyGet(nginx, 'renew.acme.test', '/version', { tls: true, ca: root }), (r) => r.status === 200 && r.fingerprint256 !== first.fingerprint256);
     expect(served.fingerprint256).toBe(new X509Certificate(row.cert_pem).fingerprint256);
   });
 });

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { activate, bearer, startTestApp, type TestApp } from '../helpers/app';
 import { addDomain, APPS_ENV, installAndWait, removeEngineObjects, testManifest, waitForApp } from '../helpers/apps';
-import { proxyGet, startNginx, type TestNginx } from '../helpers/nginx';
+import { proxyGet, startNginx, untilServed, type TestNginx } from '../helpers/nginx';
 
 jest.setTimeout(120_000);
 
@@ -32,20 +32,6 @@ describe('nginx reverse proxy', () => {
     await nginx?.stop();
   });
 
-  /** nginx reloads its workers after the signal: the first requests may still meet the old ones. */
-  async function until<T>(get: () => Promise<T>, ok: (value: T) => boolean): Promise<T> {
-    let last: unknown;
-    for (let i = 0; i < 300; i++) {
-      const value = await get().catch((err: Error) => {
-        last = err.message;
-        return undefined;
-      });
-      if (value !== undefined && ok(value)) return value;
-      if (value !== undefined) last = value;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`never got there; last: ${JSON.stringify(last)?.slice(0, 500)}`);
-  }
 
   it('serves the app over HTTPS at its fqdn and alternate names, redirects HTTP, and stops serving after uninstall', async () => {
     const { id } = await installAndWait(app, token, {
@@ -57,14 +43,14 @@ describe('nginx reverse proxy', () => {
     const site = fs.readFileSync(path.join(nginx.sitesDir, `app-${id}.conf`), 'utf8');
     expect(site).toContain('server_name web.proxy.test;');
 
-    const res = await until(() => proxyGet(nginx, 'web.proxy.test', '/version', { tls: true, ca }), (r) => r.status === 200);
+    const res = await untilServed(() => proxyGet(nginx, 'web.proxy.test', '/version', { tls: true, ca }), (r) => r.status === 200);
     expect(res.body.trim()).toBe('v1');
     expect(res.headers['strict-transport-security']).toMatch(/max-age=/);
     expect(res.fingerprint256).toBe(new X509Certificate(ca).fingerprint256);
 
     // The alternate name is served with its own domain's certificate.
     const otherCa = (await app.api.get('/api/v1/domains/other-proxy.test').set(auth()).expect(200)).body.fallbackCertificate.cert;
-    const alt = await until(() => proxyGet(nginx, 'other-proxy.test', '/version', { tls: true, ca: otherCa }), (r) => r.status === 200);
+    const alt = await untilServed(() => proxyGet(nginx, 'other-proxy.test', '/version', { tls: true, ca: otherCa }), (r) => r.status === 200);
     expect(alt.body.trim()).toBe('v1');
 
     const plain = await proxyGet(nginx, 'web.proxy.test', '/version', { tls: false });
@@ -72,9 +58,9 @@ describe('nginx reverse proxy', () => {
     expect(plain.headers.location).toBe(`https://web.proxy.test:${nginx.httpsPort}/version`);
 
     await app.api.post(`/api/v1/apps/${id}/uninstall`).set(auth()).expect(202);
-    await until(() => app.api.get(`/api/v1/apps/${id}`).set(auth()).then((r) => r.status), (s) => s === 404);
+    await untilServed(() => app.api.get(`/api/v1/apps/${id}`).set(auth()).then((r) => r.status), (s) => s === 404);
     expect(fs.existsSync(path.join(nginx.sitesDir, `app-${id}.conf`))).toBe(false);
-    await until(() => proxyGet(nginx, 'web.proxy.test', '/version', { tls: false }), (r) => r.status === 404);
+    await untilServed(() => proxyGet(nginx, 'web.proxy.test', '/version', { tls: false }), (r) => r.status === 404);
   });
 
   it('rolls a configuration nginx refuses back, and the task fails with nginx reason', async () => {
@@ -93,7 +79,7 @@ describe('nginx reverse proxy', () => {
     } finally {
       fs.rmSync(broken, { force: true });
     }
-    const served = await until(() => proxyGet(nginx, 'kept.proxy.test', '/version', { tls: true, ca }), (r) => r.status === 200);
+    const served = await untilServed(() => proxyGet(nginx, 'kept.proxy.test', '/version', { tls: true, ca }), (r) => r.status === 200);
     expect(served.body.trim()).toBe('v1');
   });
 });

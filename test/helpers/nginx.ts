@@ -130,3 +130,21 @@ export function proxyGet(nginx: TestNginx, host: string, urlPath: string, option
     req.on('error', reject);
   });
 }
+
+/**
+ * Polls until `ok` holds, at most 30 s: nginx reloads its workers after the signal, so the first requests may
+ * still meet the old ones. The error names the last failure or value seen.
+ */
+export async function untilServed<T>(get: () => Promise<T>, ok: (value: T) => boolean): Promise<T> {
+  let last: unknown;
+  for (let i = 0; i < 300; i++) {
+    const value = await get().catch((err: Error) => {
+      last = err.message;
+      return undefined;
+    });
+    if (value !== undefined && ok(value)) return value;
+    if (value !== undefined) last = value;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`never got there; last: ${JSON.stringify(last)?.slice(0, 500)}`);
+}
