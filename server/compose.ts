@@ -31,6 +31,8 @@ import { ProfileService } from '../services/users/profile-service';
 import { UserService } from '../services/users/user-service';
 import { InvitationService } from '../services/users/invitation-service';
 import { NoMailer, SmtpMailer } from '../services/mail/mailer';
+import { NotificationService } from '../services/notifications/notification-service';
+import { BackupFreshness } from '../services/backups/backup-freshness';
 import { GroupService } from '../services/groups/group-service';
 import { EventlogService } from '../services/eventlog/eventlog-service';
 import { SettingsService } from '../services/settings/settings-service';
@@ -150,6 +152,7 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
   const groups = new GroupService({ store, eventlog, clock });
   const settings = new SettingsService({ settings: store.settings, eventlog, clock });
   const mailer = config.smtpUrl ? new SmtpMailer(config.smtpUrl, config.mailFrom) : new NoMailer();
+  const notifications = new NotificationService({ notifications: store.notifications, users: store.users, mailer, clock, logger });
   const invitations = new InvitationService({
     store,
     tokens,
@@ -216,7 +219,7 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
       box: new BoxBackups({ store, appBackups, targets: backupTargets, clock, version }),
       retention: new BackupRetention({ backups: store.backups, targets: backupTargets, clock }),
     },
-    renewal: new CertificateRenewal({ apps: store.apps, certificates, publisher }),
+    renewal: new CertificateRenewal({ apps: store.apps, certificates, publisher, notifications }),
   });
   const subscriber = createRedis(options.redisUrl, { enableOfflineQueue: true });
   subscriber.on('error', () => undefined);
@@ -266,7 +269,8 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
     dns: appDns,
   });
   const backups = new BackupService({ store, tasks, targets: backupTargets, eventlog, clock, limits: { roots: config.backupRoots, endpoints: config.backupEndpoints } });
-  const backupSchedule = new BackupSchedule({ store, backups, clock, logger });
+  const freshness = new BackupFreshness({ store, notifications, clock });
+  const backupSchedule = new BackupSchedule({ store, backups, freshness, clock, logger });
   const backupCron = options.workers ? scheduleBackups(backupSchedule, logger) : undefined;
   const renewalCron = options.workers && certificates ? scheduleRenewals(new RenewalSchedule({ certificates, tasks, logger }), logger) : undefined;
   const reconciler = new AppReconciler({ apps: store.apps, instances: store.instances, runtime, service: apps, logger });
@@ -310,11 +314,12 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
       { name: 'redis', check: () => pingRedis(redis) },
       { name: 'docker', check: async () => void (await docker.ping()) },
     ],
+    reports: [{ name: 'backups', state: async () => ((await freshness.overdueCount()) ? 'overdue' : 'ok') }],
   });
 
   const surfaces = [
     await createBoxSurface(
-      { instances, cloudron, profile, tokens, tasks, users, invitations, groups, eventlog, settings, apps, catalogue, domains, backups },
+      { instances, cloudron, profile, tokens, tasks, users, invitations, groups, eventlog, settings, apps, catalogue, domains, backups, notifications },
       { bodyLimit: config.bodyLimit },
     ),
     await createSchedulerSurface(health, { bodyLimit: config.bodyLimit }),

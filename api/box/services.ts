@@ -14,6 +14,7 @@ import type { CatalogueService } from '../../services/apps/catalogue';
 import type { Principal } from '../../services/auth/principal';
 import type { DomainService } from '../../services/domains/domain-service';
 import type { BackupService } from '../../services/backups/backup-service';
+import type { NotificationService } from '../../services/notifications/notification-service';
 import { unauthorized } from '../../services/core/errors';
 
 /** The services the box API's handlers call. */
@@ -32,6 +33,7 @@ export interface BoxServices {
   catalogue: CatalogueService;
   domains: DomainService;
   backups: BackupService;
+  notifications: NotificationService;
 }
 
 /** The caller of an authenticated operation (the surface has already checked the token). */
