@@ -33,6 +33,7 @@ import { InvitationService } from '../services/users/invitation-service';
 import { NoMailer, SmtpMailer } from '../services/mail/mailer';
 import { NotificationService } from '../services/notifications/notification-service';
 import { BackupFreshness } from '../services/backups/backup-freshness';
+import { BackupDrill } from '../services/backups/backup-drill';
 import { GroupService } from '../services/groups/group-service';
 import { EventlogService } from '../services/eventlog/eventlog-service';
 import { SettingsService } from '../services/settings/settings-service';
@@ -218,6 +219,7 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
     backups: {
       box: new BoxBackups({ store, appBackups, targets: backupTargets, clock, version }),
       retention: new BackupRetention({ backups: store.backups, targets: backupTargets, clock }),
+      drill: new BackupDrill({ backups: store.backups, appBackups, runtime, targets: backupTargets, notifications }),
     },
     renewal: new CertificateRenewal({ apps: store.apps, certificates, publisher, notifications }),
   });

@@ -99,6 +99,7 @@ export const BOX_ACCESS: Record<string, Access> = {
   createBackup: { role: 'admin' },
   cleanupBackups: { role: 'admin' },
   verifyBackup: { role: 'admin' },
+  drillBackup: { role: 'admin' },
   backupApp: { role: 'admin' },
   listAppBackups: { role: 'admin' },
   restoreApp: { role: 'admin' },

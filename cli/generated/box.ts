@@ -1282,6 +1282,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/backups/drill": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Restore drill (Berth)
+         * @description Berth-specific. A `backupDrill` task restores a backup for real into a scratch place and compares it
+         *     with what the backup holds: each app backup's data is read and checked whole, unpacked by the Docker
+         *     engine into a new scratch volume, read back, and every entry (type, mode, owner, size, SHA-256) compared;
+         *     a box backup's database snapshot is decrypted and parsed, and each app backup it depends on is drilled.
+         *     Live apps are not touched. Without `backupId`, the newest complete box backup (else the newest complete
+         *     app backup). A failed drill fails the task
+         *     with the differences and notifies the admins (`/notifications`).
+         */
+        post: operations["drillBackup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/backups/{backupId}": {
         parameters: {
             query?: never;
@@ -4103,6 +4129,29 @@ export interface operations {
             202: components["responses"]["AppTask"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    drillBackup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    backupId?: string;
+                };
+            };
+        };
+        responses: {
+            202: components["responses"]["AppTask"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             503: components["responses"]["Unavailable"];
         };
     };

@@ -47,6 +47,7 @@ export function backupHandlers(s: BoxServices): Record<string, Handler> {
     createBackup: async (call) => accepted(await s.backups.create(actorOf(call))),
     cleanupBackups: async (call) => accepted(await s.backups.cleanup(actorOf(call))),
     verifyBackup: async (call) => accepted(await s.backups.verify(actorOf(call), call.params.backupId)),
+    drillBackup: async (call) => accepted(await s.backups.drill(actorOf(call), (call.body as { backupId?: string } | undefined)?.backupId)),
     backupApp: async (call) => accepted(await s.apps.backup(actorOf(call), call.params.appId)),
     listAppBackups: async (call) => {
       const backups = await s.backups.listForApp(principalOf(call).instanceId, call.params.appId, pageOf(call.query));
