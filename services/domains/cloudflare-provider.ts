@@ -1,7 +1,7 @@
 import { validationError } from '../core/errors';
 import { proveWrites, type DnsProvider, type DnsZone } from './dns-provider';
 import { quoteTxt, unquoteTxt } from './dns-text';
-import { HEADER_SAFE, JsonApi, query, type JsonAnswer } from './json-api';
+import { HEADER_SAFE, query, type JsonAnswer, type JsonApi } from './json-api';
 import { planRecords } from './record-plan';
 
 const TTL = 300;
@@ -43,14 +43,14 @@ interface CloudflareRecord {
 export class CloudflareProvider implements DnsProvider {
   readonly name = 'cloudflare';
   readonly secretKeys = ['token'];
-  private readonly api: JsonApi;
 
-  constructor(options: { apiUrl: string; timeoutSecs: number }) {
-    this.api = new JsonApi({ label: 'Cloudflare', baseUrl: options.apiUrl, timeoutSecs: options.timeoutSecs });
-  }
+  /** The API at the operator's base URL (compose.ts). */
+  constructor(private readonly api: JsonApi) {}
 
+  /** Finds the zone (a clear 400 when the credentials see none of that name), then proves they may write. */
   async verify(zone: DnsZone): Promise<Record<string, unknown>> {
     const config = { ...parseConfig(zone.config) };
+    await this.zoneId(config, zone.zoneName);
     await proveWrites(this, { ...zone, config });
     return config;
   }

@@ -1,6 +1,6 @@
 import { validationError } from '../core/errors';
 import { proveWrites, type DnsProvider, type DnsZone } from './dns-provider';
-import { HEADER_SAFE, JsonApi, query, type JsonAnswer } from './json-api';
+import { HEADER_SAFE, query, type JsonAnswer, type JsonApi } from './json-api';
 import { planRecords } from './record-plan';
 
 const TTL = 300;
@@ -26,11 +26,9 @@ interface DomainRecord {
 export class DigitalOceanProvider implements DnsProvider {
   readonly name = 'digitalocean';
   readonly secretKeys = ['token'];
-  private readonly api: JsonApi;
 
-  constructor(options: { apiUrl: string; timeoutSecs: number }) {
-    this.api = new JsonApi({ label: 'DigitalOcean', baseUrl: options.apiUrl, timeoutSecs: options.timeoutSecs });
-  }
+  /** The API at the operator's base URL (compose.ts). */
+  constructor(private readonly api: JsonApi) {}
 
   /** Reads the domain (a clear 400 when the account has none of that name), then proves the token may write. */
   async verify(zone: DnsZone): Promise<Record<string, unknown>> {
