@@ -26,8 +26,9 @@ export class JsonApi {
         signal: AbortSignal.timeout(this.options.timeoutSecs * 1000),
       });
     } catch (err) {
-      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
-      throw validationError(`Berth could not reach the ${this.options.label} API at ${this.options.baseUrl} (${cause})`, { field: 'provider' });
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      const why = cause?.code ?? cause?.message ?? (err as Error).message;
+      throw validationError(`Berth could not reach the ${this.options.label} API at ${this.options.baseUrl} (${why})`, { field: 'provider' });
     }
     const text = await res.text().catch(() => '');
     if (!text) return { status: res.status, body: {} };

@@ -114,7 +114,9 @@ export class Route53Provider implements DnsProvider {
     const e = err as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
     const status = e.$metadata?.httpStatusCode;
     if (status === undefined) {
-      return validationError(`Berth could not reach Route 53 at ${this.options.endpoint ?? 'AWS'} (${e.code ?? e.name ?? 'no answer'})`, { field: 'provider' });
+      // The SDK wraps a socket's error ("AWS SDK error wrapper for Error: connect ECONNREFUSED …"): keep its code.
+      const why = e.code ?? /\b(E[A-Z]{3,})\b/.exec(e.message ?? '')?.[1] ?? e.name ?? 'no answer';
+      return validationError(`Berth could not reach Route 53 at ${this.options.endpoint ?? 'AWS'} (${why})`, { field: 'provider' });
     }
     const reason = `${e.name}: ${e.message}`;
     if (AUTH_CODES.has(e.name ?? '') || status === 401 || status === 403) return validationError(`Route 53 refused the credentials: ${reason}`, { field: 'config.accessKeyId' });
