@@ -100,6 +100,20 @@ describe('cloud DNS providers against fakes of their APIs', () => {
     });
   });
 
+  it('cloudflare: with defaultProxyStatus, A records are proxied (automatic TTL) and TXT records are not', async () => {
+    const provider = new CloudflareProvider(jsonApi('Cloudflare', cf.url));
+    const zone = { domain: 'cf.test', zoneName: 'cf.test', config: { token: cf.token, defaultProxyStatus: true } };
+    await provider.upsert(zone, 'proxied.cf.test', 'A', ['192.0.2.7']);
+    await provider.upsert(zone, '_acme-challenge.cf.test', 'TXT', ['v']);
+    expect(cf.records('proxied.cf.test', 'A')).toEqual([{ content: '192.0.2.7', proxied: true, ttl: 1 }]);
+    expect(cf.records('_acme-challenge.cf.test', 'TXT')).toEqual([{ content: '"v"', proxied: false, ttl: 300 }]);
+    // Turning the proxy off rewrites the record in place.
+    await provider.upsert({ ...zone, config: { token: cf.token } }, 'proxied.cf.test', 'A', ['192.0.2.7']);
+    expect(cf.records('proxied.cf.test', 'A')).toEqual([{ content: '192.0.2.7', proxied: false, ttl: 300 }]);
+    await provider.remove(zone, 'proxied.cf.test', 'A');
+    await provider.remove(zone, '_acme-challenge.cf.test', 'TXT');
+  });
+
   it('an API that does not answer is a 400 "could not reach"', async () => {
     // A port nothing listens on (fetch refuses some low ports outright, such as 1).
     const dead = `http://127.0.0.1:${await freePort()}`;
