@@ -57,6 +57,10 @@ import { DomainService } from '../services/domains/domain-service';
 import { OpensslFallbackCertificates } from '../services/domains/fallback-cert';
 import { Rfc2136Provider } from '../services/domains/rfc2136-provider';
 import { PowerDnsProvider } from '../services/domains/powerdns-provider';
+import { CloudflareProvider } from '../services/domains/cloudflare-provider';
+import { DigitalOceanProvider } from '../services/domains/digitalocean-provider';
+import { Route53Provider } from '../services/domains/route53-provider';
+import { JsonApi } from '../services/domains/json-api';
 import { NginxCommand, NginxPublisher } from '../services/domains/nginx-publisher';
 import { DockerRuntime } from '../services/docker/docker-runtime';
 import { AppMonitorLoop } from '../workers/app-monitor';
@@ -176,6 +180,10 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
     new PassiveProvider('wildcard'),
     new Rfc2136Provider({ nsupdate: config.nsupdate, timeoutSecs: config.dnsTimeoutSecs }),
     new PowerDnsProvider({ timeoutSecs: config.dnsTimeoutSecs }),
+    // The cloud APIs' addresses are the operator's (config), never a tenant's: no pointing Berth at other hosts.
+    new CloudflareProvider(new JsonApi({ label: 'Cloudflare', baseUrl: config.dnsApis.cloudflare, timeoutSecs: config.dnsTimeoutSecs })),
+    new DigitalOceanProvider(new JsonApi({ label: 'DigitalOcean', baseUrl: config.dnsApis.digitalocean, timeoutSecs: config.dnsTimeoutSecs })),
+    new Route53Provider({ endpoint: config.dnsApis.route53, timeoutSecs: config.dnsTimeoutSecs }),
   ]);
   const boxIp = new BoxIp({ settings: store.settings, publicIp: config.publicIp });
   const domains = new DomainService({

@@ -1121,9 +1121,10 @@ export interface paths {
         put?: never;
         /**
          * Add a domain
-         * @description The provider's settings are checked with a live call where the provider has a server (rfc2136: a signed
-         *     update of a `_berth-verify` TXT record, written and removed): a refused key or an unreachable server is
-         *     a 400 carrying the server's reason. A domain name belongs to one tenant of the box (409 otherwise).
+         * @description The provider's settings are checked with a live call where the provider has a server (rfc2136,
+         *     cloudflare, digitalocean, route53: a `_berth-verify` TXT record written and removed; powerdns: the zone
+         *     read): a refused key, a zone the account does not have or an unreachable server is a 400 carrying the
+         *     server's reason. A domain name belongs to one tenant of the box (409 otherwise).
          *     Without `fallbackCertificate`, a self-signed certificate for the domain and `*.domain` is made.
          */
         post: operations["addDomain"];
@@ -1740,9 +1741,13 @@ export interface components {
              * @description noop: Berth never touches DNS. manual: you create the records. wildcard: a `*` record points at the
              *     box. rfc2136: dynamic updates signed with TSIG (config `server`, `port`, `keyName`, `algorithm`, `secret`).
              *     powerdns: the PowerDNS Authoritative HTTP API (config `apiUrl`, `apiKey`, `serverId`).
+             *     cloudflare: Cloudflare's API v4 (config `token`, `tokenType` `ApiToken` (default) or `GlobalApiKey` with
+             *     `email`, `defaultProxyStatus`). digitalocean: DigitalOcean's API v2 (config `token`). route53: AWS Route 53
+             *     (config `accessKeyId`, `secretAccessKey`, `region`, default us-east-1). Secrets (`secret`, `apiKey`,
+             *     `token`, `secretAccessKey`) read back as `<hidden>`.
              * @enum {string}
              */
-            provider: "noop" | "manual" | "wildcard" | "rfc2136" | "powerdns";
+            provider: "noop" | "manual" | "wildcard" | "rfc2136" | "powerdns" | "cloudflare" | "digitalocean" | "route53";
             /** @description The provider's settings (docs/domains.md) */
             config: Record<string, unknown>;
             /** @description The DNS zone (the domain or a parent); defaults to the domain */
