@@ -124,6 +124,31 @@ describe('rebuilding a box from a backup', () => {
     expect(await tenantRows('users')).toEqual([]);
   });
 
+  it('fails on a damaged or cut app backup before anything is written', async () => {
+    const [folder] = boxBackup.remotePath.split('/');
+    const appBackupId = backupIds.find((id) => id.startsWith('app-'))!;
+    const dir = path.join(s3Dir, 'berth-backups', 'boxes', folder, appBackupId);
+    const file = path.join(dir, fs.readdirSync(dir).find((name) => name.startsWith('data.tar.gz.enc') && name.endsWith('_object'))!);
+    const original = fs.readFileSync(file);
+    try {
+      const damaged = Buffer.from(original);
+      damaged[Math.floor(damaged.length / 2)] ^= 0xff;
+      fs.writeFileSync(file, damaged);
+      await restore({}).expect(200);
+      expect((await settled()).restore.errorMessage).toMatch(/nothing was changed: data.tar.gz.enc is corrupted/);
+
+      fs.writeFileSync(file, original.subarray(0, original.length - 100));
+      await restore({}).expect(200);
+      const after = await settled();
+      expect(after.restore.errorMessage).toMatch(/^The restore failed, nothing was changed: /);
+      expect(after.activated).toBe(false);
+      expect(await tenantRows('users')).toEqual([]);
+      expect(await tenantRows('backups')).toEqual([]);
+    } finally {
+      fs.writeFileSync(file, original);
+    }
+  });
+
   it('rebuilds every user, group, app and file, and activates the box', async () => {
     await restore({}).expect(200);
     // A second request while the first runs is refused.
@@ -165,5 +190,51 @@ describe('rebuilding a box from a backup', () => {
 
     // Once activated, a restore is refused.
     expect((await restore({}).expect(409)).body.message).toMatch(/activated/);
+  });
+});
+
+/** The filesystem backend, unencrypted: two boxes on one machine sharing the allowed backup folder. */
+describe('rebuilding a box from a filesystem backup', () => {
+  let roots: string;
+  let boxB: TestApp;
+  let remotePath: string;
+  let backupVersion: string;
+
+  beforeAll(async () => {
+    roots = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-roots-'));
+    const a = await startTestApp({ env: { ...APPS_ENV, BERTH_BACKUP_ROOTS: roots }, workers: true });
+    try {
+      const { token } = await activate(a);
+      await a.api.post('/api/v1/users').set(bearer(token)).send(USERS[1]).expect(201);
+      await a.api.post('/api/v1/settings/backup_config').set(bearer(token)).send({ backupFolder: roots }).expect(200);
+      const started = await a.api.post('/api/v1/backups/create').set(bearer(token)).expect(202);
+      const backupId = (await waitForTask(a, token, started.body.taskId)).result.backupId;
+      ({ remotePath, version: backupVersion } = (await a.api.get(`/api/v1/backups/${backupId}`).set(bearer(token)).expect(200)).body);
+    } finally {
+      await a.close();
+    }
+    boxB = await startTestApp({ env: { ...APPS_ENV, BERTH_BACKUP_ROOTS: roots }, workers: true });
+  });
+  afterAll(async () => {
+    await boxB?.close();
+    fs.rmSync(roots, { recursive: true, force: true });
+  });
+
+  it('restores the users from an unencrypted backup in an allowed folder', async () => {
+    const restore = (body: Record<string, unknown>) =>
+      boxB.api.post('/api/v1/cloudron/restore').send({ backupConfig: { provider: 'filesystem', backupFolder: roots }, backupId: remotePath, version: backupVersion, ...body });
+    // Only folders the operator allows; a bare id is looked for in this box's own folder.
+    expect((await restore({ backupConfig: { provider: 'filesystem', backupFolder: '/etc' } }).expect(400)).body.message).toMatch(/backupFolder must be inside/);
+    expect((await restore({ backupId: remotePath.split('/')[1] }).expect(404)).body.message).toMatch(/no box backup/);
+
+    const res = await restore({ remotePath, backupId: 'ignored-when-remotePath-is-given' }).expect(200);
+    expect(res.body.taskId).toEqual(expect.any(Number));
+    const done = await until(async () => (await boxB.api.get('/api/v1/cloudron/status').expect(200)).body, (s) => !s.restore.active);
+    expect(done).toMatchObject({ activated: true, restore: { active: false, errorMessage: null } });
+    const owner = (await boxB.api.post('/api/v1/cloudron/login').send({ username: OWNER.username, password: OWNER.password }).expect(200)).body.token;
+    await boxB.api.post('/api/v1/cloudron/login').send({ username: USERS[1].username, password: USERS[1].password }).expect(200);
+    const backups = (await boxB.api.get('/api/v1/backups').set(bearer(owner)).expect(200)).body.backups;
+    expect(backups).toEqual([expect.objectContaining({ remotePath, type: 'box', state: 'normal', encrypted: false })]);
+    expect((await boxB.api.get('/api/v1/settings/backup_config').set(bearer(owner)).expect(200)).body).toMatchObject({ provider: 'filesystem', backupFolder: roots, encrypted: false });
   });
 });
