@@ -23,9 +23,10 @@ const RESTORE_ORDER = ['settings', 'users', 'tokens', 'user_tokens', 'groups', '
 const INSERT_CHUNK = 50;
 /**
  * The backup configuration holds the encryption password and storage secrets: a backup must not carry the key
- * that opens it, and a restore is given its configuration anyway.
+ * that opens it, and a restore is given its configuration anyway. `restore` is a restore's request
+ * (box-restore.ts), which holds that configuration until its task ends.
  */
-const SECRET_SETTINGS = ['backup_config'];
+const SECRET_SETTINGS = ['backup_config', 'restore'];
 
 /**
  * A tenant-level dump rather than a copy of the database file (`db.backup()`, `pg_dump`): the database holds

@@ -226,6 +226,9 @@ describe('rebuilding a box from a filesystem backup', () => {
     // Only folders the operator allows; a bare id is looked for in this box's own folder.
     expect((await restore({ backupConfig: { provider: 'filesystem', backupFolder: '/etc' } }).expect(400)).body.message).toMatch(/backupFolder must be inside/);
     expect((await restore({ backupId: remotePath.split('/')[1] }).expect(404)).body.message).toMatch(/no box backup/);
+    // A folder named for another tenant of this machine is that tenant's.
+    await boxB.berth.store.instances.insert({ id: 'ins-neighbour', domain: 'neighbour.test', isDefault: false, createdAt: new Date().toISOString() });
+    expect((await restore({ backupId: `ins-neighbour/${remotePath.split('/')[1]}` }).expect(403)).body.message).toMatch(/belongs to another tenant/);
 
     const res = await restore({ remotePath, backupId: 'ignored-when-remotePath-is-given' }).expect(200);
     expect(res.body.taskId).toEqual(expect.any(Number));
