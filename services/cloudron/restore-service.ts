@@ -3,7 +3,7 @@ import type { Store } from '../db/store';
 import type { Instance } from '../instances/instance-repo';
 import type { EventlogService } from '../eventlog/eventlog-service';
 import type { TaskService } from '../tasks/task-service';
-import { mergeBackupConfig, type BackupConfigInput, type TargetLimits } from '../backups/backup-config';
+import { mergeBackupConfig, type BackupConfig, type BackupConfigInput, type TargetLimits } from '../backups/backup-config';
 import type { BackupTargets } from '../backups/backup-target';
 import { probeIndex } from '../backups/box-backup-index';
 import { RESTORE_SETTING, RESTORE_TASK, type RestoreRequest } from '../backups/box-restore';
@@ -41,9 +41,9 @@ export class RestoreService {
 
     const { folder, backupId } = parseLocation(input.remotePath ?? input.backupId, instance.id);
     await this.refuseOtherTenants(instance.id, folder);
-    const merged = mergeBackupConfig(await targets.config(instance.id), input.backupConfig, this.deps.limits);
-    const config = { ...merged, ...(folder !== instance.id ? { tenantFolder: folder } : {}) };
-    if (folder === instance.id) delete config.tenantFolder;
+    // The folder is the backup's, whatever this box had configured.
+    const { tenantFolder: _current, ...merged } = mergeBackupConfig(await targets.config(instance.id), input.backupConfig, this.deps.limits);
+    const config: BackupConfig = folder === instance.id ? merged : { ...merged, tenantFolder: folder };
     await targets.check(config, instance.id);
     const found = await probeIndex(targets.storage(config, instance.id), backupId);
     if (!found) throw notFound(`There is no box backup ${folder}/${backupId} on the target (no ${backupId}/index.json in folder ${folder})`);
