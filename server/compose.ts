@@ -77,6 +77,8 @@ import { BackupRetention } from '../services/backups/backup-retention';
 import { BackupService } from '../services/backups/backup-service';
 import { BackupTargets } from '../services/backups/backup-target';
 import { BoxBackups } from '../services/backups/box-backup';
+import { BoxRestore } from '../services/backups/box-restore';
+import { RestoreService } from '../services/cloudron/restore-service';
 import { BackupSchedule } from '../services/backups/backup-schedule';
 import { scheduleBackups } from '../workers/backup-schedule';
 
@@ -151,6 +153,8 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
     eventlog,
     clock,
     version,
+    // Built once the task service exists; reached only when a status is asked for.
+    restoreStatus: (instanceId) => restore.status(instanceId),
   });
   const profile = new ProfileService({ users: store.users, tokens, eventlog, throttle, clock });
   const users = new UserService({ store, eventlog, clock });
@@ -228,6 +232,7 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
       box: new BoxBackups({ store, appBackups, targets: backupTargets, clock, version }),
       retention: new BackupRetention({ backups: store.backups, targets: backupTargets, clock }),
       drill: new BackupDrill({ backups: store.backups, appBackups, runtime, targets: backupTargets, notifications }),
+      restore: new BoxRestore({ store, targets: backupTargets, apps: lifecycle, eventlog, clock }),
     },
     renewal: new CertificateRenewal({ apps: store.apps, certificates, publisher, notifications }),
   });
@@ -278,7 +283,9 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
     reservedPorts: [config.port, config.adminPort],
     dns: appDns,
   });
-  const backups = new BackupService({ store, tasks, targets: backupTargets, eventlog, clock, limits: { roots: config.backupRoots, endpoints: config.backupEndpoints } });
+  const backupLimits = { roots: config.backupRoots, endpoints: config.backupEndpoints };
+  const backups = new BackupService({ store, tasks, targets: backupTargets, eventlog, clock, limits: backupLimits });
+  const restore = new RestoreService({ store, tasks, targets: backupTargets, eventlog, limits: backupLimits });
   const freshness = new BackupFreshness({ store, notifications, clock });
   const backupSchedule = new BackupSchedule({ store, backups, freshness, clock, logger });
   const backupCron = options.workers ? scheduleBackups(backupSchedule, logger) : undefined;
@@ -329,7 +336,7 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
 
   const surfaces = [
     await createBoxSurface(
-      { instances, cloudron, profile, tokens, tasks, users, invitations, groups, eventlog, settings, apps, catalogue, domains, backups, notifications },
+      { instances, cloudron, restore, profile, tokens, tasks, users, invitations, groups, eventlog, settings, apps, catalogue, domains, backups, notifications },
       { bodyLimit: config.bodyLimit },
     ),
     await createSchedulerSurface(health, { bodyLimit: config.bodyLimit }),

@@ -12,6 +12,7 @@ import type { CertificateRenewal } from '../services/certificates/certificate-re
 import type { BoxBackups } from '../services/backups/box-backup';
 import type { BackupRetention } from '../services/backups/backup-retention';
 import type { BackupDrill } from '../services/backups/backup-drill';
+import type { BoxRestore } from '../services/backups/box-restore';
 
 export interface HandlerDeps {
   testTasks: boolean;
@@ -20,7 +21,7 @@ export interface HandlerDeps {
   concurrency?: Record<string, number>;
   apps: AppLifecycle;
   tenants: { deletion: TenantDeletion; exporter: TenantExporter };
-  backups: { box: BoxBackups; retention: BackupRetention; drill: BackupDrill };
+  backups: { box: BoxBackups; retention: BackupRetention; drill: BackupDrill; restore: BoxRestore };
   renewal: CertificateRenewal;
 }
 

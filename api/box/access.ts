@@ -20,6 +20,7 @@ export const BOX_ACCESS: Record<string, Access> = {
   getStatus: { role: 'public' },
   setup: { role: 'public' },
   activate: { role: 'public' },
+  restore: { role: 'public' },
   login: { role: 'public' },
   logout: { role: 'user', readOnlyTokenAllowed: true },
   getConfig: { role: 'user' },

@@ -1,4 +1,5 @@
 import type { CloudronService } from '../../services/cloudron/cloudron-service';
+import type { RestoreService } from '../../services/cloudron/restore-service';
 import type { InstanceService } from '../../services/instances/instance-service';
 import type { TokenService } from '../../services/tokens/token-service';
 import type { ProfileService } from '../../services/users/profile-service';
@@ -21,6 +22,7 @@ import { unauthorized } from '../../services/core/errors';
 export interface BoxServices {
   instances: InstanceService;
   cloudron: CloudronService;
+  restore: RestoreService;
   profile: ProfileService;
   tokens: TokenService;
   tasks: TaskService;

@@ -45,6 +45,34 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/cloudron/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Restore the box from a backup
+         * @description Public until activation: rebuilds the box from a box backup (users, groups, settings, domains, apps and
+         *     their data, the backups list) and activates it. `backupId` is the box backup's `remotePath` as the old
+         *     box showed it (`<tenant folder>/box-…`); `remotePath`, today's Cloudron name, may be given instead.
+         *     The target and its credentials are checked live, the backup must be found on it, and an encrypted
+         *     backup needs its password (`backupConfig.password` or `key`). `version` must be the Berth version the
+         *     backup was made with. The work runs as task `restore`; its progress and outcome show in `restore` of
+         *     `GET /cloudron/status`. A wrong password or a damaged backup fails before anything is written, and the
+         *     box stays unactivated, so the restore can be tried again. 409 once the box is activated or while a
+         *     restore runs; 404 when the target holds no such backup.
+         */
+        post: operations["restore"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/cloudron/activate": {
         parameters: {
             query?: never;
@@ -1521,6 +1549,8 @@ export interface components {
         };
         Backup: {
             id: string;
+            /** @description Where the backup is below the target's folder or prefix: `<tenant folder>/<id>`. A box backup's is what `POST /cloudron/restore` takes as `backupId` on a new box. */
+            remotePath?: string;
             /** Format: date-time */
             creationTime: string;
             /** @description The app's manifest version (app backups) or Berth's version (box backups) */
@@ -2039,6 +2069,47 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    restore: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    backupConfig: components["schemas"]["BackupConfigInput"];
+                    /** @description `<tenant folder>/<box backup id>`, or a bare box backup id in this box's own folder */
+                    backupId: string;
+                    /** @description Today's Cloudron name for the same; wins over backupId */
+                    remotePath?: string;
+                    /** @description The Berth version the backup was made with */
+                    version: string;
+                    sysinfoConfig?: components["schemas"]["SysinfoConfig"];
+                    /** @description Accepted for today's Cloudron clients; Berth does not encrypt file names */
+                    encryptedFilenames?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Started */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        taskId: number;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
         };
     };

@@ -34,14 +34,14 @@ export class BackupService {
   async setConfig(actor: Actor, input: BackupConfigInput): Promise<void> {
     const current = await this.deps.targets.config(actor.instanceId);
     const next = mergeBackupConfig(current, input, this.deps.limits);
-    try {
-      await this.deps.targets.storage(next, actor.instanceId).check();
-    } catch (err) {
-      const where = next.provider === 's3' ? `The bucket ${next.s3?.bucket}` : `The backup folder ${next.backupFolder}`;
-      throw validationError(`${where} cannot be used: ${(err as Error).message}`, { field: next.provider === 's3' ? 'bucket' : 'backupFolder' });
-    }
+    await this.deps.targets.check(next, actor.instanceId);
     await this.deps.targets.save(actor.instanceId, next);
     await this.deps.eventlog.record(actor, 'backups.config', null, { changes: describe(current, next) });
+  }
+
+  /** The tenant's folder on its target, which the backups' `remotePath` starts with. */
+  async folder(instanceId: string): Promise<string> {
+    return this.deps.targets.folder(await this.deps.targets.config(instanceId), instanceId);
   }
 
   list(instanceId: string, query: { page: number; perPage: number; type?: BackupType }): Promise<Backup[]> {
