@@ -1,4 +1,5 @@
 import type { CloudronService } from '../../services/cloudron/cloudron-service';
+import type { DashboardSetupService } from '../../services/cloudron/dashboard-setup';
 import type { InstanceService } from '../../services/instances/instance-service';
 import type { TokenService } from '../../services/tokens/token-service';
 import type { ProfileService } from '../../services/users/profile-service';
@@ -20,6 +21,7 @@ import { unauthorized } from '../../services/core/errors';
 export interface BoxServices {
   instances: InstanceService;
   cloudron: CloudronService;
+  setup: DashboardSetupService;
   profile: ProfileService;
   tokens: TokenService;
   tasks: TaskService;

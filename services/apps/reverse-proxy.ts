@@ -11,7 +11,22 @@ export interface AppPublisher {
   unpublish(app: App): Promise<void>;
 }
 
-export class NoPublisher implements AppPublisher {
+/** The dashboard of one tenant at `fqdn` (`my.<domain>`), served like an app but proxied to Berth itself. */
+export interface DashboardSite {
+  instanceId: string;
+  domain: string;
+  fqdn: string;
+}
+
+export interface DashboardPublisher {
+  /** False when there is no reverse proxy to publish to (the dashboard is reached on Berth's own port). */
+  publishDashboard(site: DashboardSite, log?: (line: string) => void): Promise<boolean>;
+}
+
+export class NoPublisher implements AppPublisher, DashboardPublisher {
   async publish(): Promise<void> {}
   async unpublish(): Promise<void> {}
+  async publishDashboard(): Promise<boolean> {
+    return false;
+  }
 }

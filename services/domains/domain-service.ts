@@ -9,6 +9,7 @@ import { SECRET_PLACEHOLDER, type DnsProvider, type DnsProviders } from './dns-p
 import type { Domain, TlsConfig } from './domain-repo';
 import { checkDomainName, isWithin } from './domain-name';
 import { checkCertificatePair, type FallbackCertificates } from './fallback-cert';
+import type { DomainChange } from './domain-sync';
 
 export interface DomainInput {
   domain?: string;
@@ -47,6 +48,8 @@ export interface DomainServiceDeps {
   clock: Clock;
   /** DNS servers dns_check asks (BERTH_DNS_SERVERS); empty: the system's. */
   dnsServers: string[];
+  /** Starts the `syncDomain` task for the names at a changed domain; returns its id. */
+  startSync(instanceId: string, domain: string, change: DomainChange): Promise<number>;
 }
 
 /** A tenant's domains: which DNS provider manages each, with what settings, and its TLS settings. */
@@ -88,13 +91,19 @@ export class DomainService {
     return this.view(domain);
   }
 
-  /** Replaces the settings; a secret sent back as `<hidden>` keeps the stored one. */
-  async update(actor: Actor, rawName: string, input: DomainInput): Promise<DomainView> {
+  /**
+   * Replaces the settings; a secret sent back as `<hidden>` keeps the stored one. When what the names at the
+   * domain are served with changed, a `syncDomain` task (its id in `taskId`) brings the apps and the dashboard
+   * there up to date: their records through the new provider or zone, the proxy with the new certificate.
+   */
+  async update(actor: Actor, rawName: string, input: DomainInput): Promise<DomainView & { taskId?: number }> {
     const current = await this.find(actor.instanceId, rawName);
     const updated: Domain = { ...current, ...(await this.checked(current.domain, input, current)), updatedAt: this.deps.clock().toISOString() };
     await this.deps.store.domains.update(updated);
-    await this.deps.eventlog.record(actor, 'domain.update', current.domain, this.auditData(updated));
-    return this.view(updated);
+    const change = changeOf(current, updated);
+    const taskId = change.dns || change.proxy ? await this.deps.startSync(actor.instanceId, updated.domain, change) : undefined;
+    await this.deps.eventlog.record(actor, 'domain.update', current.domain, { ...this.auditData(updated), ...(taskId ? { taskId } : {}) });
+    return { ...this.view(updated), ...(taskId ? { taskId } : {}) };
   }
 
   /** 409 while an app of the tenant is installed at the domain (or has it as an alternate domain). */
@@ -203,6 +212,15 @@ export class DomainService {
   private auditData(domain: Domain) {
     return { provider: domain.provider, zoneName: domain.zoneName, configKeys: Object.keys(domain.config), tlsConfig: domain.tlsConfig };
   }
+}
+
+/** Records move with the provider, zone or its settings; sites change with the TLS settings, certificate or well-known documents. */
+function changeOf(before: Domain, after: Domain): DomainChange {
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  return {
+    dns: before.provider !== after.provider || before.zoneName !== after.zoneName || !same(before.config, after.config),
+    proxy: !same(before.tlsConfig, after.tlsConfig) || before.fallbackCertificate.cert !== after.fallbackCertificate.cert || !same(before.wellKnown, after.wellKnown),
+  };
 }
 
 /** A custom ACME directory: an absolute http(s) URL (http only makes sense for a CA on this machine). */

@@ -2,12 +2,12 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { App } from '../apps/app-repo';
-import type { AppPublisher } from '../apps/reverse-proxy';
+import type { AppPublisher, DashboardPublisher, DashboardSite } from '../apps/reverse-proxy';
 import type { NginxConfig } from '../core/config';
 import { hostsOf } from './app-dns';
 import type { CertificateService } from '../certificates/certificate-service';
 import type { Domain, DomainRepo } from './domain-repo';
-import { renderAppSite, renderShared } from './nginx-site';
+import { renderAppSite, renderDashboardSite, renderShared } from './nginx-site';
 
 /** What the publisher asks of nginx: check the whole configuration, then reload it. */
 export interface NginxControl {
@@ -50,10 +50,19 @@ export class NginxCommand implements NginxControl {
  * reloaded; a configuration nginx refuses is rolled back and the app task fails with nginx's reason.
  * Changes in one process are serialised; a worker process per box is assumed (see docs/domains.md).
  */
-export class NginxPublisher implements AppPublisher {
+export class NginxPublisher implements AppPublisher, DashboardPublisher {
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly deps: { config: NginxConfig; domains: DomainRepo; nginx: NginxControl; certificates?: CertificateService }) {}
+  constructor(
+    private readonly deps: {
+      config: NginxConfig;
+      domains: DomainRepo;
+      nginx: NginxControl;
+      certificates?: CertificateService;
+      /** Berth's own HTTP listener (`host:port`), which the dashboard's site proxies to. */
+      dashboardUpstream: string;
+    },
+  ) {}
 
   /**
    * Serves the app's names, each with its stored ACME certificate or its domain's fallback. Names that should
@@ -67,26 +76,62 @@ export class NginxPublisher implements AppPublisher {
       const certs: Record<string, { cert: string; key: string }> = {};
       const wanted: { domain: Domain; fqdn: string }[] = [];
       for (const host of hosts) {
-        const domain = await this.deps.domains.get(app.instanceId, host.domain);
-        if (!domain) throw new Error(`The domain ${host.domain} is not added: the app cannot be published`);
-        const acme = await this.deps.certificates?.current(domain, host.fqdn);
-        if (acme) certs[host.fqdn] = this.writeCertificate(`acme/${host.fqdn}`, acme);
-        else certs[host.fqdn] = this.writeCertificate(domain.domain, domain.fallbackCertificate);
-        if (!acme && (await this.deps.certificates?.wanted(domain, host.fqdn))) wanted.push({ domain, fqdn: host.fqdn });
+        const domain = await this.domainOf(app.instanceId, host.domain, `app ${app.id}`);
+        const chosen = await this.certificate(domain, host.fqdn);
+        certs[host.fqdn] = chosen.files;
+        if (chosen.wanted) wanted.push({ domain, fqdn: host.fqdn });
       }
+      const render = () => renderAppSite(app, hosts, certs, this.deps.config);
       this.writeShared();
-      await this.apply(this.sitePath(app), renderAppSite(app, hosts, certs, this.deps.config));
-      if (!wanted.length || !this.deps.certificates) return;
-      let issued = false;
-      for (const { domain, fqdn } of wanted) {
-        const pair = await this.deps.certificates.obtain(domain, fqdn, log);
-        if (pair) {
-          certs[fqdn] = this.writeCertificate(`acme/${fqdn}`, pair);
-          issued = true;
-        }
-      }
-      if (issued) await this.apply(this.sitePath(app), renderAppSite(app, hosts, certs, this.deps.config));
+      await this.apply(this.sitePath(app), render());
+      if (await this.issue(wanted, certs, log)) await this.apply(this.sitePath(app), render());
     });
+  }
+
+  /**
+   * The dashboard's site (`dashboard-<tenant>.conf`): its name served like an app's (ACME certificate, else the
+   * domain's fallback) and proxied to Berth's own listener. Replacing the file moves the dashboard to a new name.
+   */
+  publishDashboard(site: DashboardSite, log: (line: string) => void = () => undefined): Promise<boolean> {
+    return this.serial(async () => {
+      const domain = await this.domainOf(site.instanceId, site.domain, 'the dashboard');
+      const chosen = await this.certificate(domain, site.fqdn);
+      const certs = { [site.fqdn]: chosen.files };
+      const file = path.join(this.deps.config.sitesDir, `dashboard-${site.instanceId}.conf`);
+      const render = () => renderDashboardSite(site.instanceId, site.fqdn, certs[site.fqdn], this.deps.dashboardUpstream, this.deps.config);
+      this.writeShared();
+      await this.apply(file, render());
+      if (chosen.wanted && (await this.issue([{ domain, fqdn: site.fqdn }], certs, log))) await this.apply(file, render());
+      return true;
+    });
+  }
+
+  private async domainOf(instanceId: string, name: string, what: string): Promise<Domain> {
+    const domain = await this.deps.domains.get(instanceId, name);
+    if (!domain) throw new Error(`The domain ${name} is not added: ${what} cannot be published`);
+    return domain;
+  }
+
+  /** The files a name is served with now, and whether it should get a certificate from a CA. */
+  private async certificate(domain: Domain, fqdn: string): Promise<{ files: { cert: string; key: string }; wanted: boolean }> {
+    const acme = await this.deps.certificates?.current(domain, fqdn);
+    if (acme) return { files: this.writeCertificate(`acme/${fqdn}`, acme), wanted: false };
+    const wanted = Boolean(await this.deps.certificates?.wanted(domain, fqdn));
+    return { files: this.writeCertificate(domain.domain, domain.fallbackCertificate), wanted };
+  }
+
+  /** Asks the CA for each wanted name, replacing its files in `certs`; true when any was issued. */
+  private async issue(wanted: { domain: Domain; fqdn: string }[], certs: Record<string, { cert: string; key: string }>, log: (line: string) => void): Promise<boolean> {
+    if (!this.deps.certificates) return false;
+    let issued = false;
+    for (const { domain, fqdn } of wanted) {
+      const pair = await this.deps.certificates.obtain(domain, fqdn, log);
+      if (pair) {
+        certs[fqdn] = this.writeCertificate(`acme/${fqdn}`, pair);
+        issued = true;
+      }
+    }
+    return issued;
   }
 
   unpublish(app: App): Promise<void> {

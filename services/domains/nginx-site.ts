@@ -17,6 +17,9 @@ export function renderShared(): string {
   ].join('\n');
 }
 
+type SiteConfig = Pick<NginxConfig, 'httpPort' | 'httpsPort' | 'sitesDir'>;
+type CertFiles = { cert: string; key: string };
+
 /**
  * One app's site: plain HTTP redirects to HTTPS; HTTPS (one server block per name, each with its domain's
  * certificate, keyed by fqdn) proxies to the app's loopback port, WebSockets included, with HSTS.
@@ -24,34 +27,46 @@ export function renderShared(): string {
 export function renderAppSite(
   app: Pick<App, 'id' | 'fqdn' | 'httpPort'>,
   hosts: AppHost[],
-  certs: Record<string, { cert: string; key: string }>,
-  config: Pick<NginxConfig, 'httpPort' | 'httpsPort' | 'sitesDir'>,
+  certs: Record<string, CertFiles>,
+  config: SiteConfig,
 ): string {
-  const names = hosts.map((h) => h.fqdn);
+  const upstream = `127.0.0.1:${app.httpPort}`;
+  return renderSite(
+    `# Written by Berth for app ${app.id} (${app.fqdn}); replaced by every app task, do not edit.`,
+    hosts.map((h) => ({ fqdn: h.fqdn, cert: certs[h.fqdn], upstream })),
+    config,
+  );
+}
+
+/** The dashboard's site: `my.<domain>` over HTTPS, proxied to Berth's own HTTP listener. */
+export function renderDashboardSite(instanceId: string, fqdn: string, cert: CertFiles, upstream: string, config: SiteConfig): string {
+  return renderSite(`# Written by Berth: the dashboard of tenant ${instanceId}; replaced by setup and domain changes, do not edit.`, [{ fqdn, cert, upstream }], config);
+}
+
+function renderSite(comment: string, servers: { fqdn: string; cert: CertFiles; upstream: string }[], config: SiteConfig): string {
   const httpsSuffix = config.httpsPort === 443 ? '' : `:${config.httpsPort}`;
   const lines = [
-    `# Written by Berth for app ${app.id} (${app.fqdn}); replaced by every app task, do not edit.`,
+    comment,
     'server {',
     `  listen ${config.httpPort};`,
-    `  server_name ${names.join(' ')};`,
+    `  server_name ${servers.map((s) => s.fqdn).join(' ')};`,
     // ACME HTTP-01 challenges (challenge-store.ts) are answered here, before the redirect to HTTPS.
     `  location ^~ /.well-known/acme-challenge/ { root ${config.sitesDir}/acme-challenge; default_type text/plain; }`,
     `  location / { return 301 https://$host${httpsSuffix}$request_uri; }`,
     '}',
   ];
-  for (const host of hosts) {
-    const cert = certs[host.fqdn];
+  for (const { fqdn, cert, upstream } of servers) {
     lines.push(
       'server {',
       `  listen ${config.httpsPort} ssl;`,
-      `  server_name ${host.fqdn};`,
+      `  server_name ${fqdn};`,
       `  ssl_certificate ${cert.cert};`,
       `  ssl_certificate_key ${cert.key};`,
       '  ssl_protocols TLSv1.2 TLSv1.3;',
       '  add_header Strict-Transport-Security "max-age=63072000" always;',
       `  client_max_body_size ${MAX_BODY};`,
       '  location / {',
-      `    proxy_pass http://127.0.0.1:${app.httpPort};`,
+      `    proxy_pass http://${upstream};`,
       '    proxy_http_version 1.1;',
       '    proxy_set_header Host $host;',
       '    proxy_set_header X-Real-IP $remote_addr;',
