@@ -52,6 +52,8 @@ export class NginxCommand implements NginxControl {
  */
 export class NginxPublisher implements AppPublisher, DashboardPublisher {
   private queue: Promise<unknown> = Promise.resolve();
+  /** A certificate file was rewritten since nginx last reloaded (changes are serialised, so one flag will do). */
+  private certificatesChanged = false;
 
   constructor(
     private readonly deps: {
@@ -144,7 +146,8 @@ export class NginxPublisher implements AppPublisher, DashboardPublisher {
   /** Writes (or removes, for null) one site file, checks nginx's whole configuration, reloads; rolls back when refused. */
   private async apply(file: string, content: string | null): Promise<void> {
     const previous = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : null;
-    if (previous === content) return;
+    // nginx reads certificates only when it loads its configuration: a new one in the same file needs a reload too.
+    if (previous === content && !this.certificatesChanged) return;
     if (content === null) fs.rmSync(file, { force: true });
     else writeAtomically(file, content, 0o644);
     const refused = await this.deps.nginx.test();
@@ -154,6 +157,7 @@ export class NginxPublisher implements AppPublisher, DashboardPublisher {
       throw new Error(`nginx refused the configuration (rolled back): ${refused}`);
     }
     await this.deps.nginx.reload();
+    this.certificatesChanged = false;
   }
 
   /** `name`: the domain (its fallback certificate) or `acme/<fqdn>`. */
@@ -162,7 +166,10 @@ export class NginxPublisher implements AppPublisher, DashboardPublisher {
     fs.mkdirSync(path.join(dir, 'acme'), { recursive: true, mode: 0o700 });
     const cert = path.join(dir, `${name}.crt`);
     const key = path.join(dir, `${name}.key`);
-    if (!fs.existsSync(cert) || fs.readFileSync(cert, 'utf8') !== pair.cert) writeAtomically(cert, pair.cert, 0o644);
+    if (!fs.existsSync(cert) || fs.readFileSync(cert, 'utf8') !== pair.cert) {
+      writeAtomically(cert, pair.cert, 0o644);
+      this.certificatesChanged = true;
+    }
     if (!fs.existsSync(key) || fs.readFileSync(key, 'utf8') !== pair.key) writeAtomically(key, pair.key, 0o600);
     return { cert, key };
   }

@@ -2,8 +2,9 @@ import { X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { activate, bearer, startTestApp, type TestApp } from '../helpers/app';
-import { APPS_ENV } from '../helpers/apps';
+import { OpensslFallbackCertificates } from '../../services/domains/fallback-cert';
+import { activate, bearer, startTestApp, waitForTask, type TestApp } from '../helpers/app';
+import { APPS_ENV, installAndWait, removeEngineObjects, testManifest } from '../helpers/apps';
 import { startBind, type TestBind } from '../helpers/bind';
 import { proxyGet, startNginx, untilServed, type TestNginx } from '../helpers/nginx';
 import { freePort } from '../helpers/processes';
@@ -40,7 +41,10 @@ describe('dashboard setup', () => {
   afterAll(async () => {
     listener?.closeAllConnections();
     await new Promise<void>((resolve) => (listener ? listener.close(() => resolve()) : resolve()));
-    await app?.close();
+    if (app) {
+      await removeEngineObjects(app);
+      await app.close();
+    }
     await nginx?.stop();
     await bind?.stop();
   });
@@ -94,5 +98,58 @@ describe('dashboard setup', () => {
     // The dashboard domain is one of the tenant's domains, its secret hidden.
     const domain = await app.api.get(`/api/v1/domains/${ZONE}`).set(bearer(token)).expect(200);
     expect(domain.body.config.secret).toBe('<hidden>');
+  });
+
+  describe('a change of the domain', () => {
+    let token: string;
+    let other: TestBind | undefined;
+    const hidden = (config: Record<string, unknown>) => ({ ...config, secret: '<hidden>' });
+    /** The newest syncDomain task, once it has ended. */
+    const synced = async () => {
+      const [task] = (await app.api.get('/api/v1/tasks?type=syncDomain').set(bearer(token)).expect(200)).body.tasks;
+      return waitForTask(app, token, task.id);
+    };
+
+    beforeAll(async () => {
+      ({ token } = await app.api.post('/api/v1/cloudron/login').send({ username: 'oksana', password: 'strongPa55word!?' }).expect(200).then((r) => r.body));
+      await installAndWait(app, token, { manifest: testManifest('web:1'), location: 'web', domain: ZONE });
+    });
+    afterAll(() => other?.stop());
+
+    it('publishes the apps and the dashboard again with a new fallback certificate', async () => {
+      const before = (await app.berth.store.domains.get(await instanceId(), ZONE))!.fallbackCertificate.cert;
+      await untilServed(() => proxyGet(nginx, `web.${ZONE}`, '/version', { tls: true, ca: before }), (r) => r.status === 200);
+
+      const pair = await new OpensslFallbackCertificates().create(ZONE);
+      await app.api
+        .put(`/api/v1/domains/${ZONE}`)
+        .set(bearer(token))
+        .send({ provider: 'rfc2136', config: hidden(bind.config), tlsConfig: { provider: 'fallback' }, fallbackCertificate: pair })
+        .expect(204);
+      const task = await synced();
+      expect(task).toMatchObject({ success: true, result: { apps: [`web.${ZONE}`], failed: [], dashboard: true } });
+
+      const fingerprint = new X509Certificate(pair.cert).fingerprint256;
+      const appRes = await untilServed(() => proxyGet(nginx, `web.${ZONE}`, '/version', { tls: true, ca: pair.cert }), (r) => r.status === 200);
+      expect(appRes.fingerprint256).toBe(fingerprint);
+      expect(appRes.body.trim()).toBe('v1');
+      const dashboard = await untilServed(() => proxyGet(nginx, `my.${ZONE}`, '/api/v1/cloudron/status', { tls: true, ca: pair.cert }), (r) => r.status === 200);
+      expect(dashboard.fingerprint256).toBe(fingerprint);
+    });
+
+    it('writes the records of the apps and the dashboard through the new DNS server', async () => {
+      other = await startBind(ZONE);
+      expect(await other.query(`web.${ZONE}`)).toEqual([]);
+      await app.api.put(`/api/v1/domains/${ZONE}`).set(bearer(token)).send({ provider: 'rfc2136', config: other.config, tlsConfig: { provider: 'fallback' } }).expect(204);
+      expect(await synced()).toMatchObject({ success: true, result: { apps: [`web.${ZONE}`], dashboard: true } });
+      expect(await other.query(`web.${ZONE}`)).toEqual([BOX_IP]);
+      expect(await other.query(`my.${ZONE}`)).toEqual([BOX_IP]);
+    });
+
+    it('starts no task when nothing the names are served with changed', async () => {
+      const before = (await app.api.get('/api/v1/tasks?type=syncDomain').set(bearer(token)).expect(200)).body.tasks.length;
+      await app.api.put(`/api/v1/domains/${ZONE}`).set(bearer(token)).send({ provider: 'rfc2136', config: hidden(other!.config), tlsConfig: { provider: 'fallback' } }).expect(204);
+      expect((await app.api.get('/api/v1/tasks?type=syncDomain').set(bearer(token)).expect(200)).body.tasks).toHaveLength(before);
+    });
   });
 });
