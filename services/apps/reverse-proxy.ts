@@ -23,10 +23,22 @@ export interface DashboardPublisher {
   publishDashboard(site: DashboardSite, log?: (line: string) => void): Promise<boolean>;
 }
 
-export class NoPublisher implements AppPublisher, DashboardPublisher {
+export interface WellKnownPublisher {
+  /**
+   * Serves the domain's well-known documents at its bare name (`standalone`: in a site of their own, as no app is
+   * installed there), or takes that site back (the domain is gone, has none, or an app serves them). False when
+   * there is no reverse proxy.
+   */
+  publishWellKnown(instanceId: string, domain: string, standalone: boolean, log?: (line: string) => void): Promise<boolean>;
+}
+
+export class NoPublisher implements AppPublisher, DashboardPublisher, WellKnownPublisher {
   async publish(): Promise<void> {}
   async unpublish(): Promise<void> {}
   async publishDashboard(): Promise<boolean> {
+    return false;
+  }
+  async publishWellKnown(): Promise<boolean> {
     return false;
   }
 }

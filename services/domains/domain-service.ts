@@ -87,6 +87,8 @@ export class DomainService {
       if (isUniqueViolation(err)) throw conflict(`The domain ${name} is already added`, { field: 'domain' });
       throw err;
     }
+    // Its well-known documents are served by the proxy: the sync task publishes them.
+    if (domain.wellKnown) await this.deps.startSync(actor.instanceId, name, { dns: false, proxy: true });
     await this.deps.eventlog.record(actor, 'domain.add', name, this.auditData(domain));
     return this.view(domain);
   }
@@ -116,6 +118,8 @@ export class DomainService {
       throw conflict(`The domain ${domain.domain} is still used by ${users.length} app(s): ${users.map((a) => a.fqdn).join(', ')}`, { field: 'domain' });
     }
     await this.deps.store.domains.delete(actor.instanceId, domain.domain);
+    // The sync task of a domain that is gone takes its well-known site back.
+    if (domain.wellKnown) await this.deps.startSync(actor.instanceId, domain.domain, { dns: false, proxy: true });
     await this.deps.eventlog.record(actor, 'domain.remove', domain.domain, { provider: domain.provider });
   }
 
@@ -188,7 +192,7 @@ export class DomainService {
     const fallbackCertificate = input.fallbackCertificate
       ? checkCertificatePair(input.fallbackCertificate, name)
       : (current?.fallbackCertificate ?? (await this.deps.certificates.create(name)));
-    const wellKnown = input.wellKnown === undefined ? (current?.wellKnown ?? null) : input.wellKnown;
+    const wellKnown = input.wellKnown === undefined ? (current?.wellKnown ?? null) : checkWellKnown(input.wellKnown);
     return { zoneName, provider: provider.name, config, tlsConfig, fallbackCertificate, wellKnown };
   }
 
@@ -212,6 +216,19 @@ export class DomainService {
   private auditData(domain: Domain) {
     return { provider: domain.provider, zoneName: domain.zoneName, configKeys: Object.keys(domain.config), tlsConfig: domain.tlsConfig };
   }
+}
+
+/** One or more path segments under /.well-known/ (`matrix/server`); ACME's challenges stay the proxy's. */
+const WELL_KNOWN_KEY = /^[A-Za-z0-9][A-Za-z0-9_.-]*(\/[A-Za-z0-9][A-Za-z0-9_.-]*)*$/;
+
+function checkWellKnown(map: Record<string, string> | null): Record<string, string> | null {
+  if (!map || !Object.keys(map).length) return null;
+  for (const key of Object.keys(map)) {
+    if (!WELL_KNOWN_KEY.test(key) || key.length > 200 || key.startsWith('acme-challenge')) {
+      throw validationError(`wellKnown: "${key.slice(0, 64)}" is not a path under /.well-known/ (such as matrix/server)`, { field: 'wellKnown' });
+    }
+  }
+  return map;
 }
 
 /** Records move with the provider, zone or its settings; sites change with the TLS settings, certificate or well-known documents. */

@@ -2,12 +2,12 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { App } from '../apps/app-repo';
-import type { AppPublisher, DashboardPublisher, DashboardSite } from '../apps/reverse-proxy';
+import type { AppPublisher, DashboardPublisher, DashboardSite, WellKnownPublisher } from '../apps/reverse-proxy';
 import type { NginxConfig } from '../core/config';
 import { hostsOf } from './app-dns';
 import type { CertificateService } from '../certificates/certificate-service';
 import type { Domain, DomainRepo } from './domain-repo';
-import { renderAppSite, renderDashboardSite, renderShared } from './nginx-site';
+import { renderAppSite, renderDashboardSite, renderShared, renderWellKnownSite, type WellKnownFiles } from './nginx-site';
 
 /** What the publisher asks of nginx: check the whole configuration, then reload it. */
 export interface NginxControl {
@@ -50,7 +50,7 @@ export class NginxCommand implements NginxControl {
  * reloaded; a configuration nginx refuses is rolled back and the app task fails with nginx's reason.
  * Changes in one process are serialised; a worker process per box is assumed (see docs/domains.md).
  */
-export class NginxPublisher implements AppPublisher, DashboardPublisher {
+export class NginxPublisher implements AppPublisher, DashboardPublisher, WellKnownPublisher {
   private queue: Promise<unknown> = Promise.resolve();
   /** A certificate file was rewritten since nginx last reloaded (changes are serialised, so one flag will do). */
   private certificatesChanged = false;
@@ -77,13 +77,15 @@ export class NginxPublisher implements AppPublisher, DashboardPublisher {
       const hosts = hostsOf(app);
       const certs: Record<string, { cert: string; key: string }> = {};
       const wanted: { domain: Domain; fqdn: string }[] = [];
+      const wellKnown: Record<string, WellKnownFiles> = {};
       for (const host of hosts) {
         const domain = await this.domainOf(app.instanceId, host.domain, `app ${app.id}`);
         const chosen = await this.certificate(domain, host.fqdn);
         certs[host.fqdn] = chosen.files;
         if (chosen.wanted) wanted.push({ domain, fqdn: host.fqdn });
+        if (host.fqdn === domain.domain) wellKnown[host.fqdn] = this.writeWellKnown(domain);
       }
-      const render = () => renderAppSite(app, hosts, certs, this.deps.config);
+      const render = () => renderAppSite(app, hosts, certs, this.deps.config, wellKnown);
       this.writeShared();
       await this.apply(this.sitePath(app), render());
       if (await this.issue(wanted, certs, log)) await this.apply(this.sitePath(app), render());
@@ -106,6 +108,47 @@ export class NginxPublisher implements AppPublisher, DashboardPublisher {
       if (chosen.wanted && (await this.issue([{ domain, fqdn: site.fqdn }], certs, log))) await this.apply(file, render());
       return true;
     });
+  }
+
+  publishWellKnown(instanceId: string, name: string, standalone: boolean, log: (line: string) => void = () => undefined): Promise<boolean> {
+    return this.serial(async () => {
+      const file = path.join(this.deps.config.sitesDir, `wellknown-${name}.conf`);
+      const domain = await this.deps.domains.get(instanceId, name);
+      if (!domain?.wellKnown || !standalone) {
+        if (fs.existsSync(file)) await this.apply(file, null);
+        if (!domain?.wellKnown) fs.rmSync(this.wellKnownDir(name), { recursive: true, force: true });
+        return true;
+      }
+      const chosen = await this.certificate(domain, name);
+      const certs = { [name]: chosen.files };
+      const files = this.writeWellKnown(domain);
+      const render = () => renderWellKnownSite(name, certs[name], files, this.deps.config);
+      this.writeShared();
+      await this.apply(file, render());
+      if (chosen.wanted && (await this.issue([{ domain, fqdn: name }], certs, log))) await this.apply(file, render());
+      return true;
+    });
+  }
+
+  /** One file per document (nginx serves them as they are: no escaping), those no longer in the map removed. */
+  private writeWellKnown(domain: Domain): WellKnownFiles {
+    const dir = this.wellKnownDir(domain.domain);
+    const files = Object.entries(domain.wellKnown ?? {}).map(([key, content]) => ({ key, file: path.join(dir, key), content }));
+    for (const { file, content } of files) {
+      if (!fs.existsSync(file) || fs.readFileSync(file, 'utf8') !== content) writeAtomically(file, content, 0o644);
+    }
+    const keep = new Set(files.map((f) => f.file));
+    if (fs.existsSync(dir)) {
+      for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
+        const full = path.join(entry.parentPath, entry.name);
+        if (entry.isFile() && !keep.has(full)) fs.rmSync(full, { force: true });
+      }
+    }
+    return files.map(({ key, file }) => ({ key, file }));
+  }
+
+  private wellKnownDir(name: string) {
+    return path.join(this.deps.config.sitesDir, 'well-known', name);
   }
 
   private async domainOf(instanceId: string, name: string, what: string): Promise<Domain> {

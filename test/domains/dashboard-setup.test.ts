@@ -151,5 +151,28 @@ describe('dashboard setup', () => {
       await app.api.put(`/api/v1/domains/${ZONE}`).set(bearer(token)).send({ provider: 'rfc2136', config: hidden(other!.config), tlsConfig: { provider: 'fallback' } }).expect(204);
       expect((await app.api.get('/api/v1/tasks?type=syncDomain').set(bearer(token)).expect(200)).body.tasks).toHaveLength(before);
     });
+
+    it('serves the domain\'s well-known documents at its bare name, and takes them back', async () => {
+      const cert = (await app.berth.store.domains.get(await instanceId(), ZONE))!.fallbackCertificate.cert;
+      const server = JSON.stringify({ 'm.server': `matrix.${ZONE}:443`, note: "it's $host, \\ \"quoted\"" });
+      const body = { provider: 'rfc2136', config: hidden(other!.config), tlsConfig: { provider: 'fallback' } };
+      await app.api.put(`/api/v1/domains/${ZONE}`).set(bearer(token)).send({ ...body, wellKnown: { 'matrix/server': server, 'host-meta': '<XRD/>' } }).expect(204);
+      expect(await synced()).toMatchObject({ success: true });
+      const res = await untilServed(() => proxyGet(nginx, ZONE, '/.well-known/matrix/server', { tls: true, ca: cert }), (r) => r.status === 200);
+      expect(res.body).toBe(server);
+      expect(res.headers['content-type']).toBe('application/json');
+      expect(res.headers['access-control-allow-origin']).toBe('*');
+      expect((await proxyGet(nginx, ZONE, '/.well-known/host-meta', { tls: true, ca: cert })).body).toBe('<XRD/>');
+      expect((await proxyGet(nginx, ZONE, '/.well-known/other', { tls: true, ca: cert })).status).toBe(404);
+
+      const bad = await app.api.put(`/api/v1/domains/${ZONE}`).set(bearer(token)).send({ ...body, wellKnown: { '../etc/passwd': 'x' } }).expect(400);
+      expect(bad.body.message).toMatch(/wellKnown: "..\/etc\/passwd" is not a path/);
+
+      await app.api.put(`/api/v1/domains/${ZONE}`).set(bearer(token)).send({ ...body, wellKnown: null }).expect(204);
+      expect(await synced()).toMatchObject({ success: true });
+      // Without a site for the bare name, nginx's default server answers plain HTTP with 404 instead of a redirect.
+      await untilServed(() => proxyGet(nginx, ZONE, '/.well-known/matrix/server', { tls: false }), (r) => r.status === 404);
+      expect(fs.existsSync(path.join(nginx.sitesDir, `wellknown-${ZONE}.conf`))).toBe(false);
+    });
   });
 });
