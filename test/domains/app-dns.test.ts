@@ -15,12 +15,11 @@ describe('app DNS records through rfc2136', () => {
   beforeAll(async () => {
     bind = await startBind('appdns.test', ['foreign IN A 10.1.1.1']);
     app = await startTestApp({ env: { ...APPS_ENV, BERTH_DNS_SERVERS: `127.0.0.1:${bind.port}` }, workers: true });
-    // The setup's fixed sysinfo address is what records point at.
+    // The setup's fixed sysinfo address is what records point at; setup adds the domain, as Cloudron's does.
     await app.api.post('/api/v1/cloudron/setup')
-      .send({ dnsConfig: { provider: 'noop', domain: 'appdns.test', config: {} }, sysinfoConfig: { provider: 'fixed', ip: BOX_IP } })
+      .send({ dnsConfig: { provider: 'rfc2136', domain: 'appdns.test', config: bind.config }, sysinfoConfig: { provider: 'fixed', ip: BOX_IP } })
       .expect(200);
     token = (await app.api.post('/api/v1/cloudron/activate').send(OWNER).expect(201)).body.token;
-    await app.api.post('/api/v1/domains').set(auth()).send({ domain: 'appdns.test', provider: 'rfc2136', config: bind.config }).expect(201);
   });
 
   afterAll(async () => {
