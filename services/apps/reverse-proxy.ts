@@ -21,6 +21,8 @@ export interface DashboardSite {
 export interface DashboardPublisher {
   /** False when there is no reverse proxy to publish to (the dashboard is reached on Berth's own port). */
   publishDashboard(site: DashboardSite, log?: (line: string) => void): Promise<boolean>;
+  /** Takes the tenant's dashboard site back (tenant deletion). */
+  unpublishDashboard(instanceId: string): Promise<void>;
 }
 
 export interface WellKnownPublisher {
@@ -41,4 +43,5 @@ export class NoPublisher implements AppPublisher, DashboardPublisher, WellKnownP
   async publishWellKnown(): Promise<boolean> {
     return false;
   }
+  async unpublishDashboard(): Promise<void> {}
 }

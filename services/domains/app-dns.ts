@@ -92,7 +92,12 @@ export class AppDns implements AppDnsStep {
   }
 
   async remove(app: App): Promise<void> {
-    for (const record of await this.deps.records.ofApp(app.id)) await this.take(app.instanceId, record.domain, record.fqdn);
+    await this.removeOwned(app.instanceId, app.id);
+  }
+
+  /** Removes every record Berth wrote for `owner` (an app id, or the dashboard's). Idempotent. */
+  async removeOwned(instanceId: string, owner: string): Promise<void> {
+    for (const record of await this.deps.records.ofApp(owner)) await this.take(instanceId, record.domain, record.fqdn);
   }
 
   /** Removes a record Berth wrote; when its domain is gone meanwhile, only Berth's memory of it. */

@@ -101,13 +101,23 @@ export class NginxPublisher implements AppPublisher, DashboardPublisher, WellKno
       const domain = await this.domainOf(site.instanceId, site.domain, 'the dashboard');
       const chosen = await this.certificate(domain, site.fqdn);
       const certs = { [site.fqdn]: chosen.files };
-      const file = path.join(this.deps.config.sitesDir, `dashboard-${site.instanceId}.conf`);
+      const file = this.dashboardPath(site.instanceId);
       const render = () => renderDashboardSite(site.instanceId, site.fqdn, certs[site.fqdn], this.deps.dashboardUpstream, this.deps.config);
       this.writeShared();
       await this.apply(file, render());
       if (chosen.wanted && (await this.issue([{ domain, fqdn: site.fqdn }], certs, log))) await this.apply(file, render());
       return true;
     });
+  }
+
+  unpublishDashboard(instanceId: string): Promise<void> {
+    return this.serial(async () => {
+      if (fs.existsSync(this.dashboardPath(instanceId))) await this.apply(this.dashboardPath(instanceId), null);
+    });
+  }
+
+  private dashboardPath(instanceId: string) {
+    return path.join(this.deps.config.sitesDir, `dashboard-${instanceId}.conf`);
   }
 
   publishWellKnown(instanceId: string, name: string, standalone: boolean, log: (line: string) => void = () => undefined): Promise<boolean> {
