@@ -79,10 +79,21 @@ export class DashboardSetupService {
     const [running] = await this.deps.store.tasks.unfinishedOn(objectKey);
     if (running) throw conflict(`Setup is already running (task ${running.id}); GET /api/v1/cloudron/status shows its progress`, { taskId: running.id });
     const actor: Actor = { instanceId: instance.id, userId: null, tokenId: null, ip };
+    const setup = await this.checked(actor, input);
+    await settings.set(instance.id, SETTING_DASHBOARD, setup);
+    await settings.set(instance.id, SETTING_SETUP_ERROR, null);
+    // A 409 here is a setup started meanwhile, a 503 an unreachable queue: neither is the input's fault.
+    const task = await this.deps.tasks.create({ instanceId: instance.id, type: PREPARE_DASHBOARD_TASK, args: { instanceId: instance.id, domain: setup.domain }, objectKey });
+    await this.deps.eventlog.record(actor, 'cloudron.setup', setup.domain, { provider: setup.provider, zoneName: setup.zoneName, taskId: task.id });
+    return { taskId: task.id };
+  }
+
+  /** The input and the provider's settings checked, the domain saved; a refusal is remembered for status, as Cloudron's. */
+  private async checked(actor: Actor, input: SetupInput): Promise<DashboardSetup> {
     try {
       const sysinfoConfig = checkSysinfo(input.sysinfoConfig ?? { provider: 'generic' });
       const domain = await this.saveDomain(actor, input.dnsConfig);
-      const setup: DashboardSetup = {
+      return {
         provider: domain.provider,
         domain: domain.domain,
         zoneName: domain.zoneName,
@@ -90,14 +101,10 @@ export class DashboardSetupService {
         sysinfoConfig,
         ready: false,
       };
-      await settings.set(instance.id, SETTING_DASHBOARD, setup);
-      await settings.set(instance.id, SETTING_SETUP_ERROR, null);
-      const task = await this.deps.tasks.create({ instanceId: instance.id, type: PREPARE_DASHBOARD_TASK, args: { instanceId: instance.id, domain: setup.domain }, objectKey });
-      await this.deps.eventlog.record(actor, 'cloudron.setup', setup.domain, { provider: setup.provider, zoneName: setup.zoneName, taskId: task.id });
-      return { taskId: task.id };
     } catch (err) {
-      // As Cloudron: a setup refused before its task started shows in status too, until the next attempt.
-      if (err instanceof BerthError) await settings.set(instance.id, SETTING_SETUP_ERROR, { message: err.message, at: this.deps.clock().toISOString() });
+      if (err instanceof BerthError) {
+        await this.deps.store.settings.set(actor.instanceId, SETTING_SETUP_ERROR, { message: err.message, at: this.deps.clock().toISOString() });
+      }
       throw err;
     }
   }
