@@ -8,6 +8,8 @@ import { createHttpApp } from '../api/http/app';
 import type { Surface } from '../api/openapi/surface';
 import { LoginThrottle, type LoginThrottleLimits } from '../services/auth/login-throttle';
 import { CloudronService } from '../services/cloudron/cloudron-service';
+import { DashboardSetupService } from '../services/cloudron/dashboard-setup';
+import { DomainSync, SYNC_DOMAIN_TASK } from '../services/domains/domain-sync';
 import type { Config } from '../services/core/config';
 import { systemClock, type Clock } from '../services/core/clock';
 import { createLogger, type Logger } from '../services/core/logger';
@@ -146,16 +148,6 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
   const eventlog = new EventlogService({ events: store.eventlog, clock });
   const tokens = new TokenService({ tokens: store.tokens, clock, eventlog });
   const throttle = new LoginThrottle(clock, options.loginLimits);
-  const cloudron = new CloudronService({
-    store,
-    tokens,
-    throttle,
-    eventlog,
-    clock,
-    version,
-    // Built once the task service exists; reached only when a status is asked for.
-    restoreStatus: (instanceId) => restore.status(instanceId),
-  });
   const profile = new ProfileService({ users: store.users, tokens, eventlog, throttle, clock });
   const users = new UserService({ store, eventlog, clock });
   const groups = new GroupService({ store, eventlog, clock });
@@ -198,6 +190,9 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
     eventlog,
     clock,
     dnsServers: config.dnsServers,
+    // The task service is built from the registry the sync task is part of: reached when a domain changes.
+    startSync: async (instanceId, domain, change) =>
+      (await tasks.create({ instanceId, type: SYNC_DOMAIN_TASK, args: { instanceId, domain, ...change }, objectKey: `domain:${instanceId}:${domain}` })).id,
   });
   const appDns = new AppDns({ domains: store.domains, records: store.dnsRecords, providers, boxIp, clock });
   // Without BERTH_NGINX_CONF apps are reached on their loopback ports only.
@@ -209,8 +204,17 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
     })
     : undefined;
   const publisher = config.nginx
-    ? new NginxPublisher({ config: config.nginx, domains: store.domains, nginx: new NginxCommand(config.nginx), certificates })
+    ? new NginxPublisher({ config: config.nginx, domains: store.domains, nginx: new NginxCommand(config.nginx), certificates, dashboardUpstream: ownListener(config) })
     : new NoPublisher();
+  const dashboardSetup = new DashboardSetupService({
+    store, domains, dns: appDns, publisher, eventlog, clock,
+    tasks: { create: (task) => tasks.create(task) },
+  });
+  const cloudron = new CloudronService({
+    store, tokens, throttle, eventlog, clock, version, setup: dashboardSetup,
+    // Built once the task service exists; reached only when a status is asked for.
+    restoreStatus: (instanceId) => restore.status(instanceId),
+  });
   const backupTargets = new BackupTargets({ settings: store.settings, defaultFolder: config.backupRoots[0] });
   const appBackups = new AppBackups({ backups: store.backups, runtime, targets: backupTargets, clock });
   const lifecycle = new AppLifecycle({
@@ -235,6 +239,10 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
       restore: new BoxRestore({ store, targets: backupTargets, apps: lifecycle, eventlog, clock }),
     },
     renewal: new CertificateRenewal({ apps: store.apps, certificates, publisher, notifications }),
+    domains: {
+      dashboard: dashboardSetup,
+      sync: new DomainSync({ domains: store.domains, apps: store.apps, dns: appDns, publisher, dashboard: dashboardSetup }),
+    },
   });
   const subscriber = createRedis(options.redisUrl, { enableOfflineQueue: true });
   subscriber.on('error', () => undefined);
@@ -336,7 +344,7 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
 
   const surfaces = [
     await createBoxSurface(
-      { instances, cloudron, restore, profile, tokens, tasks, users, invitations, groups, eventlog, settings, apps, catalogue, domains, backups, notifications },
+      { instances, cloudron, restore, setup: dashboardSetup, profile, tokens, tasks, users, invitations, groups, eventlog, settings, apps, catalogue, domains, backups, notifications },
       { bodyLimit: config.bodyLimit },
     ),
     await createSchedulerSurface(health, { bodyLimit: config.bodyLimit }),
@@ -374,6 +382,12 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
       await db.destroy();
     },
   };
+}
+
+/** Where nginx reaches Berth's box API: its listener, on loopback when it listens on every address. */
+function ownListener(config: Config): string {
+  const host = ['0.0.0.0', '::', ''].includes(config.host) ? '127.0.0.1' : config.host;
+  return `${host.includes(':') ? `[${host}]` : host}:${config.port}`;
 }
 
 /** QUIT when connected (a clean close with no lingering timer), else just drop the connection attempts. */

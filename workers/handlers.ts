@@ -13,6 +13,9 @@ import type { BoxBackups } from '../services/backups/box-backup';
 import type { BackupRetention } from '../services/backups/backup-retention';
 import type { BackupDrill } from '../services/backups/backup-drill';
 import type { BoxRestore } from '../services/backups/box-restore';
+import type { DashboardSetupService } from '../services/cloudron/dashboard-setup';
+import type { DomainSync } from '../services/domains/domain-sync';
+import { domainTaskDefinitions } from './domain-tasks';
 
 export interface HandlerDeps {
   testTasks: boolean;
@@ -23,6 +26,7 @@ export interface HandlerDeps {
   tenants: { deletion: TenantDeletion; exporter: TenantExporter };
   backups: { box: BoxBackups; retention: BackupRetention; drill: BackupDrill; restore: BoxRestore };
   renewal: CertificateRenewal;
+  domains: { dashboard: DashboardSetupService; sync: DomainSync };
 }
 
 /**
@@ -30,7 +34,7 @@ export interface HandlerDeps {
  */
 export function buildTaskRegistry(deps: HandlerDeps): TaskRegistry {
   const registry = new TaskRegistry();
-  const definitions = [appTaskDefinition(deps.apps), ...tenantTaskDefinitions(deps.tenants), ...backupTaskDefinitions(deps.backups), ...certificateTaskDefinitions(deps.renewal), ...(deps.testTasks ? testTaskDefinitions() : [])];
+  const definitions = [appTaskDefinition(deps.apps), ...tenantTaskDefinitions(deps.tenants), ...backupTaskDefinitions(deps.backups), ...certificateTaskDefinitions(deps.renewal), ...domainTaskDefinitions(deps.domains), ...(deps.testTasks ? testTaskDefinitions() : [])];
   for (const plain of definitions) {
     const definition = deps.testTasks && deps.crashAt ? crashingAt(deps.crashAt, plain) : plain;
     registry.register({ ...definition, concurrency: deps.concurrency?.[definition.type] ?? definition.concurrency });

@@ -1,5 +1,6 @@
 import type { CloudronService } from '../../services/cloudron/cloudron-service';
 import type { RestoreService } from '../../services/cloudron/restore-service';
+import type { DashboardSetupService } from '../../services/cloudron/dashboard-setup';
 import type { InstanceService } from '../../services/instances/instance-service';
 import type { TokenService } from '../../services/tokens/token-service';
 import type { ProfileService } from '../../services/users/profile-service';
@@ -23,6 +24,7 @@ export interface BoxServices {
   instances: InstanceService;
   cloudron: CloudronService;
   restore: RestoreService;
+  setup: DashboardSetupService;
   profile: ProfileService;
   tokens: TokenService;
   tasks: TaskService;

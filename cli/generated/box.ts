@@ -35,8 +35,11 @@ export interface paths {
         put?: never;
         /**
          * Initial DNS setup
-         * @description Public until activation: stores the dashboard domain and its DNS configuration. Progress shows in
-         *     `setup` of `GET /cloudron/status`. Once the box is activated this answers 409.
+         * @description Public until activation. Checks the DNS provider's settings live and adds the domain to the tenant's
+         *     domains (or changes it), then starts a `prepareDashboardDomain` task: the A record of `my.<domain>`, its
+         *     certificate and its reverse-proxy site. Progress and errors show in `setup` of `GET /cloudron/status`;
+         *     `adminFqdn` is set once the task has succeeded. A failed setup can be called again. 409 while a setup
+         *     runs and once the box is activated.
          */
         post: operations["setup"];
         delete?: never;
@@ -1175,8 +1178,10 @@ export interface paths {
         get: operations["getDomain"];
         /**
          * Change a domain's DNS provider, settings or TLS settings
-         * @description Checked like an add. A secret sent back as `<hidden>` keeps the stored one. Apps already installed keep
-         *     their records until their next task.
+         * @description Checked like an add. A secret sent back as `<hidden>` keeps the stored one. When the provider, zone or
+         *     its settings change, or the TLS settings, fallback certificate or well-known documents, a `syncDomain`
+         *     task (see `GET /tasks?type=syncDomain`) writes the records of the apps and the dashboard at the domain
+         *     through the provider and publishes them to the reverse proxy again.
          */
         put: operations["updateDomain"];
         post?: never;
@@ -2059,13 +2064,16 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Stored */
+            /** @description Started */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, unknown>;
+                    "application/json": {
+                        /** @description The prepareDashboardDomain task */
+                        taskId?: number;
+                    };
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -4134,13 +4142,16 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Stored */
+            /** @description Started */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, unknown>;
+                    "application/json": {
+                        /** @description The prepareDashboardDomain task */
+                        taskId?: number;
+                    };
                 };
             };
             400: components["responses"]["BadRequest"];

@@ -11,7 +11,37 @@ export interface AppPublisher {
   unpublish(app: App): Promise<void>;
 }
 
-export class NoPublisher implements AppPublisher {
+/** The dashboard of one tenant at `fqdn` (`my.<domain>`), served like an app but proxied to Berth itself. */
+export interface DashboardSite {
+  instanceId: string;
+  domain: string;
+  fqdn: string;
+}
+
+export interface DashboardPublisher {
+  /** False when there is no reverse proxy to publish to (the dashboard is reached on Berth's own port). */
+  publishDashboard(site: DashboardSite, log?: (line: string) => void): Promise<boolean>;
+  /** Takes the tenant's dashboard site back (tenant deletion). */
+  unpublishDashboard(instanceId: string): Promise<void>;
+}
+
+export interface WellKnownPublisher {
+  /**
+   * Serves the domain's well-known documents at its bare name (`standalone`: in a site of their own, as no app is
+   * installed there), or takes that site back (the domain is gone, has none, or an app serves them). False when
+   * there is no reverse proxy.
+   */
+  publishWellKnown(instanceId: string, domain: string, standalone: boolean, log?: (line: string) => void): Promise<boolean>;
+}
+
+export class NoPublisher implements AppPublisher, DashboardPublisher, WellKnownPublisher {
   async publish(): Promise<void> {}
   async unpublish(): Promise<void> {}
+  async publishDashboard(): Promise<boolean> {
+    return false;
+  }
+  async publishWellKnown(): Promise<boolean> {
+    return false;
+  }
+  async unpublishDashboard(): Promise<void> {}
 }

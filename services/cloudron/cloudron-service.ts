@@ -1,7 +1,6 @@
-import { isIP } from 'node:net';
 import type { Clock } from '../core/clock';
 import { newId } from '../core/clock';
-import { BerthError, unauthorized, validationError } from '../core/errors';
+import { BerthError, unauthorized } from '../core/errors';
 import type { Store } from '../db/store';
 import type { Instance } from '../instances/instance-repo';
 import type { Principal } from '../auth/principal';
@@ -11,25 +10,9 @@ import { CLIENT_LOGIN, type TokenService } from '../tokens/token-service';
 import { checkDisplayName, checkEmail, checkPassword, checkUsername } from '../users/user-rules';
 import type { User } from '../users/user-repo';
 import type { EventlogService } from '../eventlog/eventlog-service';
+import { dashboardFqdn, readyDashboard, SETTING_ACTIVATED, SETTING_DASHBOARD, type DashboardSetup, type DashboardSetupService, type ProgressState } from './dashboard-setup';
 
 export const DEFAULT_CLOUDRON_NAME = 'Berth';
-
-/** What `POST /cloudron/setup` stores: the dashboard domain and how its DNS is managed. */
-export interface DashboardSetup {
-  provider: string;
-  domain: string;
-  zoneName: string;
-  /** Provider credentials: stored, never returned. */
-  config: Record<string, unknown>;
-  tlsConfig: { provider: string; wildcard: boolean };
-  sysinfoConfig: { provider: string; ip?: string; ifname?: string };
-}
-
-export interface ProgressState {
-  active: boolean;
-  message: string;
-  errorMessage: string | null;
-}
 
 export interface Status {
   version: string;
@@ -59,22 +42,8 @@ export interface ActivateInput {
   displayName?: string;
 }
 
-export interface SetupInput {
-  dnsConfig: {
-    provider: string;
-    domain: string;
-    zoneName?: string;
-    config: Record<string, unknown>;
-    tlsConfig?: { provider?: string; wildcard?: boolean };
-  };
-  sysinfoConfig?: { provider: string; ip?: string; ifname?: string };
-}
-
-const SETTING_ACTIVATED = 'activated';
-const SETTING_DASHBOARD = 'dashboard';
 /** Where the box's name is stored; SettingsService writes it. */
 export const SETTING_NAME = 'cloudron_name';
-const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/;
 
 /** The box's lifecycle: status, first-run setup and activation, login and logout. */
 export class CloudronService {
@@ -88,82 +57,42 @@ export class CloudronService {
       version: string;
       /** The restore's progress (RestoreService); idle when absent. */
       restoreStatus?: (instanceId: string) => Promise<ProgressState>;
+      /** First-run setup (its own file): `setup` in status is its progress. */
+      setup: DashboardSetupService;
     },
   ) {}
 
   async status(instance: Instance): Promise<Status> {
     const found = await this.deps.store.settings.getMany(instance.id, [SETTING_ACTIVATED, SETTING_DASHBOARD, SETTING_NAME]);
     const activated = found[SETTING_ACTIVATED];
-    const dashboard = found[SETTING_DASHBOARD] as DashboardSetup | undefined;
+    const dashboard = readyDashboard(found[SETTING_DASHBOARD] as DashboardSetup | undefined);
     const name = found[SETTING_NAME] as string | undefined;
     return {
       version: this.deps.version,
       provider: 'generic',
       cloudronName: name ?? DEFAULT_CLOUDRON_NAME,
       footer: '',
-      adminFqdn: dashboard ? `my.${dashboard.domain}` : '',
+      adminFqdn: dashboard ? dashboardFqdn(dashboard.domain) : '',
       activated: activated !== undefined,
-      setup: {
-        active: false,
-        message: dashboard ? `Dashboard domain ${dashboard.domain} is set up` : '',
-        errorMessage: null,
-      },
+      setup: await this.deps.setup.progress(instance.id),
       restore: (await this.deps.restoreStatus?.(instance.id)) ?? { active: false, message: '', errorMessage: null },
     };
   }
 
   async config(instanceId: string): Promise<BoxConfig> {
     const found = await this.deps.store.settings.getMany(instanceId, [SETTING_DASHBOARD, SETTING_NAME]);
-    const dashboard = found[SETTING_DASHBOARD] as DashboardSetup | undefined;
+    const dashboard = readyDashboard(found[SETTING_DASHBOARD] as DashboardSetup | undefined);
     const name = found[SETTING_NAME] as string | undefined;
     const adminDomain = dashboard?.domain ?? '';
     return {
       adminDomain,
-      adminFqdn: adminDomain ? `my.${adminDomain}` : '',
-      mailFqdn: adminDomain ? `my.${adminDomain}` : '',
+      adminFqdn: adminDomain ? dashboardFqdn(adminDomain) : '',
+      mailFqdn: adminDomain ? dashboardFqdn(adminDomain) : '',
       version: this.deps.version,
       isDemo: false,
       provider: 'generic',
       cloudronName: name ?? DEFAULT_CLOUDRON_NAME,
     };
-  }
-
-  /** Stores the dashboard domain before activation. DNS records and certificates are the domains module's job. */
-  async setup(instance: Instance, input: SetupInput, ip: string | null): Promise<void> {
-    if (await this.deps.store.settings.get(instance.id, SETTING_ACTIVATED)) {
-      throw new BerthError('ALREADY_ACTIVATED', 409, 'Setup is disabled once the box is activated');
-    }
-    const domain = checkDomain(input.dnsConfig.domain, 'dnsConfig.domain');
-    const zoneName = input.dnsConfig.zoneName ? checkDomain(input.dnsConfig.zoneName, 'dnsConfig.zoneName') : domain;
-    if (domain !== zoneName && !domain.endsWith(`.${zoneName}`)) {
-      throw validationError('dnsConfig.zoneName must be the domain or one of its parents', { field: 'dnsConfig.zoneName' });
-    }
-    const sysinfo = input.sysinfoConfig ?? { provider: 'generic' };
-    if (sysinfo.provider === 'fixed' && !(sysinfo.ip && isIP(sysinfo.ip))) {
-      throw validationError('sysinfoConfig.ip must be an IP address for the fixed provider', { field: 'sysinfoConfig.ip' });
-    }
-    if (sysinfo.provider === 'network-interface' && !sysinfo.ifname) {
-      throw validationError('sysinfoConfig.ifname is required for the network-interface provider', { field: 'sysinfoConfig.ifname' });
-    }
-    const setup: DashboardSetup = {
-      provider: input.dnsConfig.provider,
-      domain,
-      zoneName,
-      config: input.dnsConfig.config,
-      tlsConfig: {
-        provider: input.dnsConfig.tlsConfig?.provider ?? 'letsencrypt-prod',
-        wildcard: input.dnsConfig.tlsConfig?.wildcard ?? false,
-      },
-      sysinfoConfig: sysinfo,
-    };
-    await this.deps.store.settings.set(instance.id, SETTING_DASHBOARD, setup);
-    await this.deps.eventlog.record({ instanceId: instance.id, userId: null, tokenId: null, ip }, 'cloudron.setup', domain, {
-      provider: setup.provider,
-      domain,
-      zoneName,
-      // Credentials stay out of the audit log entirely; their names say what was configured.
-      configKeys: Object.keys(setup.config),
-    });
   }
 
   /** Creates the owner and a login token, once per tenant: the `activated` latch makes a second call a 409. */
@@ -236,10 +165,4 @@ export class CloudronService {
     await this.deps.tokens.revoke(principal, principal.tokenId);
     await this.deps.eventlog.record({ instanceId: principal.instanceId, userId: principal.userId, tokenId: principal.tokenId, ip }, 'user.logout', principal.userId);
   }
-}
-
-function checkDomain(raw: string, field: string): string {
-  const domain = raw.trim().toLowerCase().replace(/\.$/, '');
-  if (!DOMAIN.test(domain)) throw validationError(`${field} is not a valid domain name`, { field });
-  return domain;
 }

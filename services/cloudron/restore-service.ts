@@ -7,7 +7,7 @@ import { mergeBackupConfig, type BackupConfig, type BackupConfigInput, type Targ
 import type { BackupTargets } from '../backups/backup-target';
 import { probeIndex } from '../backups/box-backup-index';
 import { RESTORE_SETTING, RESTORE_TASK, type RestoreRequest } from '../backups/box-restore';
-import type { ProgressState } from './cloudron-service';
+import type { ProgressState } from './dashboard-setup';
 
 /** `POST /cloudron/restore`: seed 001's body, plus today's Cloudron's `remotePath`. */
 export interface RestoreInput {

@@ -19,6 +19,9 @@ export function hostsOf(app: Pick<App, 'domain' | 'fqdn' | 'alternateDomains'>):
   ];
 }
 
+/** The `app_id` of the dashboard's records in `dns_records`: no app has it, so no app takes its name. */
+export const dashboardOwner = (instanceId: string) => `dashboard-${instanceId}`;
+
 /** What app operations ask before a task starts, and what the app task does to DNS. */
 export interface AppDnsStep {
   /** 400 for a domain the tenant has not added; 409 for a record Berth did not write, unless `overwrite`. */
@@ -46,7 +49,10 @@ export class AppDns implements AppDnsStep {
     for (const host of hosts) {
       const domain = await this.domain(instanceId, host.domain);
       const mine = await this.deps.records.find(host.fqdn, 'A');
-      if (mine && mine.appId !== appId) throw conflict(`${host.fqdn} is already used by another app`, { field: 'location' });
+      if (mine && mine.appId !== appId) {
+        const user = mine.appId === dashboardOwner(instanceId) ? 'the dashboard' : 'another app';
+        throw conflict(`${host.fqdn} is already used by ${user}`, { field: 'location' });
+      }
       if (mine || overwrite) continue;
       const existing = await this.provider(domain).get(zoneOf(domain), host.fqdn, 'A');
       if (existing.some((value) => value !== ip)) {
@@ -58,17 +64,24 @@ export class AppDns implements AppDnsStep {
   }
 
   async sync(app: App): Promise<void> {
-    const ip = await this.deps.boxIp.of(app.instanceId);
-    const wanted = hostsOf(app);
-    for (const record of await this.deps.records.ofApp(app.id)) {
-      if (!wanted.some((h) => h.fqdn === record.fqdn)) await this.take(app.instanceId, record.domain, record.fqdn);
+    await this.syncOwned(app.instanceId, app.id, hostsOf(app));
+  }
+
+  /**
+   * Points `wanted` at the box for `owner` (an app id, or DASHBOARD_OWNER's for the dashboard) and takes back
+   * the names the owner had before and no longer wants. Idempotent.
+   */
+  async syncOwned(instanceId: string, owner: string, wanted: AppHost[]): Promise<void> {
+    const ip = await this.deps.boxIp.of(instanceId);
+    for (const record of await this.deps.records.ofApp(owner)) {
+      if (!wanted.some((h) => h.fqdn === record.fqdn)) await this.take(instanceId, record.domain, record.fqdn);
     }
     for (const host of wanted) {
-      const domain = await this.domain(app.instanceId, host.domain);
+      const domain = await this.domain(instanceId, host.domain);
       await this.provider(domain).upsert(zoneOf(domain), host.fqdn, 'A', [ip]);
       await this.deps.records.save({
-        instanceId: app.instanceId,
-        appId: app.id,
+        instanceId,
+        appId: owner,
         domain: domain.domain,
         fqdn: host.fqdn,
         type: 'A',
@@ -79,7 +92,12 @@ export class AppDns implements AppDnsStep {
   }
 
   async remove(app: App): Promise<void> {
-    for (const record of await this.deps.records.ofApp(app.id)) await this.take(app.instanceId, record.domain, record.fqdn);
+    await this.removeOwned(app.instanceId, app.id);
+  }
+
+  /** Removes every record Berth wrote for `owner` (an app id, or the dashboard's). Idempotent. */
+  async removeOwned(instanceId: string, owner: string): Promise<void> {
+    for (const record of await this.deps.records.ofApp(owner)) await this.take(instanceId, record.domain, record.fqdn);
   }
 
   /** Removes a record Berth wrote; when its domain is gone meanwhile, only Berth's memory of it. */

@@ -9,6 +9,7 @@ import { SECRET_PLACEHOLDER, type DnsProvider, type DnsProviders } from './dns-p
 import type { Domain, TlsConfig } from './domain-repo';
 import { checkDomainName, isWithin } from './domain-name';
 import { checkCertificatePair, type FallbackCertificates } from './fallback-cert';
+import type { DomainChange } from './domain-sync';
 
 export interface DomainInput {
   domain?: string;
@@ -47,6 +48,8 @@ export interface DomainServiceDeps {
   clock: Clock;
   /** DNS servers dns_check asks (BERTH_DNS_SERVERS); empty: the system's. */
   dnsServers: string[];
+  /** Starts the `syncDomain` task for the names at a changed domain; returns its id. */
+  startSync(instanceId: string, domain: string, change: DomainChange): Promise<number>;
 }
 
 /** A tenant's domains: which DNS provider manages each, with what settings, and its TLS settings. */
@@ -84,17 +87,25 @@ export class DomainService {
       if (isUniqueViolation(err)) throw conflict(`The domain ${name} is already added`, { field: 'domain' });
       throw err;
     }
+    // Its well-known documents are served by the proxy: the sync task publishes them.
+    if (domain.wellKnown) await this.deps.startSync(actor.instanceId, name, { dns: false, proxy: true });
     await this.deps.eventlog.record(actor, 'domain.add', name, this.auditData(domain));
     return this.view(domain);
   }
 
-  /** Replaces the settings; a secret sent back as `<hidden>` keeps the stored one. */
-  async update(actor: Actor, rawName: string, input: DomainInput): Promise<DomainView> {
+  /**
+   * Replaces the settings; a secret sent back as `<hidden>` keeps the stored one. When what the names at the
+   * domain are served with changed, a `syncDomain` task (its id in `taskId`) brings the apps and the dashboard
+   * there up to date: their records through the new provider or zone, the proxy with the new certificate.
+   */
+  async update(actor: Actor, rawName: string, input: DomainInput): Promise<DomainView & { taskId?: number }> {
     const current = await this.find(actor.instanceId, rawName);
     const updated: Domain = { ...current, ...(await this.checked(current.domain, input, current)), updatedAt: this.deps.clock().toISOString() };
     await this.deps.store.domains.update(updated);
-    await this.deps.eventlog.record(actor, 'domain.update', current.domain, this.auditData(updated));
-    return this.view(updated);
+    const change = changeOf(current, updated);
+    const taskId = change.dns || change.proxy ? await this.deps.startSync(actor.instanceId, updated.domain, change) : undefined;
+    await this.deps.eventlog.record(actor, 'domain.update', current.domain, { ...this.auditData(updated), ...(taskId ? { taskId } : {}) });
+    return { ...this.view(updated), ...(taskId ? { taskId } : {}) };
   }
 
   /** 409 while an app of the tenant is installed at the domain (or has it as an alternate domain). */
@@ -107,6 +118,8 @@ export class DomainService {
       throw conflict(`The domain ${domain.domain} is still used by ${users.length} app(s): ${users.map((a) => a.fqdn).join(', ')}`, { field: 'domain' });
     }
     await this.deps.store.domains.delete(actor.instanceId, domain.domain);
+    // The sync task of a domain that is gone takes its well-known site back.
+    if (domain.wellKnown) await this.deps.startSync(actor.instanceId, domain.domain, { dns: false, proxy: true });
     await this.deps.eventlog.record(actor, 'domain.remove', domain.domain, { provider: domain.provider });
   }
 
@@ -179,7 +192,7 @@ export class DomainService {
     const fallbackCertificate = input.fallbackCertificate
       ? checkCertificatePair(input.fallbackCertificate, name)
       : (current?.fallbackCertificate ?? (await this.deps.certificates.create(name)));
-    const wellKnown = input.wellKnown === undefined ? (current?.wellKnown ?? null) : input.wellKnown;
+    const wellKnown = input.wellKnown === undefined ? (current?.wellKnown ?? null) : checkWellKnown(input.wellKnown);
     return { zoneName, provider: provider.name, config, tlsConfig, fallbackCertificate, wellKnown };
   }
 
@@ -203,6 +216,28 @@ export class DomainService {
   private auditData(domain: Domain) {
     return { provider: domain.provider, zoneName: domain.zoneName, configKeys: Object.keys(domain.config), tlsConfig: domain.tlsConfig };
   }
+}
+
+/** One or more path segments under /.well-known/ (`matrix/server`); ACME's challenges stay the proxy's. */
+const WELL_KNOWN_KEY = /^[A-Za-z0-9][A-Za-z0-9_.-]*(\/[A-Za-z0-9][A-Za-z0-9_.-]*)*$/;
+
+function checkWellKnown(map: Record<string, string> | null): Record<string, string> | null {
+  if (!map || !Object.keys(map).length) return null;
+  for (const key of Object.keys(map)) {
+    if (!WELL_KNOWN_KEY.test(key) || key.length > 200 || key.startsWith('acme-challenge')) {
+      throw validationError(`wellKnown: "${key.slice(0, 64)}" is not a path under /.well-known/ (such as matrix/server)`, { field: 'wellKnown' });
+    }
+  }
+  return map;
+}
+
+/** Records move with the provider, zone or its settings; sites change with the TLS settings, certificate or well-known documents. */
+function changeOf(before: Domain, after: Domain): DomainChange {
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  return {
+    dns: before.provider !== after.provider || before.zoneName !== after.zoneName || !same(before.config, after.config),
+    proxy: !same(before.tlsConfig, after.tlsConfig) || before.fallbackCertificate.cert !== after.fallbackCertificate.cert || !same(before.wellKnown, after.wellKnown),
+  };
 }
 
 /** A custom ACME directory: an absolute http(s) URL (http only makes sense for a CA on this machine). */

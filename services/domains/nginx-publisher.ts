@@ -2,12 +2,12 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { App } from '../apps/app-repo';
-import type { AppPublisher } from '../apps/reverse-proxy';
+import type { AppPublisher, DashboardPublisher, DashboardSite, WellKnownPublisher } from '../apps/reverse-proxy';
 import type { NginxConfig } from '../core/config';
 import { hostsOf } from './app-dns';
 import type { CertificateService } from '../certificates/certificate-service';
 import type { Domain, DomainRepo } from './domain-repo';
-import { renderAppSite, renderShared } from './nginx-site';
+import { renderAppSite, renderDashboardSite, renderShared, renderWellKnownSite, type WellKnownFiles } from './nginx-site';
 
 /** What the publisher asks of nginx: check the whole configuration, then reload it. */
 export interface NginxControl {
@@ -50,10 +50,21 @@ export class NginxCommand implements NginxControl {
  * reloaded; a configuration nginx refuses is rolled back and the app task fails with nginx's reason.
  * Changes in one process are serialised; a worker process per box is assumed (see docs/domains.md).
  */
-export class NginxPublisher implements AppPublisher {
+export class NginxPublisher implements AppPublisher, DashboardPublisher, WellKnownPublisher {
   private queue: Promise<unknown> = Promise.resolve();
+  /** A certificate file was rewritten since nginx last reloaded (changes are serialised, so one flag will do). */
+  private certificatesChanged = false;
 
-  constructor(private readonly deps: { config: NginxConfig; domains: DomainRepo; nginx: NginxControl; certificates?: CertificateService }) {}
+  constructor(
+    private readonly deps: {
+      config: NginxConfig;
+      domains: DomainRepo;
+      nginx: NginxControl;
+      certificates?: CertificateService;
+      /** Berth's own HTTP listener (`host:port`), which the dashboard's site proxies to. */
+      dashboardUpstream: string;
+    },
+  ) {}
 
   /**
    * Serves the app's names, each with its stored ACME certificate or its domain's fallback. Names that should
@@ -66,27 +77,116 @@ export class NginxPublisher implements AppPublisher {
       const hosts = hostsOf(app);
       const certs: Record<string, { cert: string; key: string }> = {};
       const wanted: { domain: Domain; fqdn: string }[] = [];
+      const wellKnown: Record<string, WellKnownFiles> = {};
       for (const host of hosts) {
-        const domain = await this.deps.domains.get(app.instanceId, host.domain);
-        if (!domain) throw new Error(`The domain ${host.domain} is not added: the app cannot be published`);
-        const acme = await this.deps.certificates?.current(domain, host.fqdn);
-        if (acme) certs[host.fqdn] = this.writeCertificate(`acme/${host.fqdn}`, acme);
-        else certs[host.fqdn] = this.writeCertificate(domain.domain, domain.fallbackCertificate);
-        if (!acme && (await this.deps.certificates?.wanted(domain, host.fqdn))) wanted.push({ domain, fqdn: host.fqdn });
+        const domain = await this.domainOf(app.instanceId, host.domain, `app ${app.id}`);
+        const chosen = await this.certificate(domain, host.fqdn);
+        certs[host.fqdn] = chosen.files;
+        if (chosen.wanted) wanted.push({ domain, fqdn: host.fqdn });
+        if (host.fqdn === domain.domain) wellKnown[host.fqdn] = this.writeWellKnown(domain);
       }
+      const render = () => renderAppSite(app, hosts, certs, this.deps.config, wellKnown);
       this.writeShared();
-      await this.apply(this.sitePath(app), renderAppSite(app, hosts, certs, this.deps.config));
-      if (!wanted.length || !this.deps.certificates) return;
-      let issued = false;
-      for (const { domain, fqdn } of wanted) {
-        const pair = await this.deps.certificates.obtain(domain, fqdn, log);
-        if (pair) {
-          certs[fqdn] = this.writeCertificate(`acme/${fqdn}`, pair);
-          issued = true;
-        }
-      }
-      if (issued) await this.apply(this.sitePath(app), renderAppSite(app, hosts, certs, this.deps.config));
+      await this.apply(this.sitePath(app), render());
+      if (await this.issue(wanted, certs, log)) await this.apply(this.sitePath(app), render());
     });
+  }
+
+  /**
+   * The dashboard's site (`dashboard-<tenant>.conf`): its name served like an app's (ACME certificate, else the
+   * domain's fallback) and proxied to Berth's own listener. Replacing the file moves the dashboard to a new name.
+   */
+  publishDashboard(site: DashboardSite, log: (line: string) => void = () => undefined): Promise<boolean> {
+    return this.serial(async () => {
+      const domain = await this.domainOf(site.instanceId, site.domain, 'the dashboard');
+      const chosen = await this.certificate(domain, site.fqdn);
+      const certs = { [site.fqdn]: chosen.files };
+      const file = this.dashboardPath(site.instanceId);
+      const render = () => renderDashboardSite(site.instanceId, site.fqdn, certs[site.fqdn], this.deps.dashboardUpstream, this.deps.config);
+      this.writeShared();
+      await this.apply(file, render());
+      if (chosen.wanted && (await this.issue([{ domain, fqdn: site.fqdn }], certs, log))) await this.apply(file, render());
+      return true;
+    });
+  }
+
+  unpublishDashboard(instanceId: string): Promise<void> {
+    return this.serial(async () => {
+      if (fs.existsSync(this.dashboardPath(instanceId))) await this.apply(this.dashboardPath(instanceId), null);
+    });
+  }
+
+  private dashboardPath(instanceId: string) {
+    return path.join(this.deps.config.sitesDir, `dashboard-${instanceId}.conf`);
+  }
+
+  publishWellKnown(instanceId: string, name: string, standalone: boolean, log: (line: string) => void = () => undefined): Promise<boolean> {
+    return this.serial(async () => {
+      const file = path.join(this.deps.config.sitesDir, `wellknown-${name}.conf`);
+      const domain = await this.deps.domains.get(instanceId, name);
+      if (!domain?.wellKnown || !standalone) {
+        if (fs.existsSync(file)) await this.apply(file, null);
+        if (!domain?.wellKnown) fs.rmSync(this.wellKnownDir(name), { recursive: true, force: true });
+        return true;
+      }
+      const chosen = await this.certificate(domain, name);
+      const certs = { [name]: chosen.files };
+      const files = this.writeWellKnown(domain);
+      const render = () => renderWellKnownSite(name, certs[name], files, this.deps.config);
+      this.writeShared();
+      await this.apply(file, render());
+      if (chosen.wanted && (await this.issue([{ domain, fqdn: name }], certs, log))) await this.apply(file, render());
+      return true;
+    });
+  }
+
+  /** One file per document (nginx serves them as they are: no escaping), those no longer in the map removed. */
+  private writeWellKnown(domain: Domain): WellKnownFiles {
+    const dir = this.wellKnownDir(domain.domain);
+    const files = Object.entries(domain.wellKnown ?? {}).map(([key, content]) => ({ key, file: path.join(dir, key), content }));
+    for (const { file, content } of files) {
+      if (!fs.existsSync(file) || fs.readFileSync(file, 'utf8') !== content) writeAtomically(file, content, 0o644);
+    }
+    const keep = new Set(files.map((f) => f.file));
+    if (fs.existsSync(dir)) {
+      for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
+        const full = path.join(entry.parentPath, entry.name);
+        if (entry.isFile() && !keep.has(full)) fs.rmSync(full, { force: true });
+      }
+    }
+    return files.map(({ key, file }) => ({ key, file }));
+  }
+
+  private wellKnownDir(name: string) {
+    return path.join(this.deps.config.sitesDir, 'well-known', name);
+  }
+
+  private async domainOf(instanceId: string, name: string, what: string): Promise<Domain> {
+    const domain = await this.deps.domains.get(instanceId, name);
+    if (!domain) throw new Error(`The domain ${name} is not added: ${what} cannot be published`);
+    return domain;
+  }
+
+  /** The files a name is served with now, and whether it should get a certificate from a CA. */
+  private async certificate(domain: Domain, fqdn: string): Promise<{ files: { cert: string; key: string }; wanted: boolean }> {
+    const acme = await this.deps.certificates?.current(domain, fqdn);
+    if (acme) return { files: this.writeCertificate(`acme/${fqdn}`, acme), wanted: false };
+    const wanted = Boolean(await this.deps.certificates?.wanted(domain, fqdn));
+    return { files: this.writeCertificate(domain.domain, domain.fallbackCertificate), wanted };
+  }
+
+  /** Asks the CA for each wanted name, replacing its files in `certs`; true when any was issued. */
+  private async issue(wanted: { domain: Domain; fqdn: string }[], certs: Record<string, { cert: string; key: string }>, log: (line: string) => void): Promise<boolean> {
+    if (!this.deps.certificates) return false;
+    let issued = false;
+    for (const { domain, fqdn } of wanted) {
+      const pair = await this.deps.certificates.obtain(domain, fqdn, log);
+      if (pair) {
+        certs[fqdn] = this.writeCertificate(`acme/${fqdn}`, pair);
+        issued = true;
+      }
+    }
+    return issued;
   }
 
   unpublish(app: App): Promise<void> {
@@ -99,7 +199,8 @@ export class NginxPublisher implements AppPublisher {
   /** Writes (or removes, for null) one site file, checks nginx's whole configuration, reloads; rolls back when refused. */
   private async apply(file: string, content: string | null): Promise<void> {
     const previous = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : null;
-    if (previous === content) return;
+    // nginx reads certificates only when it loads its configuration: a new one in the same file needs a reload too.
+    if (previous === content && !this.certificatesChanged) return;
     if (content === null) fs.rmSync(file, { force: true });
     else writeAtomically(file, content, 0o644);
     const refused = await this.deps.nginx.test();
@@ -109,6 +210,7 @@ export class NginxPublisher implements AppPublisher {
       throw new Error(`nginx refused the configuration (rolled back): ${refused}`);
     }
     await this.deps.nginx.reload();
+    this.certificatesChanged = false;
   }
 
   /** `name`: the domain (its fallback certificate) or `acme/<fqdn>`. */
@@ -117,7 +219,10 @@ export class NginxPublisher implements AppPublisher {
     fs.mkdirSync(path.join(dir, 'acme'), { recursive: true, mode: 0o700 });
     const cert = path.join(dir, `${name}.crt`);
     const key = path.join(dir, `${name}.key`);
-    if (!fs.existsSync(cert) || fs.readFileSync(cert, 'utf8') !== pair.cert) writeAtomically(cert, pair.cert, 0o644);
+    if (!fs.existsSync(cert) || fs.readFileSync(cert, 'utf8') !== pair.cert) {
+      writeAtomically(cert, pair.cert, 0o644);
+      this.certificatesChanged = true;
+    }
     if (!fs.existsSync(key) || fs.readFileSync(key, 'utf8') !== pair.key) writeAtomically(key, pair.key, 0o600);
     return { cert, key };
   }

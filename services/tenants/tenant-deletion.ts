@@ -3,10 +3,10 @@ import path from 'node:path';
 import type { Store } from '../db/store';
 import type { AppRuntime } from '../apps/app-runtime';
 import { volumeName } from '../apps/container-spec';
-import type { AppPublisher } from '../apps/reverse-proxy';
+import type { AppPublisher, DashboardPublisher } from '../apps/reverse-proxy';
 import type { TaskContext } from '../tasks/task-registry';
 import type { Logger } from '../core/logger';
-import type { AppDnsStep } from '../domains/app-dns';
+import { dashboardOwner, type AppDns, type AppDnsStep } from '../domains/app-dns';
 
 /**
  * Deletes a tenant, step by step, each step converging so a run interrupted by a crash runs again from the
@@ -20,8 +20,8 @@ export class TenantDeletion {
     private readonly deps: {
       store: Store;
       runtime: AppRuntime;
-      publisher: AppPublisher;
-      dns: Pick<AppDnsStep, 'remove'>;
+      publisher: AppPublisher & DashboardPublisher;
+      dns: Pick<AppDnsStep, 'remove'> & Pick<AppDns, 'removeOwned'>;
       logger: Logger;
       dataDir: string;
       dropCaches: (instanceId: string) => void;
@@ -51,6 +51,11 @@ export class TenantDeletion {
       ctx.log(`Removed the data of ${app.fqdn}`);
       await this.deps.store.apps.delete(app.id);
     }
+    step(ctx, 72, 'Removing the dashboard\'s site and DNS record');
+    await this.deps.publisher.unpublishDashboard(instanceId);
+    await this.deps.dns.removeOwned(instanceId, dashboardOwner(instanceId)).catch((err: Error) =>
+      this.deps.logger.warn({ instanceId, err: err.message }, 'removing the dashboard\'s DNS record failed; it stays at the provider'),
+    );
     step(ctx, 75, 'Removing the tenant network');
     await this.deps.runtime.removeNetwork(instanceId);
     step(ctx, 80, 'Removing exports');

@@ -52,20 +52,39 @@ describe('cloudron: status, setup, activation, login, logout', () => {
     expect(status.body.activated).toBe(false);
   });
 
-  it('stores the dashboard domain at setup and closes setup after activation', async () => {
-    await app.api
+  it('starts a setup task, shows it active in status, and refuses a second setup while it runs', async () => {
+    // No workers in this app: the task stays pending.
+    const started = await app.api
       .post('/api/v1/cloudron/setup')
       .send({ dnsConfig: { provider: 'noop', domain: 'Example.COM', config: {} }, sysinfoConfig: { provider: 'generic' } })
       .expect(200);
+    expect(started.body.taskId).toEqual(expect.any(Number));
     const status = await app.api.get('/api/v1/cloudron/status').expect(200);
-    expect(status.body.adminFqdn).toBe('my.example.com');
-    expect(status.body.setup.message).toMatch(/example\.com/);
+    expect(status.body.setup).toEqual({ active: true, message: '', errorMessage: null });
+    expect(status.body.adminFqdn).toBe('');
 
-    const { token } = await activate(app);
-    const config = await app.api.get('/api/v1/config').set(bearer(token)).expect(200);
-    expect(config.body).toMatchObject({ adminDomain: 'example.com', adminFqdn: 'my.example.com', isDemo: false });
+    const again = await app.api.post('/api/v1/cloudron/setup').send({ dnsConfig: { provider: 'noop', domain: 'other.com', config: {} } }).expect(409);
+    expect(again.body.message).toMatch(/Setup is already running \(task \d+\)/);
+  });
 
-    await app.api.post('/api/v1/cloudron/setup').send({ dnsConfig: { provider: 'noop', domain: 'other.com', config: {} } }).expect(409);
+  it('sets the dashboard domain once the task is done, and closes setup after activation', async () => {
+    const worked = await startTestApp({ workers: true });
+    try {
+      await worked.api.post('/api/v1/cloudron/setup').send({ dnsConfig: { provider: 'noop', domain: 'example.com', config: {} } }).expect(200);
+      const status = await waitForSetup(worked);
+      expect(status).toMatchObject({ adminFqdn: 'my.example.com', setup: { active: false, errorMessage: null, message: 'Dashboard ready at https://my.example.com' } });
+
+      const { token } = await activate(worked);
+      const config = await worked.api.get('/api/v1/config').set(bearer(token)).expect(200);
+      expect(config.body).toMatchObject({ adminDomain: 'example.com', adminFqdn: 'my.example.com', isDemo: false });
+      // The dashboard domain is one of the tenant's domains.
+      await worked.api.get('/api/v1/domains/example.com').set(bearer(token)).expect(200);
+
+      const refused = await worked.api.post('/api/v1/cloudron/setup').send({ dnsConfig: { provider: 'noop', domain: 'other.com', config: {} } }).expect(409);
+      expect(refused.body).toMatchObject({ code: 'ALREADY_ACTIVATED', message: 'Setup is disabled once the box is activated' });
+    } finally {
+      await worked.close();
+    }
   });
 
   it('validates setup input', async () => {
@@ -74,9 +93,14 @@ describe('cloudron: status, setup, activation, login, logout', () => {
       { dnsConfig: { provider: 'noop', domain: 'a.example.com', zoneName: 'other.com', config: {} } },
       { dnsConfig: { provider: 'nope', domain: 'example.com', config: {} } },
       { dnsConfig: { provider: 'noop', domain: 'example.com', config: {} }, sysinfoConfig: { provider: 'fixed', ip: 'x' } },
+      { dnsConfig: { provider: 'noop', domain: 'example.com', config: {} }, sysinfoConfig: { provider: 'network-interface', ifname: 'no-such-if0' } },
       { dnsConfig: { provider: 'noop', domain: 'example.com' } },
     ];
     for (const body of bad) await app.api.post('/api/v1/cloudron/setup').send(body).expect(400);
+    // Nothing was started or stored; the last refusal the service saw shows in status, as Cloudron's does.
+    const status = await app.api.get('/api/v1/cloudron/status').expect(200);
+    expect(status.body).toMatchObject({ adminFqdn: '', setup: { active: false, errorMessage: expect.stringMatching(/sysinfoConfig.ifname/) } });
+    expect(await app.berth.store.domains.list((await app.berth.store.instances.findDefault())!.id)).toEqual([]);
   });
 
   it('logs in by username or email, and refuses wrong passwords with 401', async () => {
@@ -97,6 +121,15 @@ describe('cloudron: status, setup, activation, login, logout', () => {
     await app.api.get('/api/v1/profile').set(bearer(token)).expect(401);
   });
 });
+
+/** Polls status until no setup is active. */
+async function waitForSetup(app: TestApp) {
+  for (;;) {
+    const res = await app.api.get('/api/v1/cloudron/status').expect(200);
+    if (!res.body.setup.active) return res.body;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 
 describe('login brute force', () => {
   let app: TestApp;

@@ -13,14 +13,13 @@ describe('app DNS records through rfc2136', () => {
   const auth = () => bearer(token);
 
   beforeAll(async () => {
-    bind = await startBind('appdns.test', ['foreign IN A 10.1.1.1']);
+    bind = await startBind('appdns.test', ['foreign IN A 10.1.1.1', 'my.tenant IN A 127.0.0.1']);
     app = await startTestApp({ env: { ...APPS_ENV, BERTH_DNS_SERVERS: `127.0.0.1:${bind.port}` }, workers: true });
-    // The setup's fixed sysinfo address is what records point at.
+    // The setup's fixed sysinfo address is what records point at; setup adds the domain, as Cloudron's does.
     await app.api.post('/api/v1/cloudron/setup')
-      .send({ dnsConfig: { provider: 'noop', domain: 'appdns.test', config: {} }, sysinfoConfig: { provider: 'fixed', ip: BOX_IP } })
+      .send({ dnsConfig: { provider: 'rfc2136', domain: 'appdns.test', config: bind.config }, sysinfoConfig: { provider: 'fixed', ip: BOX_IP } })
       .expect(200);
     token = (await app.api.post('/api/v1/cloudron/activate').send(OWNER).expect(201)).body.token;
-    await app.api.post('/api/v1/domains').set(auth()).send({ domain: 'appdns.test', provider: 'rfc2136', config: bind.config }).expect(201);
   });
 
   afterAll(async () => {
@@ -93,6 +92,11 @@ describe('app DNS records through rfc2136', () => {
       .expect(201);
     await installAndWait(app, tenantToken, { manifest: testManifest('web:1'), location: 'shop', domain: 'tenant.appdns.test' });
     expect(await bind.query('shop.tenant.appdns.test')).toEqual(['127.0.0.1']);
+    // The tenant's dashboard record (made by setup on a box of its own; here already in the zone) goes too.
+    const tenantId = (await app.berth.store.instances.findByDomains(['tenant.appdns.test']))!.id;
+    await app.berth.store.dnsRecords.save({
+      instanceId: tenantId, appId: `dashboard-${tenantId}`, domain: 'tenant.appdns.test', fqdn: 'my.tenant.appdns.test', type: 'A', value: '127.0.0.1', createdAt: new Date().toISOString(),
+    });
 
     await app.admin.delete('/instances/tenant.appdns.test').set(ADMIN).expect(202);
     for (;;) {
@@ -100,6 +104,7 @@ describe('app DNS records through rfc2136', () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(await bind.query('shop.tenant.appdns.test')).toEqual([]);
+    expect(await bind.query('my.tenant.appdns.test')).toEqual([]);
   });
 
   it('a DNS server that is down does not keep an app from starting again; a new install needs it', async () => {

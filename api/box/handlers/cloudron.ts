@@ -5,10 +5,7 @@ export function cloudronHandlers(s: BoxServices): Record<string, Handler> {
   return {
     getStatus: async (call) => ok(await s.cloudron.status(await tenantOf(s, call))),
 
-    setup: async (call) => {
-      await s.cloudron.setup(await tenantOf(s, call), call.body, call.ip || null);
-      return ok({});
-    },
+    setup: async (call) => ok(await s.setup.start(await tenantOf(s, call), call.body, call.ip || null)),
 
     restore: async (call) => ok({ taskId: await s.restore.start(await tenantOf(s, call), call.body, call.ip || null) }),
 
