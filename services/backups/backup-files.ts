@@ -62,6 +62,7 @@ export async function loadFile(
     throw err;
   }
   const got = result();
+  if (got.size < file.size) throw new BackupIntegrityError(`${file.name} is truncated: it has ${got.size} of its ${file.size} bytes`);
   if (got.sha256 !== file.sha256 || got.size !== file.size) {
     throw new BackupIntegrityError(`${file.name} is corrupted: its SHA-256 checksum does not match the one recorded when it was made`);
   }

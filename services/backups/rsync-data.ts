@@ -130,7 +130,7 @@ export class RsyncData {
         }
       }
       for (const entry of again) {
-        await this.storeContent(entry, await singleFile(await refetch(entry.path)));
+        await withSingleFile(await refetch(entry.path), (content) => this.storeContent(entry, content));
         stored++;
       }
       await pool.drain();
@@ -244,13 +244,19 @@ function withoutRoot(name: string): string {
   return name.split('/').filter(Boolean).slice(1).join('/');
 }
 
-/** The content of the only file in a tar stream (the engine's archive of one file). */
-async function singleFile(archive: NodeJS.ReadableStream): Promise<Buffer> {
-  for await (const item of Readable.from(archive as AsyncIterable<Buffer>).pipe(extract())) {
-    if (item.header.type === 'file') return readAll(item as AsyncIterable<Buffer>);
-    item.resume();
+/** Hands the only file of a tar stream (the engine's archive of one file) to `use`, and reads the tar to its end. */
+async function withSingleFile(archive: NodeJS.ReadableStream, use: (content: AsyncIterable<Buffer>) => Promise<void>): Promise<void> {
+  const tar = extract();
+  archive.on('error', (err: Error) => tar.destroy(err));
+  archive.pipe(tar as unknown as NodeJS.WritableStream);
+  let found = false;
+  for await (const item of tar) {
+    if (item.header.type === 'file' && !found) {
+      found = true;
+      await use(item as AsyncIterable<Buffer>);
+    } else item.resume();
   }
-  throw new BackupIntegrityError('the engine gave no file');
+  if (!found) throw new BackupIntegrityError('the engine gave no file');
 }
 
 /** Writes a file's content into the tar (a streamx stream: written by hand, with its back-pressure). */
