@@ -41,6 +41,8 @@ export interface RestorePlan {
   /** Format rsync: every file, folder and link of the data, each stored file already read whole. */
   listing?: Listing;
   keys?: BackupKeys;
+  /** How many files are read at once (syncConcurrency). */
+  concurrency: number;
 }
 
 export interface AppBackupDeps {
@@ -123,7 +125,7 @@ export class AppBackups {
     const config = await this.deps.targets.config(app.instanceId);
     const storage = this.deps.targets.storage(config, app.instanceId);
     const keys = config.password ? new BackupKeys(config.password) : undefined;
-    const plan: Omit<RestorePlan, 'snapshot'> = { backup, storage, password: config.password, keys };
+    const plan: Omit<RestorePlan, 'snapshot'> = { backup, storage, password: config.password, keys, concurrency: config.syncConcurrency };
     const configFile = this.file(backup, CONFIG_FILE);
     if (!configFile) throw new BackupIntegrityError(`Backup ${backupId} has no ${CONFIG_FILE}`);
     const text = collect();
@@ -180,8 +182,9 @@ export class AppBackups {
     }
   }
 
+  /** For reading: the stored names come from the listing, whatever encryptedFilenames is now. */
   private rsync(plan: Omit<RestorePlan, 'snapshot'>): RsyncData {
-    return new RsyncData({ storage: plan.storage, dir: plan.backup.remotePath, password: plan.password, keys: plan.keys, encryptedFilenames: false, concurrency: 10 });
+    return new RsyncData({ storage: plan.storage, dir: plan.backup.remotePath, password: plan.password, keys: plan.keys, encryptedFilenames: false, concurrency: plan.concurrency });
   }
 
   private async start(app: App, encrypted: boolean, format: BackupConfig['format']): Promise<Backup> {
