@@ -1238,10 +1238,13 @@ export interface paths {
          * @description Fields given replace the current ones; fields left out keep them. The target is checked with a live
          *     write, read back and delete before anything is stored (400 naming the problem otherwise). Providers:
          *     `filesystem` (`backupFolder`, which must be inside a folder the operator allows, `BERTH_BACKUP_ROOTS`)
-         *     and `s3` (`minio` and `s3-v4-compat` are taken as `s3`: `bucket`, `prefix`, `region`, `endpoint` for
-         *     S3-compatible servers, `accessKeyId`, `secretAccessKey`, which reads `<redacted>` and is kept when
-         *     sent back so). Format `tgz` (`targz` is accepted as its seed name). Other providers and `rsync` are
-         *     refused with 400. The encryption password (`password`, or the seed's name `key`; at least
+         *     and `s3` (`bucket`, `prefix`, `region`, `endpoint` for S3-compatible servers, `accessKeyId`,
+         *     `secretAccessKey`, which reads `<redacted>` and is kept when sent back so). `minio`, `s3-v4-compat`,
+         *     `digitalocean-spaces`, `wasabi`, `exoscale-sos` and `scaleway-objectstorage` are taken as `s3`, the
+         *     last four with their service's endpoint for the region when none is given; `gcs` and `noop` are
+         *     refused with 400. Format `tgz` (`targz` is accepted as its seed name) or `rsync` (file by file,
+         *     unchanged files hard-linked to the previous backup; `syncConcurrency`, and `encryptedFilenames` with a
+         *     password). The encryption password (`password`, or the seed's name `key`; at least
          *     8 characters) is kept when left out or sent back as `<redacted>`; `null` or `""` turns encryption off
          *     for new backups.
          */
@@ -1505,7 +1508,10 @@ export interface components {
             key?: string | null;
             /** @description Encryption password (today's Cloudron name) */
             password?: string | null;
+            /** @description Format rsync: how many files are stored, linked or checked at once (default 10) */
             syncConcurrency?: number;
+            /** @description Format rsync, with a password: data file names on the target are derived (HMAC) from the real ones, which only the encrypted listing holds */
+            encryptedFilenames?: boolean;
             acceptSelfSignedCerts?: boolean;
             backupFolder?: string;
             noHardlinks?: boolean;
@@ -1524,7 +1530,8 @@ export interface components {
             /** @enum {string} */
             provider: "filesystem" | "s3";
             /** @enum {string} */
-            format: "tgz";
+            format: "tgz" | "rsync";
+            encryptedFilenames?: boolean;
             retentionSecs: number;
             intervalSecs: number;
             backupFolder: string;
@@ -1571,7 +1578,7 @@ export interface components {
             /** @enum {string} */
             state: "normal" | "creating" | "error";
             /** @enum {string} */
-            format: "tgz";
+            format: "tgz" | "rsync";
             encrypted: boolean;
             /** @description Kept at least this long after creationTime */
             preserveSecs: number;

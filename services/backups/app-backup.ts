@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { PassThrough } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import type { Clock } from '../core/clock';
 import type { App } from '../apps/app-repo';
 import type { AppRuntime } from '../apps/app-runtime';
@@ -9,13 +9,17 @@ import type { TaskContext } from '../tasks/task-registry';
 import type { Backup, BackupFile, BackupRepo } from './backup-repo';
 import { collect, discard, loadFile, storeFile } from './backup-files';
 import type { BackupStorage } from './backup-storage';
-import { BackupIntegrityError } from './backup-crypto';
+import { BackupIntegrityError, BackupKeys } from './backup-crypto';
+import type { BackupConfig } from './backup-config';
 import type { BackupTargets } from './backup-target';
 import { tarLister, type ListedEntry } from './tar-listing';
+import { LISTING_FILE, readListing, RsyncData, type BaseBackup, type Listing } from './rsync-data';
 
 export const DATA_DIR = '/app/data';
 const CONFIG_FILE = 'config.json';
 const DATA_FILE = 'data.tar.gz';
+/** The first path part of the engine's archive of DATA_DIR, and of the tar a restore hands it. */
+const DATA_ROOT = 'data';
 
 /** What an app backup's config.json holds: what the app is made from, to put it back as it was. */
 export interface AppSnapshot {
@@ -35,6 +39,11 @@ export interface RestorePlan {
   snapshot: AppSnapshot;
   storage: BackupStorage;
   password: string | null;
+  /** Format rsync: every file, folder and link of the data, each stored file already read whole. */
+  listing?: Listing;
+  keys?: BackupKeys;
+  /** How many files are read at once (syncConcurrency). */
+  concurrency: number;
 }
 
 export interface AppBackupDeps {
@@ -49,17 +58,21 @@ export class AppBackups {
   constructor(private readonly deps: AppBackupDeps) {}
 
   /**
-   * Writes config.json and a gzipped tar of /app/data to the target. A running app is stopped while its data
-   * is copied, so the copy is consistent, and started again whatever happens.
+   * Writes config.json and the contents of /app/data to the target: one gzipped tar (format tgz), or file by
+   * file with a listing (format rsync). A running app is stopped while its data is copied, so the copy is
+   * consistent, and started again whatever happens.
    */
   async backupApp(app: App, ctx: TaskContext): Promise<Backup> {
     const { runtime } = this.deps;
     const config = await this.deps.targets.config(app.instanceId);
     const storage = this.deps.targets.storage(config, app.instanceId);
-    const backup = await this.start(app, config.password !== null);
+    const backup = await this.start(app, config.password !== null, config.format);
+    const keys = config.password ? new BackupKeys(config.password) : undefined;
     try {
       const files: BackupFile[] = [];
-      files.push(await storeFile(storage, backup.remotePath, CONFIG_FILE, Buffer.from(JSON.stringify(snapshotOf(app), null, 2)), { gzip: false, password: config.password }));
+      let dataSize = 0;
+      files.push(await storeFile(storage, backup.remotePath, CONFIG_FILE, Buffer.from(JSON.stringify(snapshotOf(app), null, 2)), { gzip: false, password: config.password, keys }));
+      const base = config.format === 'rsync' && app.manifest.addons?.localstorage ? await this.baseFor(app, backup, config, keys, ctx) : null;
       if (app.manifest.addons?.localstorage) {
         const container = await runtime.inspect(app.id);
         if (!container) throw new Error('The app has no container, so its data cannot be copied; repair the app first');
@@ -70,7 +83,20 @@ export class AppBackups {
         try {
           const archive = await runtime.archive(app.id, DATA_DIR);
           if (!archive) throw new Error('The engine gave no archive of the app data');
-          files.push(await storeFile(storage, backup.remotePath, DATA_FILE, archive, { gzip: true, password: config.password }));
+          if (config.format === 'rsync') {
+            const target = { storage, dir: backup.remotePath, password: config.password, keys, encryptedFilenames: config.encryptedFilenames, concurrency: config.syncConcurrency };
+            const refetch = async (file: string) => {
+              const one = await runtime.archive(app.id, `${DATA_DIR}/${file}`);
+              if (!one) throw new Error(`The engine gave no archive of ${DATA_DIR}/${file}`);
+              return one;
+            };
+            const { listing, linked, stored } = await new RsyncData(target).store(archive, base, refetch);
+            files.push(await storeFile(storage, backup.remotePath, LISTING_FILE, Buffer.from(JSON.stringify(listing)), { gzip: true, password: config.password, keys }));
+            dataSize = listing.entries.reduce((sum, e) => sum + (e.stored?.size ?? 0), 0);
+            ctx.log(`rsync: ${listing.entries.length} entries, ${stored} files stored, ${linked} unchanged files linked${base ? ` to ${base.dir}` : ''}`);
+          } else {
+            files.push(await storeFile(storage, backup.remotePath, DATA_FILE, archive, { gzip: true, password: config.password }));
+          }
         } finally {
           if (container.running) {
             await runtime.start(container.id);
@@ -78,7 +104,7 @@ export class AppBackups {
           }
         }
       }
-      const size = files.reduce((sum, f) => sum + f.size, 0);
+      const size = files.reduce((sum, f) => sum + f.size, dataSize);
       await this.deps.backups.update(backup.id, { state: 'normal', files, size }, this.now());
       ctx.log(`backup ${backup.id} of ${app.fqdn}: ${files.map((f) => `${f.name} ${f.size} bytes sha256 ${f.sha256.slice(0, 12)}…`).join(', ')}`);
       return { ...backup, state: 'normal', files, size };
@@ -99,13 +125,18 @@ export class AppBackups {
     if (backup.state !== 'normal') throw new BackupIntegrityError(`Backup ${backupId} is not complete (state ${backup.state})`);
     const config = await this.deps.targets.config(app.instanceId);
     const storage = this.deps.targets.storage(config, app.instanceId);
-    const plan = { backup, storage, password: config.password };
+    const keys = config.password ? new BackupKeys(config.password) : undefined;
+    const plan: Omit<RestorePlan, 'snapshot'> = { backup, storage, password: config.password, keys, concurrency: config.syncConcurrency };
     const configFile = this.file(backup, CONFIG_FILE);
     if (!configFile) throw new BackupIntegrityError(`Backup ${backupId} has no ${CONFIG_FILE}`);
     const text = collect();
-    await loadFile(storage, backup.remotePath, configFile, text.sink, { gzip: false, password: plan.password });
+    await loadFile(storage, backup.remotePath, configFile, text.sink, { gzip: false, password: plan.password, keys });
     const dataFile = this.file(backup, DATA_FILE);
     if (dataFile) await loadFile(storage, backup.remotePath, dataFile, discard(), { gzip: true, password: plan.password });
+    if (this.file(backup, LISTING_FILE)) {
+      plan.listing = await readListing(storage, backup, config.password, keys);
+      await this.rsync(plan).check(plan.listing);
+    }
     let snapshot: AppSnapshot;
     try {
       snapshot = JSON.parse(text.text()) as AppSnapshot;
@@ -120,6 +151,7 @@ export class AppBackups {
    * with what a restore produced); null when the app keeps no data.
    */
   async dataListing(plan: RestorePlan): Promise<Map<string, ListedEntry> | null> {
+    if (plan.listing) return listedFromRsync(plan.listing);
     const dataFile = this.file(plan.backup, DATA_FILE);
     if (!dataFile) return null;
     const lister = tarLister();
@@ -130,22 +162,50 @@ export class AppBackups {
   /** Unpacks the backup's data into the (new, empty) volume. */
   async restoreData(app: App, plan: RestorePlan, volume: string): Promise<void> {
     const dataFile = this.file(plan.backup, DATA_FILE);
+    const fill = (tar: Readable) => {
+      const unpacking = this.deps.runtime.fillVolume(
+        { volume, image: app.manifest.dockerImage, mountPath: DATA_DIR, extractTo: '/app', labels: { [LABELS.instance]: app.instanceId, 'io.berth.restore-of': app.id } },
+        tar,
+      );
+      // The engine refusing the archive must also end the reading side.
+      unpacking.catch((err) => tar.destroy(err as Error));
+      return unpacking;
+    };
+    if (plan.listing) return fill(this.rsync(plan).tar(plan.listing, DATA_ROOT));
     if (!dataFile) return;
     const tar = new PassThrough();
-    const unpacking = this.deps.runtime.fillVolume(
-      { volume, image: app.manifest.dockerImage, mountPath: DATA_DIR, extractTo: '/app', labels: { [LABELS.instance]: app.instanceId, 'io.berth.restore-of': app.id } },
-      tar,
-    );
-    // The engine refusing the archive must also end the reading side.
-    unpacking.catch((err) => tar.destroy(err as Error));
-    await Promise.all([loadFile(plan.storage, plan.backup.remotePath, dataFile, tar, { gzip: true, password: plan.password }), unpacking]);
+    await Promise.all([loadFile(plan.storage, plan.backup.remotePath, dataFile, tar, { gzip: true, password: plan.password }), fill(tar)]);
   }
 
-  private async start(app: App, encrypted: boolean): Promise<Backup> {
+  /**
+   * The app's newest complete rsync backup made with the same encryption, to link unchanged files to; none (a
+   * full copy) when there is none or its listing cannot be read (another password, damage), which the log says.
+   */
+  private async baseFor(app: App, backup: Backup, config: BackupConfig, keys: BackupKeys | undefined, ctx: TaskContext): Promise<BaseBackup | null> {
+    const recent = await this.deps.backups.list({ instanceId: app.instanceId, type: 'app', identifier: app.id, page: 1, perPage: 20 });
+    const previous = recent.find((b) => b.id !== backup.id && b.state === 'normal' && b.format === 'rsync' && b.encrypted === (config.password !== null));
+    if (!previous) return null;
+    const storage = this.deps.targets.storage(config, app.instanceId);
+    try {
+      const listing = await readListing(storage, previous, config.password, keys);
+      const files = new Map(listing.entries.filter((e) => e.type === 'file' && e.stored).map((e) => [e.path, e]));
+      return { dir: previous.remotePath, files };
+    } catch (err) {
+      ctx.log(`copying every file: the listing of ${previous.id} cannot be read (${(err as Error).message})`);
+      return null;
+    }
+  }
+
+  /** For reading: the stored names come from the listing, whatever encryptedFilenames is now. */
+  private rsync(plan: Omit<RestorePlan, 'snapshot'>): RsyncData {
+    return new RsyncData({ storage: plan.storage, dir: plan.backup.remotePath, password: plan.password, keys: plan.keys, encryptedFilenames: false, concurrency: plan.concurrency });
+  }
+
+  private async start(app: App, encrypted: boolean, format: BackupConfig['format']): Promise<Backup> {
     const now = this.now();
     const id = backupId('app', now);
     const backup: Backup = {
-      id, instanceId: app.instanceId, type: 'app', identifier: app.id, state: 'creating', format: 'tgz', encrypted, version: app.manifest.version,
+      id, instanceId: app.instanceId, type: 'app', identifier: app.id, state: 'creating', format, encrypted, version: app.manifest.version,
       remotePath: id, files: [], dependsOn: [], manifest: app.manifest, size: 0, preserveSecs: 0, label: '', error: null, createdAt: now, updatedAt: now,
     };
     await this.deps.backups.insert(backup);
@@ -171,4 +231,15 @@ function snapshotOf(app: App): AppSnapshot {
     manifest: app.manifest, appStoreId: app.appStoreId, env: app.env, memoryLimit: app.memoryLimit, label: app.label, tags: app.tags,
     fqdn: app.fqdn, portBindings: app.portBindings,
   };
+}
+
+/** The rsync listing as the engine's tar of DATA_DIR names and types its entries (`data/<path>`). */
+function listedFromRsync(listing: Listing): Map<string, ListedEntry> {
+  const name = (path: string) => (path ? `${DATA_ROOT}/${path}` : DATA_ROOT);
+  return new Map(
+    listing.entries.map((e) => {
+      const content = e.type === 'file' ? (e.sha256 ?? '') : e.type === 'link' ? name(e.target ?? '') : (e.target ?? '');
+      return [name(e.path), { type: e.type, mode: e.mode & 0o7777, uid: e.uid, gid: e.gid, size: e.type === 'file' ? (e.size ?? 0) : 0, content }];
+    }),
+  );
 }

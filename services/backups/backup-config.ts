@@ -6,7 +6,8 @@ import type { S3Target } from './s3-storage';
 export interface BackupConfig {
   /** `s3` covers AWS and S3-compatible servers (with `endpoint`). */
   provider: 'filesystem' | 's3';
-  format: 'tgz';
+  /** `tgz`: one gzipped tar of the app's data; `rsync`: file by file, unchanged files linked to the previous backup. */
+  format: 'tgz' | 'rsync';
   backupFolder: string;
   /** Backups older than this are removed by the cleanup (-1: kept for ever). */
   retentionSecs: number;
@@ -14,6 +15,10 @@ export interface BackupConfig {
   intervalSecs: number;
   /** Encryption password (AES-256-GCM, key by scrypt); null: backups are not encrypted. */
   password: string | null;
+  /** rsync only: data file names on the target derived (HMAC) from the real ones, which only the encrypted listing holds. */
+  encryptedFilenames: boolean;
+  /** rsync only: how many files are stored, linked or checked at once. */
+  syncConcurrency: number;
   /** provider s3 only. */
   s3?: S3Target;
   /**
@@ -38,6 +43,8 @@ export interface BackupConfigInput {
   intervalSecs?: number;
   key?: string | null;
   password?: string | null;
+  encryptedFilenames?: boolean;
+  syncConcurrency?: number;
   [other: string]: unknown;
 }
 
@@ -46,12 +53,21 @@ export const REDACTED = '<redacted>';
 export const MIN_INTERVAL_SECS = 6 * 60 * 60;
 const MIN_PASSWORD_LENGTH = 8;
 /** Seed providers Berth does not speak yet: refused with a clear 400 rather than stored and failing later. */
-const LATER_PROVIDERS = ['gcs', 'digitalocean-spaces', 'exoscale-sos', 'wasabi', 'scaleway-objectstorage', 'noop'];
+const LATER_PROVIDERS = ['gcs', 'noop'];
 /** Names Cloudron uses for S3 and S3-compatible servers: all spoken by the s3 backend. */
-const S3_PROVIDERS = ['s3', 'minio', 's3-v4-compat'];
+const S3_PROVIDERS = ['s3', 'minio', 's3-v4-compat', 'digitalocean-spaces', 'exoscale-sos', 'wasabi', 'scaleway-objectstorage'];
+/** The S3-family services' own endpoints (by region) and default regions, used when no endpoint is given. */
+const PROVIDER_ENDPOINTS: Record<string, { region: string; endpoint: (region: string) => string }> = {
+  'digitalocean-spaces': { region: 'nyc3', endpoint: (r) => `https://${r}.digitaloceanspaces.com` },
+  wasabi: { region: 'us-east-1', endpoint: (r) => (r === 'us-east-1' ? 'https://s3.wasabisys.com' : `https://s3.${r}.wasabisys.com`) },
+  'exoscale-sos': { region: 'ch-gva-2', endpoint: (r) => `https://sos-${r}.exo.io` },
+  'scaleway-objectstorage': { region: 'fr-par', endpoint: (r) => `https://s3.${r}.scw.cloud` },
+};
+const DEFAULT_SYNC_CONCURRENCY = 10;
+const MAX_SYNC_CONCURRENCY = 1000;
 
 export function defaultBackupConfig(defaultFolder: string): BackupConfig {
-  return { provider: 'filesystem', format: 'tgz', backupFolder: defaultFolder, retentionSecs: 2 * 24 * 3600, intervalSecs: 24 * 3600, password: null };
+  return { provider: 'filesystem', format: 'tgz', backupFolder: defaultFolder, retentionSecs: 2 * 24 * 3600, intervalSecs: 24 * 3600, password: null, encryptedFilenames: false, syncConcurrency: DEFAULT_SYNC_CONCURRENCY };
 }
 
 /**
@@ -67,13 +83,12 @@ export interface TargetLimits {
 
 export function mergeBackupConfig(current: BackupConfig, input: BackupConfigInput, limits: TargetLimits): BackupConfig {
   const given = input.provider ?? current.provider;
-  if (LATER_PROVIDERS.includes(given)) throw validationError(`provider ${given} is not supported yet; use filesystem or s3`, { field: 'provider' });
+  if (LATER_PROVIDERS.includes(given)) throw validationError(`provider ${given} is not supported yet; use filesystem or an S3-compatible provider`, { field: 'provider' });
   const provider = S3_PROVIDERS.includes(given) ? 's3' : given;
   if (provider !== 'filesystem' && provider !== 's3') throw validationError(`provider must be filesystem or s3, got ${given}`, { field: 'provider' });
   // `targz` is seed 001's name for what Cloudron now calls `tgz`.
   const format = input.format === 'targz' ? 'tgz' : (input.format ?? current.format);
-  if (format === 'rsync') throw validationError('format rsync is not supported yet; use tgz', { field: 'format' });
-  if (format !== 'tgz') throw validationError(`format must be tgz, got ${format}`, { field: 'format' });
+  if (format !== 'tgz' && format !== 'rsync') throw validationError(`format must be tgz or rsync, got ${format}`, { field: 'format' });
 
   const intervalSecs = input.intervalSecs ?? current.intervalSecs;
   if (!Number.isInteger(intervalSecs) || intervalSecs < MIN_INTERVAL_SECS) {
@@ -83,31 +98,45 @@ export function mergeBackupConfig(current: BackupConfig, input: BackupConfigInpu
   if (!Number.isInteger(retentionSecs) || (retentionSecs < 1 && retentionSecs !== -1)) {
     throw validationError('retentionSecs must be a positive number of seconds, or -1 to keep backups for ever', { field: 'retentionSecs' });
   }
+  const syncConcurrency = input.syncConcurrency ?? current.syncConcurrency ?? DEFAULT_SYNC_CONCURRENCY;
+  if (!Number.isInteger(syncConcurrency) || syncConcurrency < 1 || syncConcurrency > MAX_SYNC_CONCURRENCY) {
+    throw validationError(`syncConcurrency must be between 1 and ${MAX_SYNC_CONCURRENCY}`, { field: 'syncConcurrency' });
+  }
+  const password = mergePassword(current.password, input);
+  const encryptedFilenames = input.encryptedFilenames ?? current.encryptedFilenames ?? false;
+  if (encryptedFilenames && password === null) {
+    throw validationError('encryptedFilenames needs an encryption password', { field: 'encryptedFilenames' });
+  }
   return {
     provider,
     format,
     backupFolder: input.backupFolder === undefined ? current.backupFolder : checkFolder(input.backupFolder, limits.roots),
     retentionSecs,
     intervalSecs,
-    password: mergePassword(current.password, input),
-    ...(provider === 's3' ? { s3: mergeS3(current.s3, input, limits.endpoints) } : {}),
+    password,
+    encryptedFilenames,
+    syncConcurrency,
+    ...(provider === 's3' ? { s3: mergeS3(current.s3, input, limits.endpoints, PROVIDER_ENDPOINTS[given]) } : {}),
     ...(current.tenantFolder ? { tenantFolder: current.tenantFolder } : {}),
   };
 }
 
 /** Bucket and credentials are needed; the secret, like the password, is kept when left out or sent as `<redacted>`. */
-function mergeS3(current: S3Target | undefined, input: BackupConfigInput, endpoints: string[] | null): S3Target {
+function mergeS3(current: S3Target | undefined, input: BackupConfigInput, endpoints: string[] | null, service?: (typeof PROVIDER_ENDPOINTS)[string]): S3Target {
   const secret = input.secretAccessKey === undefined || input.secretAccessKey === REDACTED ? current?.secretAccessKey : input.secretAccessKey;
+  // A named service (wasabi, …) without an endpoint means that service's own, in the region given or its default.
+  const region = input.region ?? (service ? service.region : current?.region) ?? 'us-east-1';
+  const endpoint = input.endpoint ?? (service ? service.endpoint(region) : current?.endpoint) ?? null;
   const target: S3Target = {
     bucket: input.bucket ?? current?.bucket ?? '',
     prefix: input.prefix ?? current?.prefix ?? '',
-    region: input.region ?? current?.region ?? 'us-east-1',
-    endpoint: input.endpoint ?? current?.endpoint ?? null,
+    region,
+    endpoint,
     accessKeyId: input.accessKeyId ?? current?.accessKeyId ?? '',
     secretAccessKey: secret ?? '',
   };
   for (const field of ['bucket', 'accessKeyId', 'secretAccessKey'] as const) {
-    if (!target[field]) throw validationError(`${field} is required for provider s3`, { field });
+    if (!target[field]) throw validationError(`${field} is required for an S3-compatible provider`, { field });
   }
   if (target.endpoint !== null && !/^https?:\/\/[^/\s]+/.test(target.endpoint)) {
     throw validationError('endpoint must be an http(s) URL', { field: 'endpoint' });

@@ -39,11 +39,42 @@ function nonce(prefix: Buffer, counter: number): Buffer {
   return out;
 }
 
+/**
+ * The keys of one backup made or read file by file (format rsync): scrypt is deliberately slow, so the files a
+ * backup writes share one salt (each still has its own random nonce prefix), and a reader derives each salt's
+ * key once. Without it, every file has its own salt.
+ */
+export class BackupKeys {
+  private readonly salt = randomBytes(16);
+  private writing: Promise<Buffer> | undefined;
+  private readonly reading = new Map<string, Promise<Buffer>>();
+
+  constructor(private readonly password: string) {}
+
+  forWriting(): { salt: Buffer; key: Promise<Buffer> } {
+    this.writing ??= deriveKey(this.password, this.salt);
+    return { salt: this.salt, key: this.writing };
+  }
+
+  forReading(salt: Buffer): Promise<Buffer> {
+    const id = salt.toString('hex');
+    if (!this.reading.has(id)) this.reading.set(id, deriveKey(this.password, salt));
+    return this.reading.get(id)!;
+  }
+
+  /** A file name on the target that says nothing of the real one (32 hex digits of an HMAC under the backup's key). */
+  async nameFor(realName: string): Promise<string> {
+    const key = await this.forWriting().key;
+    return createHmac('sha256', key).update('berth-backup-file-name\0').update(realName).digest('hex').slice(0, 32);
+  }
+}
+
 /** Encrypts what is written to it. */
-export function encryptStream(password: string): Transform {
-  const salt = randomBytes(16);
+export function encryptStream(password: string, keys?: BackupKeys): Transform {
+  const shared = keys?.forWriting();
+  const salt = shared?.salt ?? randomBytes(16);
   const prefix = randomBytes(8);
-  const keyReady = deriveKey(password, salt);
+  const keyReady = shared?.key ?? deriveKey(password, salt);
   let key: Buffer | undefined;
   let pending = Buffer.alloc(0);
   let counter = 0;
@@ -89,7 +120,7 @@ export function encryptStream(password: string): Transform {
 }
 
 /** Decrypts what is written to it; fails with a BackupIntegrityError on a wrong password or a damaged or cut file. */
-export function decryptStream(password: string, fileName: string): Transform {
+export function decryptStream(password: string, fileName: string, keys?: BackupKeys): Transform {
   let buffer = Buffer.alloc(0);
   let key: Buffer | undefined;
   let prefix: Buffer | undefined;
@@ -104,7 +135,7 @@ export function decryptStream(password: string, fileName: string): Transform {
     const salt = buffer.subarray(offset, (offset += 16));
     prefix = Buffer.from(buffer.subarray(offset, (offset += 8)));
     const check = buffer.subarray(offset, offset + 16);
-    const derived = await deriveKey(password, Buffer.from(salt));
+    const derived = await (keys ? keys.forReading(Buffer.from(salt)) : deriveKey(password, Buffer.from(salt)));
     if (!timingSafeEqual(keyCheck(derived, Buffer.from(salt)), check)) {
       throw new BackupIntegrityError(`${fileName} was encrypted with a different key: the configured encryption password does not open it`);
     }

@@ -1,7 +1,7 @@
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
-import { BackupIntegrityError, decryptStream, encryptStream } from './backup-crypto';
+import { BackupIntegrityError, decryptStream, encryptStream, type BackupKeys } from './backup-crypto';
 import type { BackupFile } from './backup-repo';
 import { hashing, type BackupStorage } from './backup-storage';
 
@@ -14,12 +14,12 @@ export async function storeFile(
   dir: string,
   name: string,
   source: NodeJS.ReadableStream | Buffer,
-  options: { gzip: boolean; password: string | null },
+  options: { gzip: boolean; password: string | null; keys?: BackupKeys },
 ): Promise<BackupFile> {
   const stored = options.password ? `${name}.enc` : name;
   const stages: NodeJS.ReadWriteStream[] = [];
   if (options.gzip) stages.push(createGzip());
-  if (options.password) stages.push(encryptStream(options.password));
+  if (options.password) stages.push(encryptStream(options.password, options.keys));
   const input = Buffer.isBuffer(source) ? Readable.from([source]) : source;
   const out = new PassThrough();
   const feeding = pipeline([input, ...stages, out] as unknown as Parameters<typeof pipeline>[0][]);
@@ -36,7 +36,7 @@ export async function loadFile(
   dir: string,
   file: BackupFile,
   sink: NodeJS.WritableStream,
-  options: { gzip: boolean; password: string | null },
+  options: { gzip: boolean; password: string | null; keys?: BackupKeys },
 ): Promise<void> {
   const encrypted = file.name.endsWith('.enc');
   if (encrypted && !options.password) {
@@ -50,7 +50,7 @@ export async function loadFile(
   }
   const { stream: hash, result } = hashing();
   const stages: NodeJS.ReadWriteStream[] = [hash];
-  if (encrypted) stages.push(decryptStream(options.password!, file.name));
+  if (encrypted) stages.push(decryptStream(options.password!, file.name, options.keys));
   if (options.gzip) stages.push(createGunzip());
   try {
     await pipeline([input, ...stages, sink] as unknown as Parameters<typeof pipeline>[0][]);
@@ -62,6 +62,7 @@ export async function loadFile(
     throw err;
   }
   const got = result();
+  if (got.size < file.size) throw new BackupIntegrityError(`${file.name} is truncated: it has ${got.size} of its ${file.size} bytes`);
   if (got.sha256 !== file.sha256 || got.size !== file.size) {
     throw new BackupIntegrityError(`${file.name} is corrupted: its SHA-256 checksum does not match the one recorded when it was made`);
   }

@@ -4,7 +4,7 @@ import type { Manifest } from '../apps/manifest';
 
 export type BackupType = 'box' | 'app';
 export type BackupState = 'creating' | 'normal' | 'error';
-export type BackupFormat = 'tgz';
+export type BackupFormat = 'tgz' | 'rsync';
 
 /** One stored file of a backup and what it should hash to (SHA-256 of the bytes on the target). */
 export interface BackupFile {

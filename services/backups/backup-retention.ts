@@ -3,6 +3,8 @@ import type { TaskContext } from '../tasks/task-registry';
 import type { Backup, BackupRepo } from './backup-repo';
 import { checkStoredFile } from './backup-files';
 import type { BackupTargets } from './backup-target';
+import { BackupKeys } from './backup-crypto';
+import { readListing, RsyncData } from './rsync-data';
 
 export interface RetentionDeps {
   backups: BackupRepo;
@@ -39,7 +41,11 @@ export class BackupRetention {
     return { removed: doomed.map((b) => b.id) };
   }
 
-  /** Re-reads every file of the backup from the target and compares its SHA-256 with the recorded one. */
+  /**
+   * Re-reads every file of the backup from the target and compares its SHA-256 with the recorded one. An
+   * rsync backup's data files are listed in its listing, which is read (decrypted with the configured
+   * password when the backup is encrypted) to check each of them too.
+   */
   async verify(instanceId: string, backupId: string, ctx: TaskContext): Promise<{ backupId: string; files: number }> {
     const backup = await this.deps.backups.get(instanceId, backupId);
     if (!backup) throw new Error(`Backup ${backupId} no longer exists`);
@@ -51,8 +57,24 @@ export class BackupRetention {
       ctx.log(problem ?? `${file.name}: ${file.size} bytes, checksum matches`);
       if (problem) problems.push(problem);
     }
+    if (backup.format === 'rsync' && backup.type === 'app' && !problems.length) problems.push(...(await this.verifyData(backup, storage, config.password, config.syncConcurrency, ctx)));
     if (problems.length) throw new Error(`Backup ${backupId} is damaged: ${problems.join('; ')}`);
     return { backupId, files: backup.files.length };
+  }
+
+  private async verifyData(backup: Backup, storage: ReturnType<BackupTargets['storage']>, password: string | null, concurrency: number, ctx: TaskContext): Promise<string[]> {
+    if (backup.encrypted && !password) return ['its listing is encrypted, and checking the data files needs the encryption password'];
+    const keys = password ? new BackupKeys(password) : undefined;
+    let listing;
+    try {
+      listing = await readListing(storage, backup, password, keys);
+    } catch (err) {
+      return [(err as Error).message];
+    }
+    const data = new RsyncData({ storage, dir: backup.remotePath, password, keys, encryptedFilenames: false, concurrency });
+    const problems = await data.problems(listing, (line) => ctx.log(line));
+    ctx.log(`${listing.entries.filter((e) => e.stored).length} data files checked, ${problems.length} damaged or missing`);
+    return problems;
   }
 }
 

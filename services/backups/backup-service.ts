@@ -120,7 +120,7 @@ export class BackupService {
 /** What changed, for the audit log; the password only as set, changed or removed. */
 function describe(before: BackupConfig, after: BackupConfig) {
   const changes: Record<string, unknown> = {};
-  for (const key of ['provider', 'format', 'backupFolder', 'retentionSecs', 'intervalSecs'] as const) {
+  for (const key of ['provider', 'format', 'backupFolder', 'retentionSecs', 'intervalSecs', 'encryptedFilenames', 'syncConcurrency'] as const) {
     if (before[key] !== after[key]) changes[key] = { before: before[key], after: after[key] };
   }
   for (const key of ['bucket', 'prefix', 'region', 'endpoint', 'accessKeyId'] as const) {

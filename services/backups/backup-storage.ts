@@ -20,6 +20,11 @@ export interface BackupStorage {
   /** Streams `from` into the file (written aside and renamed, so a file is whole or absent). */
   write(file: string, from: Readable): Promise<StoredFile>;
   read(file: string): Promise<Readable>;
+  /**
+   * Makes `to` hold what `from` holds without sending the bytes again (format rsync, for a file unchanged since
+   * the previous backup): a hard link on the filesystem, a server-side copy on S3.
+   */
+  link(from: string, to: string): Promise<void>;
   /** Removes the folder and everything in it; absent is fine. */
   removeDir(dir: string): Promise<void>;
   /** Removes everything of the tenant on the target (when the tenant is deleted). */
@@ -64,11 +69,25 @@ export class FilesystemStorage implements BackupStorage {
   async write(file: string, from: Readable) {
     const target = this.resolve(file);
     await fs.promises.mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
-    const temporary = `${target}.partial`;
+    // Random, so that two files written at once (format rsync) never share one.
+    const temporary = `${target}.${randomBytes(4).toString('hex')}.partial`;
     const { stream, result } = hashing();
-    await pipeline(from, stream, fs.createWriteStream(temporary, { mode: 0o600 }));
-    await fs.promises.rename(temporary, target);
+    try {
+      await pipeline(from, stream, fs.createWriteStream(temporary, { mode: 0o600 }));
+      await fs.promises.rename(temporary, target);
+    } catch (err) {
+      // A full disk must not leave the half-written file behind.
+      await fs.promises.rm(temporary, { force: true });
+      throw err;
+    }
     return result();
+  }
+
+  /** A hard link: the file's bytes are on the disk once, however many backups hold it. */
+  async link(from: string, to: string) {
+    const target = this.resolve(to);
+    await fs.promises.mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
+    await fs.promises.link(this.resolve(from), target);
   }
 
   async read(file: string) {

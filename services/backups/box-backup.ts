@@ -28,7 +28,7 @@ export class BoxBackups {
     const storage = targets.storage(config, instanceId);
     const now = this.now();
     const box: Backup = {
-      id: backupId('box', now), instanceId, type: 'box', identifier: 'box', state: 'creating', format: 'tgz', encrypted: config.password !== null,
+      id: backupId('box', now), instanceId, type: 'box', identifier: 'box', state: 'creating', format: config.format, encrypted: config.password !== null,
       version: this.deps.version, remotePath: '', files: [], dependsOn: [], manifest: null, size: 0, preserveSecs: 0, label: '', error: null, createdAt: now, updatedAt: now,
     };
     box.remotePath = box.id;

@@ -18,7 +18,9 @@ describe('backup configuration', () => {
 
   it('starts with a filesystem target in the data dir, unencrypted', async () => {
     const res = await get().expect(200);
-    expect(res.body).toEqual({ provider: 'filesystem', format: 'tgz', backupFolder: root, retentionSecs: 172800, intervalSecs: 86400, encrypted: false });
+    expect(res.body).toEqual({
+      provider: 'filesystem', format: 'tgz', backupFolder: root, retentionSecs: 172800, intervalSecs: 86400, encrypted: false, encryptedFilenames: false, syncConcurrency: 10,
+    });
   });
 
   it('stores a checked configuration and never shows the password', async () => {
@@ -27,6 +29,7 @@ describe('backup configuration', () => {
     const res = await get().expect(200);
     expect(res.body).toEqual({
       provider: 'filesystem', format: 'tgz', backupFolder: folder, retentionSecs: 604800, intervalSecs: 21600, encrypted: true, key: '<redacted>', password: '<redacted>',
+      encryptedFilenames: false, syncConcurrency: 10,
     });
     expect(JSON.stringify(res.body)).not.toContain('a long secret phrase');
     // The live check left nothing behind but the tenant's folder.
@@ -51,8 +54,11 @@ describe('backup configuration', () => {
     const cases: Array<[Record<string, unknown>, RegExp]> = [
       [{ intervalSecs: 3600 }, /intervalSecs/],
       [{ retentionSecs: 0 }, /retentionSecs/],
-      [{ format: 'rsync' }, /rsync is not supported yet/],
+      [{ format: 'zip' }, /format/],
+      [{ format: 'rsync', encryptedFilenames: true, password: null }, /encryptedFilenames needs an encryption password/],
+      [{ syncConcurrency: 0 }, /syncConcurrency/],
       [{ provider: 'gcs', bucket: 'b' }, /provider gcs is not supported yet/],
+      [{ provider: 'wasabi', accessKeyId: 'a', secretAccessKey: 's' }, /bucket is required/],
       [{ provider: 's3', accessKeyId: 'a', secretAccessKey: 's' }, /bucket is required/],
       [{ provider: 's3', bucket: 'b', accessKeyId: 'a', secretAccessKey: 's', endpoint: 'ftp://x' }, /endpoint must be an http/],
       [{ backupFolder: 'relative/dir' }, /absolute path/],
@@ -65,6 +71,14 @@ describe('backup configuration', () => {
       const res = await set(body);
       expect([body, res.status, res.body.message]).toEqual([body, 400, expect.stringMatching(message)]);
     }
+  });
+
+  it('takes format rsync with its options, and keeps them', async () => {
+    await set({ format: 'rsync', syncConcurrency: 4, password: 'a long secret phrase', encryptedFilenames: true }).expect(200);
+    expect((await get()).body).toMatchObject({ format: 'rsync', syncConcurrency: 4, encryptedFilenames: true, encrypted: true });
+    await set({ retentionSecs: 7200 }).expect(200);
+    expect((await get()).body).toMatchObject({ format: 'rsync', syncConcurrency: 4, encryptedFilenames: true });
+    await set({ format: 'tgz', encryptedFilenames: false, password: null }).expect(200);
   });
 
   it('refuses a folder it cannot write to, and keeps the old configuration', async () => {
@@ -96,6 +110,15 @@ describe('backup configuration', () => {
         .send({ provider: 's3', bucket: 'b', accessKeyId: 'a', secretAccessKey: 's', endpoint: 'http://127.0.0.1:1' })
         .expect(400);
       expect(tried.body.message).toMatch(/The bucket b cannot be used/);
+      // An S3-family service without an endpoint means its own, which the operator must allow too.
+      const wasabi = await limited.api.post('/api/v1/settings/backup_config').set(bearer(owner))
+        .send({ provider: 'wasabi', region: 'eu-central-1', bucket: 'b', accessKeyId: 'a', secretAccessKey: 's' })
+        .expect(400);
+      expect(wasabi.body.message).toMatch(/endpoint https:\/\/s3.eu-central-1.wasabisys.com is not one the operator allows/);
+      const spaces = await limited.api.post('/api/v1/settings/backup_config').set(bearer(owner))
+        .send({ provider: 'digitalocean-spaces', bucket: 'b', accessKeyId: 'a', secretAccessKey: 's' })
+        .expect(400);
+      expect(spaces.body.message).toMatch(/endpoint https:\/\/nyc3.digitaloceanspaces.com is not/);
     } finally {
       await limited.close();
     }

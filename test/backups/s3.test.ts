@@ -70,4 +70,37 @@ describe('backups to S3', () => {
     expect(await waitForApp(app, token, id)).toMatchObject({ installationState: 'installed', runState: 'running' });
     expect((await sh('sha256sum /app/data/blob')).split(' ')[0]).toBe(sum);
   });
+
+  it('backs an app up file by file (format rsync): unchanged files are copied inside the bucket, and it restores', async () => {
+    await set({ format: 'rsync', syncConcurrency: 3 }).expect(200);
+    const { id } = await installAndWait(app, token, { manifest: testManifest('web:1'), location: 's3-rsync', domain: 'backups.test' });
+    const sh = async (script: string) => (await execWs(server.url, token, id, ['sh', '-c', script])).stdout;
+    await sh('mkdir -p /app/data/d/e /app/data/empty && for i in $(seq 1 20); do echo "file $i" > /app/data/d/e/f$i; done && ln -s d/e/f1 /app/data/link && head -c 300000 /dev/urandom > /app/data/blob');
+    const backUp = async () => {
+      const started = await app.api.post(`/api/v1/apps/${id}/backup`).set(bearer(token)).expect(202);
+      const task = await waitForTask(app, token, started.body.taskId);
+      expect(task.success).toBe(true);
+      const logs = await app.api.get(`/api/v1/tasks/${started.body.taskId}/logs`).set(bearer(token)).expect(200);
+      return { backupId: (task.result as { backupId: string }).backupId, log: logs.text };
+    };
+    await backUp();
+    await sh('echo changed > /app/data/d/e/f2');
+    const fingerprint = 'cd /app/data && find . | sort | xargs stat -c "%n %F %a %N" && find . -type f | sort | xargs sha256sum';
+    const expected = await sh(fingerprint);
+    const { backupId: second, log } = await backUp();
+    // The changed file is uploaded; the others are server-side copies of the first backup's objects.
+    expect(log).toMatch(/rsync: \d+ entries, 1 files stored, 20 unchanged files linked to app-/);
+    const backup = (await app.api.get(`/api/v1/backups/${second}`).set(bearer(token)).expect(200)).body;
+    expect(backup).toMatchObject({ format: 'rsync', encrypted: true });
+    const stored = fs.readdirSync(path.join(s3Dir, 'berth-backups', 'boxes', 'one', instanceId, second, 'data'), { recursive: true }).map(String);
+    expect(stored.filter((f) => f.startsWith('d/e/f') && f.endsWith('.enc._S3rver_object'))).toHaveLength(20);
+
+    const verify = await app.api.post(`/api/v1/backups/${second}/verify`).set(bearer(token)).expect(202);
+    expect(await waitForTask(app, token, verify.body.taskId)).toMatchObject({ success: true });
+    await sh('rm -r /app/data/* && echo new > /app/data/other');
+    const restore = await app.api.post(`/api/v1/apps/${id}/restore`).set(bearer(token)).send({ backupId: second }).expect(202);
+    expect((await waitForTask(app, token, restore.body.taskId)).success).toBe(true);
+    expect(await waitForApp(app, token, id)).toMatchObject({ installationState: 'installed', runState: 'running' });
+    expect(await sh(fingerprint)).toBe(expected);
+  });
 });
