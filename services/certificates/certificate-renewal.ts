@@ -5,13 +5,14 @@ import type { Logger } from '../core/logger';
 import { hostsOf } from '../domains/app-dns';
 import type { TaskContext } from '../tasks/task-registry';
 import type { TaskService } from '../tasks/task-service';
-import type { CertificateService } from './certificate-service';
+import { covers, type CertificateService } from './certificate-service';
 
 export const RENEW_CERTS_TASK = 'renewcerts';
 
 /**
  * The `renewcerts` task of one tenant: every installed app with a name whose certificate ends within
  * RENEW_BEFORE_DAYS is published again, which issues it anew (CertificateService.current no longer returns it).
+ * A wildcard certificate is issued by the first of its domain's apps; the others are published with the new one.
  * A name the CA refuses keeps its old certificate until it expires; the failure is in the task and audit logs.
  */
 export class CertificateRenewal {
@@ -27,7 +28,7 @@ export class CertificateRenewal {
     if (!due.size) ctx.log('no certificate is due for renewal');
     for (const app of await this.deps.apps.list(instanceId)) {
       if (app.installationState !== 'installed') continue;
-      const names = hostsOf(app).map((h) => h.fqdn).filter((fqdn) => due.has(fqdn));
+      const names = [...due].filter((name) => hostsOf(app).some((host) => covers(name, host.fqdn)));
       if (!names.length) continue;
       ctx.log(`renewing ${names.join(', ')} (app ${app.id})`);
       await this.deps.publisher.publish(app, (line) => ctx.log(line)).catch((err: Error) => ctx.log(`app ${app.id} not republished: ${err.message}`));

@@ -65,27 +65,27 @@ export class NginxPublisher implements AppPublisher {
       if (app.httpPort === null) return;
       const hosts = hostsOf(app);
       const certs: Record<string, { cert: string; key: string }> = {};
-      const wanted: { domain: Domain; fqdn: string }[] = [];
+      const wanted: { domain: Domain; name: string; fqdn: string }[] = [];
       for (const host of hosts) {
         const domain = await this.deps.domains.get(app.instanceId, host.domain);
         if (!domain) throw new Error(`The domain ${host.domain} is not added: the app cannot be published`);
-        const acme = await this.deps.certificates?.current(domain, host.fqdn);
-        if (acme) certs[host.fqdn] = this.writeCertificate(`acme/${host.fqdn}`, acme);
+        // The certificate's name: the fqdn, or `*.<domain>` shared by the names of a wildcard domain.
+        const name = this.deps.certificates?.nameFor(domain, host.fqdn) ?? host.fqdn;
+        const acme = await this.deps.certificates?.current(domain, name);
+        if (acme) certs[host.fqdn] = this.writeCertificate(acmeFile(name), acme);
         else certs[host.fqdn] = this.writeCertificate(domain.domain, domain.fallbackCertificate);
-        if (!acme && (await this.deps.certificates?.wanted(domain, host.fqdn))) wanted.push({ domain, fqdn: host.fqdn });
+        if (!acme && (await this.deps.certificates?.wanted(domain, name))) wanted.push({ domain, name, fqdn: host.fqdn });
       }
       this.writeShared();
       await this.apply(this.sitePath(app), renderAppSite(app, hosts, certs, this.deps.config));
       if (!wanted.length || !this.deps.certificates) return;
-      let issued = false;
-      for (const { domain, fqdn } of wanted) {
-        const pair = await this.deps.certificates.obtain(domain, fqdn, log);
-        if (pair) {
-          certs[fqdn] = this.writeCertificate(`acme/${fqdn}`, pair);
-          issued = true;
-        }
+      const issued = new Map<string, { cert: string; key: string } | null>();
+      for (const { domain, name, fqdn } of wanted) {
+        if (!issued.has(name)) issued.set(name, await this.deps.certificates.obtain(domain, name, log));
+        const pair = issued.get(name);
+        if (pair) certs[fqdn] = this.writeCertificate(acmeFile(name), pair);
       }
-      if (issued) await this.apply(this.sitePath(app), renderAppSite(app, hosts, certs, this.deps.config));
+      if ([...issued.values()].some(Boolean)) await this.apply(this.sitePath(app), renderAppSite(app, hosts, certs, this.deps.config));
     });
   }
 
@@ -139,6 +139,9 @@ export class NginxPublisher implements AppPublisher {
     return next;
   }
 }
+
+/** `acme/<fqdn>`; a wildcard's `*` becomes `_`, which no host name holds. */
+const acmeFile = (name: string) => `acme/${name.replace('*', '_')}`;
 
 /** A reader (nginx, mid-reload) sees the old file or the new one, never half of one. */
 function writeAtomically(file: string, content: string, mode: number) {

@@ -21,7 +21,7 @@ describe('certificate renewal schedule', () => {
     expiringBefore: async (before: string) => (stored.notAfter < before ? [stored] : []),
   } as unknown as CertificateRepo;
   const certificates = new CertificateService({
-    repo, issuer: { issue: jest.fn(), createAccountKey: jest.fn() }, eventlog: {} as EventlogService, clock: () => new Date(now),
+    repo, issuer: { issue: jest.fn(), issueByDns: jest.fn(), createAccountKey: jest.fn() }, dnsChallenges: { of: jest.fn() }, eventlog: {} as EventlogService, clock: () => new Date(now),
   });
   const created: unknown[] = [];
   const schedule = new RenewalSchedule({ certificates, tasks: { create: async (t) => (created.push(t), { id: 1 }) as never }, logger: createLogger('silent') });
