@@ -12,7 +12,8 @@ export const RENEW_CERTS_TASK = 'renewcerts';
 /**
  * The `renewcerts` task of one tenant: every installed app with a name whose certificate ends within
  * RENEW_BEFORE_DAYS is published again, which issues it anew (CertificateService.current no longer returns it).
- * A wildcard certificate is issued by the first of its domain's apps; the others are published with the new one.
+ * A certificate is renewed through the first app it serves: a wildcard's other apps share its files, which the
+ * reload after issuing covers, so they are not published again (nor is the CA asked again when it refused).
  * A name the CA refuses keeps its old certificate until it expires; the failure is in the task and audit logs.
  */
 export class CertificateRenewal {
@@ -26,12 +27,16 @@ export class CertificateRenewal {
     }
     const due = new Set((await certificates.expiring()).filter((c) => c.instanceId === instanceId).map((c) => c.fqdn));
     if (!due.size) ctx.log('no certificate is due for renewal');
+    const attempted = new Set<string>();
     for (const app of await this.deps.apps.list(instanceId)) {
       if (app.installationState !== 'installed') continue;
-      const names = [...due].filter((name) => hostsOf(app).some((host) => covers(name, host.fqdn)));
+      const names = [...due].filter((name) => !attempted.has(name) && hostsOf(app).some((host) => covers(name, host.fqdn)));
       if (!names.length) continue;
       ctx.log(`renewing ${names.join(', ')} (app ${app.id})`);
-      await this.deps.publisher.publish(app, (line) => ctx.log(line)).catch((err: Error) => ctx.log(`app ${app.id} not republished: ${err.message}`));
+      await this.deps.publisher.publish(app, (line) => ctx.log(line)).then(
+        () => names.forEach((name) => attempted.add(name)),
+        (err: Error) => ctx.log(`app ${app.id} not republished: ${err.message}`),
+      );
     }
     const still = new Set((await certificates.expiring()).filter((c) => c.instanceId === instanceId).map((c) => c.fqdn));
     return { renewed: [...due].filter((f) => !still.has(f)), failed: [...due].filter((f) => still.has(f)) };

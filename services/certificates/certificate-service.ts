@@ -62,10 +62,14 @@ export class CertificateService {
 
   /** The stored certificate for fqdn when it does not need renewing. */
   async current(domain: Domain, fqdn: string): Promise<CertificatePair | null> {
-    if (!directoryUrlOf(domain.tlsConfig)) return null;
-    const stored = await this.deps.repo.get(domain.instanceId, fqdn);
-    if (!stored || this.needsRenewal(stored.notAfter)) return null;
-    return { cert: stored.cert, key: stored.key };
+    const stored = await this.stored(domain, fqdn);
+    return stored && !this.needsRenewal(stored.notAfter) ? { cert: stored.cert, key: stored.key } : null;
+  }
+
+  /** The stored certificate for fqdn until it expires: what is served while it is renewed, and when renewal fails. */
+  async unexpired(domain: Domain, fqdn: string): Promise<CertificatePair | null> {
+    const stored = await this.stored(domain, fqdn);
+    return stored && Date.parse(stored.notAfter) > this.deps.clock().getTime() ? { cert: stored.cert, key: stored.key } : null;
   }
 
   /** Whether fqdn should get a certificate from a CA now (an ACME domain, none stored or one near its end). */
@@ -96,8 +100,14 @@ export class CertificateService {
       return pair;
     } catch (err) {
       const reason = describe(err);
-      log(`no certificate from ${directoryUrl} for ${fqdn} (${reason}); serving the fallback certificate`);
-      await this.audit(domain.instanceId, 'certificate.fallback', fqdn, { directoryUrl, errorMessage: reason });
+      // A renewal that fails leaves the certificate being renewed in use while it lasts (see unexpired).
+      if (await this.unexpired(domain, fqdn)) {
+        log(`no certificate from ${directoryUrl} for ${fqdn} (${reason}); the current certificate is served until it expires`);
+        await this.audit(domain.instanceId, 'certificate.renewal_failed', fqdn, { directoryUrl, errorMessage: reason });
+      } else {
+        log(`no certificate from ${directoryUrl} for ${fqdn} (${reason}); serving the fallback certificate`);
+        await this.audit(domain.instanceId, 'certificate.fallback', fqdn, { directoryUrl, errorMessage: reason });
+      }
       return null;
     }
   }
@@ -111,6 +121,12 @@ export class CertificateService {
   /** What the API shows: never the key. */
   async list(instanceId: string) {
     return (await this.deps.repo.list(instanceId)).map((c) => ({ fqdn: c.fqdn, issuer: c.issuer, notAfter: c.notAfter }));
+  }
+
+  private async stored(domain: Domain, fqdn: string): Promise<(CertificatePair & { notAfter: string }) | null> {
+    if (!directoryUrlOf(domain.tlsConfig)) return null;
+    const stored = await this.deps.repo.get(domain.instanceId, fqdn);
+    return stored ? { cert: stored.cert, key: stored.key, notAfter: stored.notAfter } : null;
   }
 
   private needsRenewal(notAfter: string) {

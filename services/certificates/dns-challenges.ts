@@ -35,10 +35,12 @@ export class DnsChallenges {
         await this.visible(records, log);
       },
       clear: async (names) => {
+        // Nothing was written through a provider the box lacks or one that writes nothing.
         const provider = this.options.providers.get(domain.provider);
+        if (!provider || provider.passive) return;
         for (const name of names) {
           try {
-            await provider?.remove(zone, name, 'TXT');
+            await provider.remove(zone, name, 'TXT');
             log(`TXT record ${name} removed`);
           } catch (err) {
             log(`TXT record ${name} could not be removed: ${(err as Error).message}`);

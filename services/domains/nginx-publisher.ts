@@ -56,9 +56,11 @@ export class NginxPublisher implements AppPublisher {
   constructor(private readonly deps: { config: NginxConfig; domains: DomainRepo; nginx: NginxControl; certificates?: CertificateService }) {}
 
   /**
-   * Serves the app's names, each with its stored ACME certificate or its domain's fallback. Names that should
-   * get an ACME certificate are first published with the fallback (so port 80 answers the CA's HTTP-01
-   * challenge), then issued and published again; a CA failure leaves the fallback in place (see CertificateService).
+   * Serves the app's names, each with its stored ACME certificate (until it expires, renewal or not) or its
+   * domain's fallback. Names that should get an ACME certificate are first published that way (so port 80
+   * answers the CA's HTTP-01 challenge), then issued and published again; a CA failure leaves what was served
+   * in place (see CertificateService). The names of a wildcard domain share its `*.<domain>` certificate,
+   * issued (through DNS-01) at most once here.
    */
   publish(app: App, log: (line: string) => void = () => undefined): Promise<void> {
     return this.serial(async () => {
@@ -71,10 +73,10 @@ export class NginxPublisher implements AppPublisher {
         if (!domain) throw new Error(`The domain ${host.domain} is not added: the app cannot be published`);
         // The certificate's name: the fqdn, or `*.<domain>` shared by the names of a wildcard domain.
         const name = this.deps.certificates?.nameFor(domain, host.fqdn) ?? host.fqdn;
-        const acme = await this.deps.certificates?.current(domain, name);
+        const acme = await this.deps.certificates?.unexpired(domain, name);
         if (acme) certs[host.fqdn] = this.writeCertificate(acmeFile(name), acme);
         else certs[host.fqdn] = this.writeCertificate(domain.domain, domain.fallbackCertificate);
-        if (!acme && (await this.deps.certificates?.wanted(domain, name))) wanted.push({ domain, name, fqdn: host.fqdn });
+        if (await this.deps.certificates?.wanted(domain, name)) wanted.push({ domain, name, fqdn: host.fqdn });
       }
       this.writeShared();
       await this.apply(this.sitePath(app), renderAppSite(app, hosts, certs, this.deps.config));
@@ -85,7 +87,8 @@ export class NginxPublisher implements AppPublisher {
         const pair = issued.get(name);
         if (pair) certs[fqdn] = this.writeCertificate(acmeFile(name), pair);
       }
-      if ([...issued.values()].some(Boolean)) await this.apply(this.sitePath(app), renderAppSite(app, hosts, certs, this.deps.config));
+      // A renewed certificate may keep its file names (the site unchanged): nginx must reload all the same.
+      if ([...issued.values()].some(Boolean)) await this.apply(this.sitePath(app), renderAppSite(app, hosts, certs, this.deps.config), true);
     });
   }
 
@@ -96,10 +99,13 @@ export class NginxPublisher implements AppPublisher {
     });
   }
 
-  /** Writes (or removes, for null) one site file, checks nginx's whole configuration, reloads; rolls back when refused. */
-  private async apply(file: string, content: string | null): Promise<void> {
+  /**
+   * Writes (or removes, for null) one site file, checks nginx's whole configuration, reloads; rolls back when
+   * refused. An unchanged file is left alone unless `certificatesChanged`.
+   */
+  private async apply(file: string, content: string | null, certificatesChanged = false): Promise<void> {
     const previous = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : null;
-    if (previous === content) return;
+    if (previous === content && !certificatesChanged) return;
     if (content === null) fs.rmSync(file, { force: true });
     else writeAtomically(file, content, 0o644);
     const refused = await this.deps.nginx.test();

@@ -134,7 +134,8 @@ describe('wildcard certificates (DNS-01)', () => {
     const done = await waitForTask(app, token, task.id);
     const log = await logOf(task.id);
     expect(done).toMatchObject({ success: true, result: { renewed: ['*.wild.test'], failed: [] } });
-    expect(log).toMatch(/renewing \*\.wild\.test/);
+    // Through the first app only: the second shares the certificate's files, which the reload covers.
+    expect(log.match(/renewing \*\.wild\.test/g)).toHaveLength(1);
     expect(log.match(/certificate for \*\.wild\.test issued/g)).toHaveLength(1);
 
     const row = await app.berth.db('certificates').where({ fqdn: '*.wild.test' }).first();
@@ -145,6 +146,29 @@ describe('wildcard certificates (DNS-01)', () => {
       expect(serial(res.peerCertificate!)).toBe(serial(row.cert_pem));
     }
     expect(await bind.txt('_acme-challenge.wild.test')).toEqual([]);
+  });
+
+  it('a renewal the CA rejects leaves the old wildcard certificate served until it expires', async () => {
+    const root = await pebble.root();
+    const before = await untilServed(() => proxyGet(nginx, 'app.wild.test', '/version', { tls: true, ca: root }), (r) => r.status === 200);
+    await app.berth.db('certificates').where({ fqdn: '*.wild.test' }).update({ not_after: new Date(Date.now() + 10 * 86_400_000).toISOString() });
+    // The domain now asks a CA that never sees the TXT records.
+    await app.api.put('/api/v1/domains/wild.test').set(auth())
+      .send({ ...wildcardDomain('wild.test', blindPebble.directoryUrl), domain: undefined, config: { ...bind.config, secret: '<hidden>' } })
+      .expect(204);
+    const instanceId = (await app.berth.db('instances').first('id')).id as string;
+
+    const task = await app.berth.tasks.create({ instanceId, type: 'renewcerts', args: { instanceId }, objectKey: `certificates:${instanceId}` });
+    expect(await waitForTask(app, token, task.id)).toMatchObject({ success: true, result: { renewed: [], failed: ['*.wild.test'] } });
+    expect(await logOf(task.id)).toMatch(/no certificate from https:\/\/127\.0\.0\.1:\d+\/dir for \*\.wild\.test \(.+\); the current certificate is served until it expires/);
+    expect(await bind.txt('_acme-challenge.wild.test')).toEqual([]);
+    const events = (await app.api.get('/api/v1/eventlog?action=certificate.renewal_failed').set(auth()).expect(200)).body.eventlogs;
+    expect(events).toEqual([expect.objectContaining({ target: '*.wild.test' })]);
+    for (const host of ['app.wild.test', 'other.wild.test']) {
+      const res = await proxyGet(nginx, host, '/version', { tls: true, ca: root });
+      expect(res.status).toBe(200);
+      expect(res.fingerprint256).toBe(before.fingerprint256);
+    }
   });
 
   it('falls back when the DNS server refuses the TXT record, and says so', async () => {
