@@ -9,6 +9,7 @@ import { registerCompletion } from './commands/completion';
 import { registerDomainCommands } from './commands/domains';
 import { registerEventlogCommand } from './commands/eventlog';
 import { registerGroupCommands } from './commands/groups';
+import { registerNotificationCommands } from './commands/notifications';
 import { registerServerCommands } from './commands/server';
 import { registerSessionCommands } from './commands/session';
 import { registerTaskCommands } from './commands/tasks';
@@ -58,6 +59,7 @@ function main(): void {
   registerBackupCommands(program, ctx);
   registerTokenCommands(program, ctx);
   registerEventlogCommand(program, ctx);
+  registerNotificationCommands(program, ctx);
   // One `admin` group: `passphrase` runs on the server's machine, the rest talk to the admin API.
   const admin = program.command('admin').description("operator commands: the admin API's instances and fsck (docs/admin.md), and the admin passphrase");
   registerAdminCommands(admin, ctx);

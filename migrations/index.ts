@@ -11,6 +11,7 @@ import * as instancesPageIndex from './20261124_0009_instances_page_index';
 import * as domains from './20261130_0010_domains';
 import * as backups from './20261130_0011_backups';
 import * as certificates from './20261201_0012_certificates';
+import * as notifications from './20261201_0015_notifications';
 
 /** Every migration, by name. Names sort in the order they run; add new ones here. */
 export const migrations: Record<string, Knex.Migration> = {
@@ -26,4 +27,5 @@ export const migrations: Record<string, Knex.Migration> = {
   '20261130_0010_domains': domains,
   '20261130_0011_backups': backups,
   '20261201_0012_certificates': certificates,
+  '20261201_0015_notifications': notifications,
 };

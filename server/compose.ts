@@ -31,6 +31,9 @@ import { ProfileService } from '../services/users/profile-service';
 import { UserService } from '../services/users/user-service';
 import { InvitationService } from '../services/users/invitation-service';
 import { NoMailer, SmtpMailer } from '../services/mail/mailer';
+import { NotificationService } from '../services/notifications/notification-service';
+import { BackupFreshness } from '../services/backups/backup-freshness';
+import { BackupDrill } from '../services/backups/backup-drill';
 import { GroupService } from '../services/groups/group-service';
 import { EventlogService } from '../services/eventlog/eventlog-service';
 import { SettingsService } from '../services/settings/settings-service';
@@ -55,6 +58,10 @@ import { DomainService } from '../services/domains/domain-service';
 import { OpensslFallbackCertificates } from '../services/domains/fallback-cert';
 import { Rfc2136Provider } from '../services/domains/rfc2136-provider';
 import { PowerDnsProvider } from '../services/domains/powerdns-provider';
+import { CloudflareProvider } from '../services/domains/cloudflare-provider';
+import { DigitalOceanProvider } from '../services/domains/digitalocean-provider';
+import { Route53Provider } from '../services/domains/route53-provider';
+import { JsonApi } from '../services/domains/json-api';
 import { NginxCommand, NginxPublisher } from '../services/domains/nginx-publisher';
 import { DockerRuntime } from '../services/docker/docker-runtime';
 import { AppMonitorLoop } from '../workers/app-monitor';
@@ -71,6 +78,8 @@ import { BackupRetention } from '../services/backups/backup-retention';
 import { BackupService } from '../services/backups/backup-service';
 import { BackupTargets } from '../services/backups/backup-target';
 import { BoxBackups } from '../services/backups/box-backup';
+import { BoxRestore } from '../services/backups/box-restore';
+import { RestoreService } from '../services/cloudron/restore-service';
 import { BackupSchedule } from '../services/backups/backup-schedule';
 import { scheduleBackups } from '../workers/backup-schedule';
 
@@ -145,12 +154,15 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
     eventlog,
     clock,
     version,
+    // Built once the task service exists; reached only when a status is asked for.
+    restoreStatus: (instanceId) => restore.status(instanceId),
   });
   const profile = new ProfileService({ users: store.users, tokens, eventlog, throttle, clock });
   const users = new UserService({ store, eventlog, clock });
   const groups = new GroupService({ store, eventlog, clock });
   const settings = new SettingsService({ settings: store.settings, eventlog, clock });
   const mailer = config.smtpUrl ? new SmtpMailer(config.smtpUrl, config.mailFrom) : new NoMailer();
+  const notifications = new NotificationService({ notifications: store.notifications, users: store.users, mailer, clock, logger });
   const invitations = new InvitationService({
     store,
     tokens,
@@ -173,6 +185,10 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
     new PassiveProvider('wildcard'),
     new Rfc2136Provider({ nsupdate: config.nsupdate, timeoutSecs: config.dnsTimeoutSecs }),
     new PowerDnsProvider({ timeoutSecs: config.dnsTimeoutSecs }),
+    // The cloud APIs' addresses are the operator's (config), never a tenant's: no pointing Berth at other hosts.
+    new CloudflareProvider(new JsonApi({ label: 'Cloudflare', baseUrl: config.dnsApis.cloudflare, timeoutSecs: config.dnsTimeoutSecs })),
+    new DigitalOceanProvider(new JsonApi({ label: 'DigitalOcean', baseUrl: config.dnsApis.digitalocean, timeoutSecs: config.dnsTimeoutSecs })),
+    new Route53Provider({ endpoint: config.dnsApis.route53, timeoutSecs: config.dnsTimeoutSecs }),
   ]);
   const boxIp = new BoxIp({ settings: store.settings, publicIp: config.publicIp });
   const domains = new DomainService({
@@ -217,8 +233,10 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
     backups: {
       box: new BoxBackups({ store, appBackups, targets: backupTargets, clock, version }),
       retention: new BackupRetention({ backups: store.backups, targets: backupTargets, clock }),
+      drill: new BackupDrill({ backups: store.backups, appBackups, runtime, targets: backupTargets, notifications }),
+      restore: new BoxRestore({ store, targets: backupTargets, apps: lifecycle, eventlog, clock }),
     },
-    renewal: new CertificateRenewal({ apps: store.apps, certificates, publisher }),
+    renewal: new CertificateRenewal({ apps: store.apps, certificates, publisher, notifications }),
   });
   const subscriber = createRedis(options.redisUrl, { enableOfflineQueue: true });
   subscriber.on('error', () => undefined);
@@ -267,8 +285,11 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
     reservedPorts: [config.port, config.adminPort],
     dns: appDns,
   });
-  const backups = new BackupService({ store, tasks, targets: backupTargets, eventlog, clock, limits: { roots: config.backupRoots, endpoints: config.backupEndpoints } });
-  const backupSchedule = new BackupSchedule({ store, backups, clock, logger });
+  const backupLimits = { roots: config.backupRoots, endpoints: config.backupEndpoints };
+  const backups = new BackupService({ store, tasks, targets: backupTargets, eventlog, clock, limits: backupLimits });
+  const restore = new RestoreService({ store, tasks, targets: backupTargets, eventlog, limits: backupLimits });
+  const freshness = new BackupFreshness({ store, notifications, clock });
+  const backupSchedule = new BackupSchedule({ store, backups, freshness, clock, logger });
   const backupCron = options.workers ? scheduleBackups(backupSchedule, logger) : undefined;
   const renewalCron = options.workers && certificates ? scheduleRenewals(new RenewalSchedule({ certificates, tasks, logger }), logger) : undefined;
   const reconciler = new AppReconciler({ apps: store.apps, instances: store.instances, runtime, service: apps, logger });
@@ -312,11 +333,12 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
       { name: 'redis', check: () => pingRedis(redis) },
       { name: 'docker', check: async () => void (await docker.ping()) },
     ],
+    reports: [{ name: 'backups', state: async () => ((await freshness.overdueCount()) ? 'overdue' : 'ok') }],
   });
 
   const surfaces = [
     await createBoxSurface(
-      { instances, cloudron, profile, tokens, tasks, users, invitations, groups, eventlog, settings, apps, catalogue, domains, backups },
+      { instances, cloudron, restore, profile, tokens, tasks, users, invitations, groups, eventlog, settings, apps, catalogue, domains, backups, notifications },
       { bodyLimit: config.bodyLimit },
     ),
     await createSchedulerSurface(health, { bodyLimit: config.bodyLimit }),

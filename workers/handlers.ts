@@ -11,6 +11,8 @@ import { certificateTaskDefinitions } from './certificate-tasks';
 import type { CertificateRenewal } from '../services/certificates/certificate-renewal';
 import type { BoxBackups } from '../services/backups/box-backup';
 import type { BackupRetention } from '../services/backups/backup-retention';
+import type { BackupDrill } from '../services/backups/backup-drill';
+import type { BoxRestore } from '../services/backups/box-restore';
 
 export interface HandlerDeps {
   testTasks: boolean;
@@ -19,7 +21,7 @@ export interface HandlerDeps {
   concurrency?: Record<string, number>;
   apps: AppLifecycle;
   tenants: { deletion: TenantDeletion; exporter: TenantExporter };
-  backups: { box: BoxBackups; retention: BackupRetention };
+  backups: { box: BoxBackups; retention: BackupRetention; drill: BackupDrill; restore: BoxRestore };
   renewal: CertificateRenewal;
 }
 

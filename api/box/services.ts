@@ -1,4 +1,5 @@
 import type { CloudronService } from '../../services/cloudron/cloudron-service';
+import type { RestoreService } from '../../services/cloudron/restore-service';
 import type { InstanceService } from '../../services/instances/instance-service';
 import type { TokenService } from '../../services/tokens/token-service';
 import type { ProfileService } from '../../services/users/profile-service';
@@ -14,12 +15,14 @@ import type { CatalogueService } from '../../services/apps/catalogue';
 import type { Principal } from '../../services/auth/principal';
 import type { DomainService } from '../../services/domains/domain-service';
 import type { BackupService } from '../../services/backups/backup-service';
+import type { NotificationService } from '../../services/notifications/notification-service';
 import { unauthorized } from '../../services/core/errors';
 
 /** The services the box API's handlers call. */
 export interface BoxServices {
   instances: InstanceService;
   cloudron: CloudronService;
+  restore: RestoreService;
   profile: ProfileService;
   tokens: TokenService;
   tasks: TaskService;
@@ -32,6 +35,7 @@ export interface BoxServices {
   catalogue: CatalogueService;
   domains: DomainService;
   backups: BackupService;
+  notifications: NotificationService;
 }
 
 /** The caller of an authenticated operation (the surface has already checked the token). */

@@ -12,6 +12,7 @@ import { taskHandlers } from './handlers/tasks';
 import { userHandlers } from './handlers/users';
 import { groupHandlers } from './handlers/groups';
 import { eventlogHandlers } from './handlers/eventlog';
+import { notificationHandlers } from './handlers/notifications';
 import { settingsHandlers } from './handlers/settings';
 import { appHandlers } from './handlers/apps';
 import { catalogueHandlers } from './handlers/catalogue';
@@ -42,6 +43,7 @@ export async function createBoxSurface(services: BoxServices, options: { bodyLim
       ...userHandlers(services),
       ...groupHandlers(services),
       ...eventlogHandlers(services),
+      ...notificationHandlers(services),
       ...settingsHandlers(services),
       ...appHandlers(services),
       ...catalogueHandlers(services),

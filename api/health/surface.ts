@@ -31,8 +31,8 @@ export async function createSchedulerSurface(health: HealthService, options: { b
     handlers: {
       liveness: async () => ({ status: 200, body: health.liveness() }),
       readiness: async () => {
-        const { ready, checks } = await health.readiness();
-        return { status: ready ? 200 : 503, body: { ready, scheduler: 'n/a', ...checks } };
+        const { ready, checks, reports } = await health.readiness();
+        return { status: ready ? 200 : 503, body: { ready, scheduler: 'n/a', ...checks, ...reports } };
       },
     },
   });

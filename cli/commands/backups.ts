@@ -28,7 +28,7 @@ const BACKUP_ARG = ['<id>', 'the backup id (berth backups list shows them)'] as 
 
 /** `backups …`: the backup target, box backups, the list, retention and verification (docs/backups.md). */
 export function registerBackupCommands(program: Command, ctx: Context): void {
-  const backups = program.command('backups').description('configure the backup target; list, create, verify and clean up backups (admins; docs/backups.md)');
+  const backups = program.command('backups').description('configure the backup target; list, create, verify, drill and clean up backups (admins; docs/backups.md)');
 
   paged(
     common(backups.command('list').description('list backups, newest first').addOption(new Option('--type <type>', 'only box or app backups').choices(['box', 'app']))),
@@ -71,6 +71,22 @@ export function registerBackupCommands(program: Command, ctx: Context): void {
         const { taskId } = await unwrap(session.api.POST('/backups/{backupId}/verify', { params: { path: { backupId: id } } }));
         return followStartedTask(ctx, session, options, taskId, { started: `Verifying ${id}`, done: `Backup ${id} is intact.` });
       }),
+  );
+
+  waitable(
+    common(
+      backups
+        .command('drill')
+        .argument('[backup]', 'a backup id (box-… or app-…); default: the newest complete box backup')
+        .description('restore a backup into a scratch volume and compare it with what it holds; live apps are not touched; with --wait, exit 1 when it differs'),
+    ),
+  ).action((id: string | undefined, options: WaitOptions) =>
+    ctx.run(async () => {
+      const session = ctx.session({ profile: options.profile });
+      const { taskId } = await unwrap(session.api.POST('/backups/drill', { body: id ? { backupId: id } : {} }));
+      const what = id ?? 'the newest backup';
+      return followStartedTask(ctx, session, options, taskId, { started: `Drilling ${what}`, done: `Restore drill of ${what} passed: it restores identically.` });
+    }),
   );
 
   common(

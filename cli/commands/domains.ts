@@ -8,7 +8,7 @@ import { confirmed } from '../ui/prompt';
 import { table } from '../ui/table';
 import { collect, common, type CommonOptions } from './options';
 
-const PROVIDERS = ['noop', 'manual', 'wildcard', 'rfc2136', 'powerdns'] as const;
+const PROVIDERS = ['noop', 'manual', 'wildcard', 'rfc2136', 'powerdns', 'cloudflare', 'digitalocean', 'route53'] as const;
 type Provider = (typeof PROVIDERS)[number];
 
 interface ConfigOptions extends CommonOptions {
@@ -95,7 +95,7 @@ function configFlags(command: Command): Command {
     .option('--config-file <file>', 'the provider settings as a JSON object (keeps secrets out of the process list)');
 }
 
-/** The provider's settings from --config-file (JSON) and --config pairs; pairs win. Numbers stay numbers. */
+/** The provider's settings from --config-file (JSON) and --config pairs; pairs win. Numbers and true/false keep their type. */
 function readConfig(options: ConfigOptions): Record<string, unknown> {
   let config: Record<string, unknown> = {};
   if (options.configFile) {
@@ -112,7 +112,7 @@ function readConfig(options: ConfigOptions): Record<string, unknown> {
     const at = pair.indexOf('=');
     if (at <= 0) throw new UsageError(`--config needs KEY=VALUE, got "${pair}"`);
     const value = pair.slice(at + 1);
-    config[pair.slice(0, at)] = /^\d+$/.test(value) ? Number(value) : value;
+    config[pair.slice(0, at)] = /^\d+$/.test(value) ? Number(value) : value === 'true' || value === 'false' ? value === 'true' : value;
   }
   return config;
 }

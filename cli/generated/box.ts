@@ -45,6 +45,34 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/cloudron/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Restore the box from a backup
+         * @description Public until activation: rebuilds the box from a box backup (users, groups, settings, domains, apps and
+         *     their data, the backups list) and activates it. `backupId` is the box backup's `remotePath` as the old
+         *     box showed it (`<tenant folder>/box-…`); `remotePath`, today's Cloudron name, may be given instead.
+         *     The target and its credentials are checked live, the backup must be found on it, and an encrypted
+         *     backup needs its password (`backupConfig.password` or `key`). `version` must be the Berth version the
+         *     backup was made with. The work runs as task `restore`; its progress and outcome show in `restore` of
+         *     `GET /cloudron/status`. A wrong password or a damaged backup fails before anything is written, and the
+         *     box stays unactivated, so the restore can be tried again. 409 once the box is activated or while a
+         *     restore runs; 404 when the target holds no such backup.
+         */
+        post: operations["restore"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/cloudron/activate": {
         parameters: {
             query?: never;
@@ -685,6 +713,49 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List notifications
+         * @description What needs an admin: certificates that could not be renewed, backups that stopped succeeding. Newest
+         *     first. A condition that persists keeps one unacknowledged notification up to date rather than adding one
+         *     per check; after it is acknowledged, the next occurrence is a new one. With an SMTP relay configured,
+         *     each new notification is also mailed to the tenant's active owners and admins.
+         */
+        get: operations["listNotifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/notifications/{notificationId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                notificationId: string;
+            };
+            cookie?: never;
+        };
+        /** Get a notification */
+        get: operations["getNotification"];
+        put?: never;
+        /** Acknowledge a notification (or mark it unread again) */
+        post: operations["updateNotification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/apps/install": {
         parameters: {
             query?: never;
@@ -1078,9 +1149,10 @@ export interface paths {
         put?: never;
         /**
          * Add a domain
-         * @description The provider's settings are checked with a live call where the provider has a server (rfc2136: a signed
-         *     update of a `_berth-verify` TXT record, written and removed): a refused key or an unreachable server is
-         *     a 400 carrying the server's reason. A domain name belongs to one tenant of the box (409 otherwise).
+         * @description The provider's settings are checked with a live call where the provider has a server (rfc2136,
+         *     cloudflare, digitalocean, route53: a `_berth-verify` TXT record written and removed; powerdns: the zone
+         *     read): a refused key, a zone the account does not have or an unreachable server is a 400 carrying the
+         *     server's reason. A domain name belongs to one tenant of the box (409 otherwise).
          *     Without `fallbackCertificate`, a self-signed certificate for the domain and `*.domain` is made.
          */
         post: operations["addDomain"];
@@ -1233,6 +1305,32 @@ export interface paths {
          *     of each app.
          */
         post: operations["cleanupBackups"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/backups/drill": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Restore drill (Berth)
+         * @description Berth-specific. A `backupDrill` task restores a backup for real into a scratch place and compares it
+         *     with what the backup holds: each app backup's data is read and checked whole, unpacked by the Docker
+         *     engine into a new scratch volume, read back, and every entry (type, mode, owner, size, SHA-256) compared;
+         *     a box backup's database snapshot is decrypted and parsed, and each app backup it depends on is drilled.
+         *     Live apps are not touched. Without `backupId`, the newest complete box backup (else the newest complete
+         *     app backup). A failed drill fails the task
+         *     with the differences and notifies the admins (`/notifications`).
+         */
+        post: operations["drillBackup"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1451,6 +1549,8 @@ export interface components {
         };
         Backup: {
             id: string;
+            /** @description Where the backup is below the target's folder or prefix: `<tenant folder>/<id>`. A box backup's is what `POST /cloudron/restore` takes as `backupId` on a new box. */
+            remotePath?: string;
             /** Format: date-time */
             creationTime: string;
             /** @description The app's manifest version (app backups) or Berth's version (box backups) */
@@ -1640,6 +1740,16 @@ export interface components {
             /** @description What changed (before and after), secrets redacted */
             data: Record<string, unknown>;
         };
+        Notification: {
+            id: string;
+            /** @description The audit event it is about */
+            eventId: string | null;
+            title: string;
+            message: string;
+            /** Format: date-time */
+            creationTime: string;
+            acknowledged: boolean;
+        };
         TokenWithSecret: components["schemas"]["Token"] & {
             /** @description The secret. Shown only once. */
             accessToken: string;
@@ -1661,9 +1771,13 @@ export interface components {
              * @description noop: Berth never touches DNS. manual: you create the records. wildcard: a `*` record points at the
              *     box. rfc2136: dynamic updates signed with TSIG (config `server`, `port`, `keyName`, `algorithm`, `secret`).
              *     powerdns: the PowerDNS Authoritative HTTP API (config `apiUrl`, `apiKey`, `serverId`).
+             *     cloudflare: Cloudflare's API v4 (config `token`, `tokenType` `ApiToken` (default) or `GlobalApiKey` with
+             *     `email`, `defaultProxyStatus`). digitalocean: DigitalOcean's API v2 (config `token`). route53: AWS Route 53
+             *     (config `accessKeyId`, `secretAccessKey`, `region`, default us-east-1). Secrets (`secret`, `apiKey`,
+             *     `token`, `secretAccessKey`) read back as `<hidden>`.
              * @enum {string}
              */
-            provider: "noop" | "manual" | "wildcard" | "rfc2136" | "powerdns";
+            provider: "noop" | "manual" | "wildcard" | "rfc2136" | "powerdns" | "cloudflare" | "digitalocean" | "route53";
             /** @description The provider's settings (docs/domains.md) */
             config: Record<string, unknown>;
             /** @description The DNS zone (the domain or a parent); defaults to the domain */
@@ -1955,6 +2069,47 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    restore: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    backupConfig: components["schemas"]["BackupConfigInput"];
+                    /** @description `<tenant folder>/<box backup id>`, or a bare box backup id in this box's own folder */
+                    backupId: string;
+                    /** @description Today's Cloudron name for the same; wins over backupId */
+                    remotePath?: string;
+                    /** @description The Berth version the backup was made with */
+                    version: string;
+                    sysinfoConfig?: components["schemas"]["SysinfoConfig"];
+                    /** @description Accepted for today's Cloudron clients; Berth does not encrypt file names */
+                    encryptedFilenames?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Started */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        taskId: number;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
         };
     };
@@ -3154,6 +3309,90 @@ export interface operations {
             404: components["responses"]["NotFound"];
         };
     };
+    listNotifications: {
+        parameters: {
+            query?: {
+                page?: components["parameters"]["Page"];
+                per_page?: components["parameters"]["PerPage"];
+                acknowledged?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        notifications: components["schemas"]["Notification"][];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    getNotification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                notificationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Notification"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    updateNotification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                notificationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    acknowledged: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Changed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
     installApp: {
         parameters: {
             query?: never;
@@ -3966,6 +4205,29 @@ export interface operations {
             202: components["responses"]["AppTask"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    drillBackup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    backupId?: string;
+                };
+            };
+        };
+        responses: {
+            202: components["responses"]["AppTask"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             503: components["responses"]["Unavailable"];
         };
     };

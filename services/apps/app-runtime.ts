@@ -18,6 +18,11 @@ export interface AppRuntime {
    * `mountPath`, the tar goes to `extractTo`, and the container is removed. For restoring an app's data.
    */
   fillVolume(options: { volume: string; image: string; mountPath: string; extractTo: string; labels: Record<string, string> }, tar: NodeJS.ReadableStream): Promise<void>;
+  /**
+   * The reverse of fillVolume: a tar stream of `path` (inside `mountPath`, where a never-started container of
+   * `image` mounts the volume) is piped into `sink`, then the container is removed. For the restore drill.
+   */
+  readVolume(options: { volume: string; image: string; mountPath: string; path: string; labels: Record<string, string> }, sink: NodeJS.WritableStream): Promise<void>;
   /** Creates the named volume, or finds it (creating an existing volume is a no-op in the engine). */
   ensureVolume(name: string, labels: Record<string, string>): Promise<void>;
   removeVolume(name: string): Promise<void>;

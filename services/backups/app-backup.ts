@@ -11,8 +11,9 @@ import { collect, discard, loadFile, storeFile } from './backup-files';
 import type { BackupStorage } from './backup-storage';
 import { BackupIntegrityError } from './backup-crypto';
 import type { BackupTargets } from './backup-target';
+import { tarLister, type ListedEntry } from './tar-listing';
 
-const DATA_DIR = '/app/data';
+export const DATA_DIR = '/app/data';
 const CONFIG_FILE = 'config.json';
 const DATA_FILE = 'data.tar.gz';
 
@@ -112,6 +113,18 @@ export class AppBackups {
       throw new BackupIntegrityError(`${configFile.name} of backup ${backupId} is not valid JSON`);
     }
     return { ...plan, snapshot };
+  }
+
+  /**
+   * What the backup's data holds, entry by entry with each file's SHA-256 (for the restore drill to compare
+   * with what a restore produced); null when the app keeps no data.
+   */
+  async dataListing(plan: RestorePlan): Promise<Map<string, ListedEntry> | null> {
+    const dataFile = this.file(plan.backup, DATA_FILE);
+    if (!dataFile) return null;
+    const lister = tarLister();
+    await loadFile(plan.storage, plan.backup.remotePath, dataFile, lister.sink, { gzip: true, password: plan.password });
+    return lister.entries();
   }
 
   /** Unpacks the backup's data into the (new, empty) volume. */

@@ -16,6 +16,11 @@ export interface BackupConfig {
   password: string | null;
   /** provider s3 only. */
   s3?: S3Target;
+  /**
+   * The tenant's folder on the target when it is not the tenant's id: a box rebuilt from a backup
+   * (box-restore.ts) keeps the old box's folder, so its old backups stay readable and new ones land beside them.
+   */
+  tenantFolder?: string;
 }
 
 /** What a client sends: seed 001's BackupConfig, plus `password` (today's Cloudron name for `key`). */
@@ -86,6 +91,7 @@ export function mergeBackupConfig(current: BackupConfig, input: BackupConfigInpu
     intervalSecs,
     password: mergePassword(current.password, input),
     ...(provider === 's3' ? { s3: mergeS3(current.s3, input, limits.endpoints) } : {}),
+    ...(current.tenantFolder ? { tenantFolder: current.tenantFolder } : {}),
   };
 }
 
@@ -137,7 +143,7 @@ function checkFolder(raw: string, allowedRoots: string[]): string {
 
 /** The configuration as the API shows it: the password never leaves. */
 export function renderBackupConfig(config: BackupConfig) {
-  const { password, s3, ...rest } = config;
+  const { password, s3, tenantFolder: _folder, ...rest } = config;
   const target = s3
     ? { bucket: s3.bucket, prefix: s3.prefix, region: s3.region, ...(s3.endpoint ? { endpoint: s3.endpoint } : {}), accessKeyId: s3.accessKeyId, secretAccessKey: REDACTED }
     : {};

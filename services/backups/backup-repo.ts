@@ -49,6 +49,8 @@ export interface BackupRepo {
   list(query: { instanceId: string; type?: BackupType; identifier?: string; page: number; perPage: number }): Promise<Backup[]>;
   /** Every backup of the tenant, newest first (retention looks at all of them). */
   listAll(instanceId: string): Promise<Backup[]>;
+  /** When the tenant's newest complete backup of a type was made, and its first one of that type (any state). */
+  history(instanceId: string, type: BackupType): Promise<{ lastCompleteAt: string | null; firstAt: string | null }>;
   update(id: string, patch: BackupPatch, now: string): Promise<void>;
   delete(id: string): Promise<void>;
 }
@@ -137,6 +139,13 @@ export class KnexBackupRepo implements BackupRepo {
       .limit(query.perPage)
       .offset((query.page - 1) * query.perPage);
     return rows.map(fromRow);
+  }
+
+  async history(instanceId: string, type: BackupType) {
+    const base = () => this.db<BackupRow>('backups').where({ instance_id: instanceId, type });
+    const [complete] = await base().andWhere({ state: 'normal' }).max({ at: 'created_at' });
+    const [first] = await base().min({ at: 'created_at' });
+    return { lastCompleteAt: (complete?.at as string | null) ?? null, firstAt: (first?.at as string | null) ?? null };
   }
 
   async listAll(instanceId: string) {

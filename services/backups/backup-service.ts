@@ -10,6 +10,7 @@ import type { BackupTargets } from './backup-target';
 export const BOX_BACKUP_TASK = 'backup';
 export const CLEAN_BACKUPS_TASK = 'cleanBackups';
 export const VERIFY_BACKUP_TASK = 'backupVerify';
+export const DRILL_BACKUP_TASK = 'backupDrill';
 
 export interface BackupServiceDeps {
   store: Store;
@@ -33,14 +34,14 @@ export class BackupService {
   async setConfig(actor: Actor, input: BackupConfigInput): Promise<void> {
     const current = await this.deps.targets.config(actor.instanceId);
     const next = mergeBackupConfig(current, input, this.deps.limits);
-    try {
-      await this.deps.targets.storage(next, actor.instanceId).check();
-    } catch (err) {
-      const where = next.provider === 's3' ? `The bucket ${next.s3?.bucket}` : `The backup folder ${next.backupFolder}`;
-      throw validationError(`${where} cannot be used: ${(err as Error).message}`, { field: next.provider === 's3' ? 'bucket' : 'backupFolder' });
-    }
+    await this.deps.targets.check(next, actor.instanceId);
     await this.deps.targets.save(actor.instanceId, next);
     await this.deps.eventlog.record(actor, 'backups.config', null, { changes: describe(current, next) });
+  }
+
+  /** The tenant's folder on its target, which the backups' `remotePath` starts with. */
+  async folder(instanceId: string): Promise<string> {
+    return this.deps.targets.folder(await this.deps.targets.config(instanceId), instanceId);
   }
 
   list(instanceId: string, query: { page: number; perPage: number; type?: BackupType }): Promise<Backup[]> {
@@ -90,6 +91,17 @@ export class BackupService {
   async verify(actor: Actor, id: string): Promise<number> {
     await this.get(actor.instanceId, id);
     return this.startTask(actor, VERIFY_BACKUP_TASK, { backupId: id }, 'backup.verify', id);
+  }
+
+  /** A restore drill of `id`, or (none given) of the newest complete backup: 404 when there is none. */
+  async drill(actor: Actor, id: string | undefined): Promise<number> {
+    if (id) {
+      const backup = await this.get(actor.instanceId, id);
+      if (backup.state !== 'normal') throw validationError(`Backup ${id} is not complete (state ${backup.state}); only complete backups can be drilled`, { field: 'backupId' });
+    } else if (!(await this.deps.store.backups.listAll(actor.instanceId)).some((b) => b.state === 'normal')) {
+      throw notFound('There is no complete backup to drill yet');
+    }
+    return this.startTask(actor, DRILL_BACKUP_TASK, id ? { backupId: id } : {}, 'backup.drill', id ?? null);
   }
 
   private async startTask(actor: Actor, type: string, args: Record<string, unknown>, action: string, target: string | null = null): Promise<number> {

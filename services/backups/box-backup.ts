@@ -5,6 +5,7 @@ import { AppBackups, backupId } from './app-backup';
 import type { Backup } from './backup-repo';
 import { storeFile } from './backup-files';
 import type { BackupTargets } from './backup-target';
+import { writeIndex } from './box-backup-index';
 
 export interface BoxBackupDeps {
   store: Store;
@@ -33,11 +34,17 @@ export class BoxBackups {
     box.remotePath = box.id;
     await store.backups.insert(box);
     try {
-      const dependsOn = await this.backUpApps(instanceId, ctx);
+      const apps = await this.backUpApps(instanceId, ctx);
+      const dependsOn = apps.map((a) => a.id);
       ctx.progress(90, 'Saving the database snapshot');
       const dump = await store.tenantDump.dump(instanceId);
       const file = await storeFile(storage, box.remotePath, 'db.json.gz', Buffer.from(JSON.stringify(dump)), { gzip: true, password: config.password });
-      await store.backups.update(box.id, { state: 'normal', files: [file], dependsOn, size: file.size }, this.now());
+      const index = await writeIndex(storage, box.remotePath, {
+        backupId: box.id, instanceId: targets.folder(config, instanceId), version: box.version, createdAt: box.createdAt, encrypted: box.encrypted, files: [file],
+        apps: apps.map((a) => ({ backupId: a.id, appId: a.identifier, files: a.files })),
+      }, config.password);
+      const files = [file, index];
+      await store.backups.update(box.id, { state: 'normal', files, dependsOn, size: file.size + index.size }, this.now());
       ctx.progress(100, 'Done');
       ctx.log(`box backup ${box.id}: ${dependsOn.length} app backups`);
       return { backupId: box.id, dependsOn };
@@ -51,10 +58,10 @@ export class BoxBackups {
    * Each app is held in `pending_backup` while it is copied (the health monitor and other operations keep
    * away), and put back to `installed` afterwards. An app busy with another operation is skipped.
    */
-  private async backUpApps(instanceId: string, ctx: TaskContext): Promise<string[]> {
+  private async backUpApps(instanceId: string, ctx: TaskContext): Promise<Backup[]> {
     const { store } = this.deps;
     const apps = (await store.apps.list(instanceId)).filter((a) => a.enableBackup);
-    const ids: string[] = [];
+    const done: Backup[] = [];
     for (const [index, app] of apps.entries()) {
       ctx.progress(5 + Math.round((index / Math.max(apps.length, 1)) * 80), `Backing up ${app.fqdn}`);
       const held = await store.apps.update(app.id, { installationState: 'pending_backup', taskId: ctx.task.id }, this.now(), ['installed']);
@@ -63,12 +70,12 @@ export class BoxBackups {
         continue;
       }
       try {
-        ids.push((await this.deps.appBackups.backupApp(app, ctx)).id);
+        done.push(await this.deps.appBackups.backupApp(app, ctx));
       } finally {
         await store.apps.update(app.id, { installationState: 'installed', taskId: null }, this.now(), ['pending_backup']);
       }
     }
-    return ids;
+    return done;
   }
 
   private now() {

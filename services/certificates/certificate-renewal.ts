@@ -4,20 +4,23 @@ import { BerthError } from '../core/errors';
 import type { Logger } from '../core/logger';
 import { hostsOf } from '../domains/app-dns';
 import type { TaskContext } from '../tasks/task-registry';
+import type { NotificationService } from '../notifications/notification-service';
 import type { TaskService } from '../tasks/task-service';
 import { covers, type CertificateService } from './certificate-service';
 
 export const RENEW_CERTS_TASK = 'renewcerts';
+export const RENEWAL_ALERT = 'certificates.renewal';
 
 /**
  * The `renewcerts` task of one tenant: every installed app with a name whose certificate ends within
  * RENEW_BEFORE_DAYS is published again, which issues it anew (CertificateService.current no longer returns it).
  * A certificate is renewed through the first app it serves: a wildcard's other apps share its files, which the
  * reload after issuing covers, so they are not published again (nor is the CA asked again when it refused).
- * A name the CA refuses keeps its old certificate until it expires; the failure is in the task and audit logs.
+ * A name the CA refuses keeps its old certificate until it expires; the failure is in the task and audit logs,
+ * and the tenant's admins are notified (one open notification, updated by each failing run).
  */
 export class CertificateRenewal {
-  constructor(private readonly deps: { apps: AppRepo; certificates: CertificateService | undefined; publisher: AppPublisher }) {}
+  constructor(private readonly deps: { apps: AppRepo; certificates: CertificateService | undefined; publisher: AppPublisher; notifications: Pick<NotificationService, 'notifyAdmins'> }) {}
 
   async renew(instanceId: string, ctx: Pick<TaskContext, 'log'>): Promise<{ renewed: string[]; failed: string[] }> {
     const { certificates } = this.deps;
@@ -38,8 +41,19 @@ export class CertificateRenewal {
         (err: Error) => ctx.log(`app ${app.id} not republished: ${err.message}`),
       );
     }
-    const still = new Set((await certificates.expiring()).filter((c) => c.instanceId === instanceId).map((c) => c.fqdn));
-    return { renewed: [...due].filter((f) => !still.has(f)), failed: [...due].filter((f) => still.has(f)) };
+    const still = (await certificates.expiring()).filter((c) => c.instanceId === instanceId && due.has(c.fqdn));
+    if (still.length) await this.notifyFailed(instanceId, still);
+    const failed = new Set(still.map((c) => c.fqdn));
+    return { renewed: [...due].filter((f) => !failed.has(f)), failed: [...failed] };
+  }
+
+  private async notifyFailed(instanceId: string, failed: { fqdn: string; notAfter: string }[]) {
+    const lines = failed.map((c) => `${c.fqdn} (expires ${c.notAfter})`);
+    await this.deps.notifications.notifyAdmins(instanceId, {
+      alertKey: RENEWAL_ALERT,
+      title: failed.length === 1 ? `The certificate of ${failed[0].fqdn} could not be renewed` : `${failed.length} certificates could not be renewed`,
+      message: `Renewal failed for ${lines.join(', ')}. The renewcerts task's log and the audit log (certificate.renewal_failed) give the CA's reason; renewal is tried again daily.`,
+    });
   }
 }
 

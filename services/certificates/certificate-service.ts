@@ -113,9 +113,9 @@ export class CertificateService {
   }
 
   /** Names whose certificates end within RENEW_BEFORE_DAYS, across tenants: what the renewcerts task renews. */
-  async expiring(): Promise<{ instanceId: string; fqdn: string }[]> {
+  async expiring(): Promise<{ instanceId: string; fqdn: string; notAfter: string }[]> {
     const before = new Date(this.deps.clock().getTime() + RENEW_BEFORE_DAYS * DAY_MS).toISOString();
-    return (await this.deps.repo.expiringBefore(before)).map((c) => ({ instanceId: c.instanceId, fqdn: c.fqdn }));
+    return (await this.deps.repo.expiringBefore(before)).map((c) => ({ instanceId: c.instanceId, fqdn: c.fqdn, notAfter: c.notAfter }));
   }
 
   /** What the API shows: never the key. */

@@ -86,6 +86,8 @@ export class CloudronService {
       eventlog: EventlogService;
       clock: Clock;
       version: string;
+      /** The restore's progress (RestoreService); idle when absent. */
+      restoreStatus?: (instanceId: string) => Promise<ProgressState>;
     },
   ) {}
 
@@ -106,7 +108,7 @@ export class CloudronService {
         message: dashboard ? `Dashboard domain ${dashboard.domain} is set up` : '',
         errorMessage: null,
       },
-      restore: { active: false, message: '', errorMessage: null },
+      restore: (await this.deps.restoreStatus?.(instance.id)) ?? { active: false, message: '', errorMessage: null },
     };
   }
 

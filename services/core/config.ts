@@ -59,6 +59,8 @@ export interface Config {
   nsupdate: string;
   /** How long a DNS provider waits for its server before giving up. */
   dnsTimeoutSecs: number;
+  /** Where the cloud DNS providers' APIs are: the operator's setting, never a tenant's (no pointing Berth at other hosts). */
+  dnsApis: DnsApis;
   /** The nginx reverse proxy; unset: apps are not published (reached on their loopback ports). */
   nginx: NginxConfig | undefined;
   /** ACME certificates (with nginx only: the HTTP-01 challenge is answered by the proxy); null: BERTH_ACME=off. */
@@ -67,6 +69,15 @@ export interface Config {
   backupRoots: string[];
   /** Origins an s3 backup `endpoint` may name (BERTH_BACKUP_S3_ENDPOINTS); null: any. */
   backupEndpoints: string[] | null;
+}
+
+export interface DnsApis {
+  /** BERTH_CLOUDFLARE_API: the Cloudflare API v4 base. */
+  cloudflare: string;
+  /** BERTH_DIGITALOCEAN_API: the DigitalOcean API v2 base. */
+  digitalocean: string;
+  /** BERTH_ROUTE53_ENDPOINT: a Route 53 endpoint; unset: the AWS SDK's own. */
+  route53: string | undefined;
 }
 
 export interface AcmeConfig {
@@ -137,6 +148,11 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     dnsServers: dnsServers(env),
     nsupdate: nonEmpty(env, 'BERTH_NSUPDATE') ?? 'nsupdate',
     dnsTimeoutSecs: positiveInt(env, 'BERTH_DNS_TIMEOUT_SECS', 5),
+    dnsApis: {
+      cloudflare: apiBase(env, 'BERTH_CLOUDFLARE_API') ?? 'https://api.cloudflare.com/client/v4',
+      digitalocean: apiBase(env, 'BERTH_DIGITALOCEAN_API') ?? 'https://api.digitalocean.com/v2',
+      route53: apiBase(env, 'BERTH_ROUTE53_ENDPOINT'),
+    },
     nginx: nginx(env, dataDir),
     acme: acme(env),
     backupRoots: backupRoots(env, dataDir, cwd),
@@ -220,6 +236,20 @@ function dnsServers(env: Env): string[] {
     }
   }
   return servers;
+}
+
+/** An API base URL: http(s), without a trailing slash. */
+function apiBase(env: Env, name: string): string | undefined {
+  const raw = nonEmpty(env, name);
+  if (raw === undefined) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (!url || !/^https?:$/.test(url.protocol)) throw new ConfigError(`${name} must be an http(s) URL, got "${raw}"`);
+  return raw.replace(/\/+$/, '');
 }
 
 /** On unless BERTH_ACME=off (machines without Internet access, tests that do not start a CA). */

@@ -16,6 +16,7 @@ import { KnexDnsRecordRepo, type DnsRecordRepo } from '../domains/dns-record-rep
 import { KnexCertificateRepo, type CertificateRepo } from '../certificates/certificate-repo';
 import { KnexBackupRepo, type BackupRepo } from '../backups/backup-repo';
 import { KnexTenantDumpRepo, type TenantDumpRepo } from '../backups/tenant-dump-repo';
+import { KnexNotificationRepo, type NotificationRepo } from '../notifications/notification-repo';
 
 /** Every repository, bound to one connection or one transaction. */
 export interface Repositories {
@@ -36,6 +37,7 @@ export interface Repositories {
   certificates: CertificateRepo;
   backups: BackupRepo;
   tenantDump: TenantDumpRepo;
+  notifications: NotificationRepo;
 }
 
 /** The repositories plus a way to run several writes atomically. */
@@ -64,6 +66,7 @@ function repositories(db: Db): Repositories {
     certificates: new KnexCertificateRepo(db),
     backups: new KnexBackupRepo(db),
     tenantDump: new KnexTenantDumpRepo(db),
+    notifications: new KnexNotificationRepo(db),
   };
 }
 

@@ -1,3 +1,4 @@
+import { pipeline } from 'node:stream/promises';
 import type Docker from 'dockerode';
 import { BerthError } from '../core/errors';
 import {
@@ -110,6 +111,27 @@ export class DockerRuntime implements AppRuntime {
       });
     try {
       await helper.putArchive(tar, { path: options.extractTo });
+    } finally {
+      await helper.remove({ force: true }).catch(() => undefined);
+    }
+  }
+
+  async readVolume(options: { volume: string; image: string; mountPath: string; path: string; labels: Record<string, string> }, sink: NodeJS.WritableStream) {
+    const helper = await this.docker
+      .createContainer({
+        Image: options.image,
+        Labels: options.labels,
+        NetworkDisabled: true,
+        HostConfig: { Mounts: [{ Type: 'volume', Source: options.volume, Target: options.mountPath, ReadOnly: true }] },
+      })
+      .catch((err) => {
+        throw dockerError(err);
+      });
+    try {
+      const tar = await helper.getArchive({ path: options.path }).catch((err) => {
+        throw dockerError(err);
+      });
+      await pipeline(tar, sink);
     } finally {
       await helper.remove({ force: true }).catch(() => undefined);
     }

@@ -25,6 +25,16 @@ export interface DnsProvider {
   get(zone: DnsZone, fqdn: string, type: string): Promise<string[]>;
 }
 
+/** Where `verify` writes and removes a TXT record, to prove the settings may change the zone. */
+export const PROBE_LABEL = '_berth-verify';
+
+/** Writes and removes `_berth-verify.<domain>` TXT: settings that may read the zone but not change it fail here. */
+export async function proveWrites(provider: DnsProvider, zone: DnsZone): Promise<void> {
+  const probe = `${PROBE_LABEL}.${zone.domain}`;
+  await provider.upsert(zone, probe, 'TXT', ['berth']);
+  await provider.remove(zone, probe, 'TXT');
+}
+
 /** What a client sees instead of a secret, and may send back to keep the stored one (as Cloudron's `<hidden>`). */
 export const SECRET_PLACEHOLDER = '<hidden>';
 

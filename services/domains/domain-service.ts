@@ -162,7 +162,7 @@ export class DomainService {
     if (!TLS_PROVIDERS.includes(tlsProvider)) throw validationError(`tlsConfig.provider must be one of ${TLS_PROVIDERS.join(', ')}`, { field: 'tlsConfig.provider' });
     const tlsConfig: TlsConfig = { provider: tlsProvider as TlsConfig['provider'], wildcard: input.tlsConfig?.wildcard ?? current?.tlsConfig.wildcard ?? false };
     if (tlsProvider === 'acme') tlsConfig.acmeDirectoryUrl = checkDirectoryUrl(input.tlsConfig?.acmeDirectoryUrl ?? current?.tlsConfig.acmeDirectoryUrl);
-    if (tlsConfig.wildcard) checkWildcard(tlsConfig, provider);
+    if (tlsConfig.wildcard) checkWildcard(tlsConfig, provider, this.writers());
 
     // Secrets the client could not see come back as the placeholder: keep the stored ones (same provider only).
     const given = { ...(input.config ?? {}) };
@@ -181,6 +181,11 @@ export class DomainService {
       : (current?.fallbackCertificate ?? (await this.deps.certificates.create(name)));
     const wellKnown = input.wellKnown === undefined ? (current?.wellKnown ?? null) : input.wellKnown;
     return { zoneName, provider: provider.name, config, tlsConfig, fallbackCertificate, wellKnown };
+  }
+
+  /** The providers that write records: those a wildcard domain may use. */
+  private writers(): string[] {
+    return this.deps.providers.names().filter((name) => !this.deps.providers.get(name)?.passive);
   }
 
   private view(domain: Domain): DomainView {
@@ -209,13 +214,13 @@ export class DomainService {
  * A wildcard certificate is only had through DNS-01: from an ACME CA, with a provider that writes the
  * `_acme-challenge` TXT records (Cloudron asks the same: a programmatic DNS provider).
  */
-function checkWildcard(tls: TlsConfig, provider: DnsProvider) {
+function checkWildcard(tls: TlsConfig, provider: DnsProvider, writers: string[]) {
   if (tls.provider === 'fallback') {
     throw validationError('tlsConfig.wildcard needs certificates from an ACME CA (letsencrypt-prod, letsencrypt-staging or acme), not fallback', { field: 'tlsConfig.wildcard' });
   }
   if (provider.passive) {
     throw validationError(
-      `tlsConfig.wildcard needs a DNS provider that writes records (the CA checks a TXT record at _acme-challenge.<domain>); ${provider.name} does not: use rfc2136, powerdns or another programmatic provider`,
+      `tlsConfig.wildcard needs a DNS provider that writes records (the CA checks a TXT record at _acme-challenge.<domain>); ${provider.name} does not: use one of ${writers.join(', ')}`,
       { field: 'tlsConfig.wildcard' },
     );
   }

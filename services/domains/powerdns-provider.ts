@@ -1,6 +1,6 @@
 import { validationError } from '../core/errors';
 import type { DnsProvider, DnsZone } from './dns-provider';
-import { quoteTxt, unquoteTxt } from './txt-record';
+import { quoteTxt, unquoteTxt } from './dns-text';
 
 const TTL = 300;
 

@@ -5,15 +5,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { isIP } from 'node:net';
 import { validationError } from '../core/errors';
-import type { DnsProvider, DnsZone } from './dns-provider';
-import { quoteTxt } from './txt-record';
+import { PROBE_LABEL, type DnsProvider, type DnsZone } from './dns-provider';
+import { quoteTxt } from './dns-text';
 
 const ALGORITHMS = ['hmac-md5', 'hmac-sha1', 'hmac-sha224', 'hmac-sha256', 'hmac-sha384', 'hmac-sha512'];
 const KEY_NAME = /^[a-z0-9]([a-z0-9_.-]{0,251}[a-z0-9])?$/i;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 const TTL = 300;
-/** Where `verify` writes and removes a TXT record, to prove the key may update the zone. */
-const PROBE_LABEL = '_berth-verify';
 
 export interface Rfc2136Config {
   server: string;

@@ -4,16 +4,27 @@ export interface Probe {
   check(): Promise<void>;
 }
 
+/**
+ * Something an operator should see in the readiness report that does not make the process unready: a load
+ * balancer must keep sending traffic to a box whose backups are late.
+ */
+export interface Report {
+  name: string;
+  state(): Promise<string>;
+}
+
 export interface Readiness {
   ready: boolean;
   /** Per dependency: `connected` or `unavailable`. */
   checks: Record<string, 'connected' | 'unavailable'>;
+  /** Per report: its state, or `unknown` when it could not be worked out in time. */
+  reports: Record<string, string>;
 }
 
 const PROBE_TIMEOUT_MS = 2000;
 
 export class HealthService {
-  constructor(private readonly deps: { probes: Probe[]; clock: () => Date }) {}
+  constructor(private readonly deps: { probes: Probe[]; reports?: Report[]; clock: () => Date }) {}
 
   liveness() {
     return { status: 'healthy', timestamp: this.deps.clock().toISOString() };
@@ -24,7 +35,14 @@ export class HealthService {
       this.deps.probes.map(async (probe) => [probe.name, (await settle(probe.check())) ? 'connected' : 'unavailable'] as const),
     );
     const checks = Object.fromEntries(results);
-    return { ready: results.every(([, state]) => state === 'connected'), checks };
+    const reports = Object.fromEntries(
+      await Promise.all((this.deps.reports ?? []).map(async (report) => {
+        let state = 'unknown';
+        await settle(report.state().then((s) => void (state = s)));
+        return [report.name, state] as const;
+      })),
+    );
+    return { ready: results.every(([, state]) => state === 'connected'), checks, reports };
   }
 }
 

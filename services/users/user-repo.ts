@@ -30,6 +30,8 @@ export interface UserRepo {
   /** A page of users ordered by username (then id), optionally matching `search` in username, email or name. */
   list(query: { instanceId: string; search?: string; page: number; perPage: number }): Promise<User[]>;
   countActiveOwners(instanceId: string): Promise<number>;
+  /** The email addresses of the tenant's active owners and admins: who notifications are mailed to. */
+  activeAdminEmails(instanceId: string): Promise<string[]>;
   /** Which of these ids are users of the instance. */
   existing(instanceId: string, ids: string[]): Promise<string[]>;
 }
@@ -130,6 +132,11 @@ export class KnexUserRepo implements UserRepo {
   async countActiveOwners(instanceId: string) {
     const [row] = await this.db('users').where({ instance_id: instanceId, role: 'owner', active: true }).count({ n: '*' });
     return Number(row.n);
+  }
+
+  async activeAdminEmails(instanceId: string) {
+    const rows = await this.db('users').where({ instance_id: instanceId, active: true }).whereIn('role', ['owner', 'admin']).whereNotNull('email').orderBy('email').select('email');
+    return rows.map((r: { email: string }) => r.email);
   }
 
   async existing(instanceId: string, ids: string[]) {

@@ -53,7 +53,7 @@ describe('box backups and retention', () => {
     expect(dependsOn).toHaveLength(1);
     const box = (await app.api.get('/api/v1/backups?type=box').set(bearer(token)).expect(200)).body.backups;
     expect(box).toEqual([expect.objectContaining({ id: backupId, type: 'box', identifier: 'box', state: 'normal', version, dependsOn, manifest: null, encrypted: false })]);
-    expect(box[0].files.map((f: { name: string }) => f.name)).toEqual(['db.json.gz']);
+    expect(box[0].files.map((f: { name: string }) => f.name)).toEqual(['db.json.gz', 'index.json']);
     const appBackup = (await app.api.get(`/api/v1/backups/${dependsOn[0]}`).set(bearer(token)).expect(200)).body;
     expect(appBackup).toMatchObject({ type: 'app', identifier: kept, state: 'normal' });
     expect((await app.api.get(`/api/v1/apps/${skipped}/backups`).set(bearer(token)).expect(200)).body.backups).toEqual([]);

@@ -260,6 +260,13 @@ describe('box API: tenant isolation across every operation', () => {
     expect(backedUp.success).toBe(true);
     const backupId = (backedUp.result as { backupId: string }).backupId;
 
+    // A notification (only Berth itself makes them: written through the repository).
+    const notificationId = `ntf-iso-${name}`;
+    const at = new Date().toISOString();
+    await app.berth.store.notifications.insert({
+      id: notificationId, instanceId: t.instanceId, alertKey: null, eventId: null, title: `for ${name}`, message: 'isolation', acknowledged: false, createdAt: at, updatedAt: at,
+    });
+
     const tokens = (await app.api.get('/api/v1/tokens').set(auth).expect(200)).body.tokens as Array<{ id: string; clientId: string }>;
     const events = (await app.api.get('/api/v1/eventlog?per_page=1000').set(auth).expect(200)).body.eventlogs as Array<{ id: string; action: string; target: string | null }>;
     const event = (action: string, target: string) => events.find((e) => e.action === action && e.target === target)?.id;
@@ -292,6 +299,7 @@ describe('box API: tenant isolation across every operation', () => {
         version: ['1.0.0'],
         domain: [t.domain],
         backupId: [backupId],
+        notificationId: [notificationId],
       },
     };
   }

@@ -96,6 +96,8 @@ describe('berth backups and apps backup|restore|clone against a real Docker engi
 
     const verified = await berth(['backups', 'verify', boxBackup.id, '--wait']);
     expect([verified.code, verified.stdout.trim().split('\n').at(-1)]).toEqual([0, `Backup ${boxBackup.id} is intact.`]);
+    const drilled = await berth(['backups', 'drill', '--wait']);
+    expect([drilled.code, drilled.stdout.trim().split('\n').at(-1)]).toEqual([0, 'Restore drill of the newest backup passed: it restores identically.']);
 
     const updated = await berth(['backups', 'update', backupId, '--label', 'before the upgrade', '--preserve-secs', '30d', '--json']);
     expect(JSON.parse(updated.stdout)).toMatchObject({ id: backupId, label: 'before the upgrade', preserveSecs: 2592000 });

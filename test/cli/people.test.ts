@@ -76,4 +76,20 @@ describe('berth users, groups, tokens, eventlog', () => {
     expect(table.stdout.split('\n')[0]).toMatch(/^TIME\s+ACTION\s+BY\s+TARGET\s+FROM$/);
     expect(table.stdout).toMatch(/user\.login\s+oksana/);
   });
+
+  it('lists, shows and acknowledges notifications', async () => {
+    expect((await berth('notifications', 'list')).stdout.trim()).toBe('No unacknowledged notifications.');
+    const instanceId = (await app.berth.store.instances.findDefault())!.id;
+    const at = new Date().toISOString();
+    await app.berth.store.notifications.insert({
+      id: 'ntf-cli-1', instanceId, alertKey: 'backups.overdue', eventId: null, title: 'Backups are failing', message: 'No backup has succeeded since yesterday.', acknowledged: false, createdAt: at, updatedAt: at,
+    });
+    expect((await berth('notifications', 'list')).stdout).toMatch(/^ntf-cli-1\s+\d{4}-\d\d-\d\d [\d:]+\s+no\s+Backups are failing$/m);
+    expect((await berth('notifications', 'show', 'ntf-cli-1')).stdout).toContain('No backup has succeeded since yesterday.');
+    expect((await berth('notifications', 'ack', 'ntf-cli-1')).stdout.trim()).toBe('Acknowledged: ntf-cli-1.');
+    expect(await json('notifications', 'list')).toEqual([]);
+    expect(await json('notifications', 'list', '--all')).toMatchObject([{ id: 'ntf-cli-1', acknowledged: true }]);
+    const missing = await berth('notifications', 'ack', 'ntf-nope');
+    expect([missing.code, errLines(missing)]).toEqual([1, ['berth: No such notification']]);
+  });
 });

@@ -165,7 +165,7 @@ describe('berth login, logout, status, whoami', () => {
 
     const help = await runBerth(['--help'], { home });
     expect(help.code).toBe(0);
-    for (const command of ['login', 'logout', 'status', 'whoami', 'apps', 'tasks', 'users', 'groups', 'tokens', 'eventlog', 'completion', 'serve']) {
+    for (const command of ['login', 'logout', 'status', 'whoami', 'apps', 'tasks', 'users', 'groups', 'tokens', 'eventlog', 'notifications', 'completion', 'serve']) {
       expect(help.stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
     }
     const installHelp = await runBerth(['apps', 'install', '--help'], { home });

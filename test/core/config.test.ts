@@ -10,7 +10,13 @@ describe('configuration', () => {
       databaseUrl: 'sqlite:/srv/berth/data/berth.sqlite',
       redisUrl: undefined,
       logLevel: 'info',
+      dnsApis: { cloudflare: 'https://api.cloudflare.com/client/v4', digitalocean: 'https://api.digitalocean.com/v2', route53: undefined },
     });
+  });
+
+  it('takes the cloud DNS APIs from the operator, without a trailing slash', () => {
+    const config = loadConfig({ BERTH_CLOUDFLARE_API: 'http://127.0.0.1:8080/client/v4/', BERTH_ROUTE53_ENDPOINT: 'http://127.0.0.1:9090' });
+    expect(config.dnsApis).toEqual({ cloudflare: 'http://127.0.0.1:8080/client/v4', digitalocean: 'https://api.digitalocean.com/v2', route53: 'http://127.0.0.1:9090' });
   });
 
   it('accepts PostgreSQL, unix Redis and a Docker socket', () => {
@@ -34,6 +40,9 @@ describe('configuration', () => {
     ['BERTH_PUBLIC_IP', 'box.example', /BERTH_PUBLIC_IP must be an IPv4 address/],
     ['BERTH_DNS_SERVERS', '1.1.1.1,dns.example', /BERTH_DNS_SERVERS must be IPv4 addresses/],
     ['BERTH_DNS_SERVERS', '127.0.0.1:99999', /BERTH_DNS_SERVERS/],
+    ['BERTH_CLOUDFLARE_API', 'api.cloudflare.com', /BERTH_CLOUDFLARE_API must be an http\(s\) URL/],
+    ['BERTH_DIGITALOCEAN_API', 'ftp://x', /BERTH_DIGITALOCEAN_API must be an http\(s\) URL/],
+    ['BERTH_ROUTE53_ENDPOINT', 'nope', /BERTH_ROUTE53_ENDPOINT/],
   ])('refuses %s=%s naming the variable', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(message);

@@ -39,13 +39,20 @@ describe('certificate renewal schedule', () => {
     const app = { id: 'app-1', instanceId: 'inst-a', fqdn: 'web.a.test', domain: 'a.test', subdomain: 'web', alternateDomains: [], installationState: 'installed' } as unknown as App;
     const other = { ...app, id: 'app-2', fqdn: 'other.a.test', subdomain: 'other' } as unknown as App;
     const publish = jest.fn(async () => undefined);
-    const renewal = new CertificateRenewal({ apps: { list: async () => [app, other] } as unknown as AppRepo, certificates, publisher: { publish, unpublish: jest.fn() } });
+    const notifyAdmins = jest.fn(async () => ({}) as never);
+    const renewal = new CertificateRenewal({ apps: { list: async () => [app, other] } as unknown as AppRepo, certificates, publisher: { publish, unpublish: jest.fn() }, notifications: { notifyAdmins } });
     const lines: string[] = [];
     // The fake publisher issues nothing: the name stays due and is reported as failed.
     expect(await renewal.renew('inst-a', { log: (l) => lines.push(l) })).toEqual({ renewed: [], failed: ['web.a.test'] });
     expect(publish).toHaveBeenCalledTimes(1);
     expect(publish.mock.calls[0]).toEqual([app, expect.any(Function)]);
     expect(lines[0]).toBe('renewing web.a.test (app app-1)');
+    // The admins hear of it: one notification per condition, naming the name and when it expires.
+    expect(notifyAdmins).toHaveBeenCalledWith('inst-a', {
+      alertKey: 'certificates.renewal',
+      title: 'The certificate of web.a.test could not be renewed',
+      message: expect.stringContaining(`web.a.test (expires ${stored.notAfter})`),
+    });
   });
 
   it('maps tlsConfig providers to ACME directories', () => {

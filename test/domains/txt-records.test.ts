@@ -1,7 +1,7 @@
 import { Resolver } from 'node:dns/promises';
 import { PowerDnsProvider } from '../../services/domains/powerdns-provider';
 import { Rfc2136Provider } from '../../services/domains/rfc2136-provider';
-import { quoteTxt, unquoteTxt } from '../../services/domains/txt-record';
+import { quoteTxt, unquoteTxt } from '../../services/domains/dns-text';
 import type { DnsProvider, DnsZone } from '../../services/domains/dns-provider';
 import { startBind, type TestBind } from '../helpers/bind';
 import { startPowerDns, type TestPowerDns } from '../helpers/powerdns';

@@ -2,10 +2,14 @@ import type { Backup } from '../../../services/backups/backup-repo';
 import type { Handler } from '../../openapi/surface';
 import { actorOf, type BoxServices, ok, principalOf } from '../services';
 
-/** A backup as the API shows it: Cloudron's fields, plus its files and their checksums. */
-export function renderBackup(backup: Backup) {
+/**
+ * A backup as the API shows it: Cloudron's fields, plus its files and their checksums. `remotePath` is where it
+ * is on the target below the backup folder or prefix (`<tenant folder>/<id>`): what a restore asks for.
+ */
+export function renderBackup(backup: Backup, folder: string) {
   return {
     id: backup.id,
+    remotePath: `${folder}/${backup.remotePath}`,
     creationTime: backup.createdAt,
     version: backup.version,
     type: backup.type,
@@ -39,18 +43,26 @@ export function backupHandlers(s: BoxServices): Record<string, Handler> {
     },
     listBackups: async (call) => {
       const type = call.query.type as 'box' | 'app' | undefined;
-      const backups = await s.backups.list(principalOf(call).instanceId, { ...pageOf(call.query), type });
-      return ok({ backups: backups.map(renderBackup) });
+      const { instanceId } = principalOf(call);
+      const folder = await s.backups.folder(instanceId);
+      const backups = await s.backups.list(instanceId, { ...pageOf(call.query), type });
+      return ok({ backups: backups.map((b) => renderBackup(b, folder)) });
     },
-    getBackup: async (call) => ok(renderBackup(await s.backups.get(principalOf(call).instanceId, call.params.backupId))),
-    updateBackup: async (call) => ok(renderBackup(await s.backups.update(actorOf(call), call.params.backupId, call.body))),
+    getBackup: async (call) => {
+      const { instanceId } = principalOf(call);
+      return ok(renderBackup(await s.backups.get(instanceId, call.params.backupId), await s.backups.folder(instanceId)));
+    },
+    updateBackup: async (call) => ok(renderBackup(await s.backups.update(actorOf(call), call.params.backupId, call.body), await s.backups.folder(principalOf(call).instanceId))),
     createBackup: async (call) => accepted(await s.backups.create(actorOf(call))),
     cleanupBackups: async (call) => accepted(await s.backups.cleanup(actorOf(call))),
     verifyBackup: async (call) => accepted(await s.backups.verify(actorOf(call), call.params.backupId)),
+    drillBackup: async (call) => accepted(await s.backups.drill(actorOf(call), (call.body as { backupId?: string } | undefined)?.backupId)),
     backupApp: async (call) => accepted(await s.apps.backup(actorOf(call), call.params.appId)),
     listAppBackups: async (call) => {
-      const backups = await s.backups.listForApp(principalOf(call).instanceId, call.params.appId, pageOf(call.query));
-      return ok({ backups: backups.map(renderBackup) });
+      const { instanceId } = principalOf(call);
+      const backups = await s.backups.listForApp(instanceId, call.params.appId, pageOf(call.query));
+      const folder = await s.backups.folder(instanceId);
+      return ok({ backups: backups.map((b) => renderBackup(b, folder)) });
     },
     restoreApp: async (call) => accepted(await s.apps.restore(actorOf(call), call.params.appId, call.body.backupId)),
     cloneApp: async (call) => {

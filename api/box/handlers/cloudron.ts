@@ -10,6 +10,8 @@ export function cloudronHandlers(s: BoxServices): Record<string, Handler> {
       return ok({});
     },
 
+    restore: async (call) => ok({ taskId: await s.restore.start(await tenantOf(s, call), call.body, call.ip || null) }),
+
     activate: async (call) => {
       const result = await s.cloudron.activate(await tenantOf(s, call), call.body, call.ip || null);
       return { status: 201, body: { userId: result.user.id, token: result.token, expires: result.expires } };

@@ -1,0 +1,194 @@
+import type { Clock } from '../core/clock';
+import { isUniqueViolation } from '../db/database';
+import type { Store } from '../db/store';
+import type { AppLifecycle } from '../apps/app-lifecycle';
+import type { EventlogService } from '../eventlog/eventlog-service';
+import type { TaskContext } from '../tasks/task-registry';
+import { BackupIntegrityError } from './backup-crypto';
+import type { BackupConfig } from './backup-config';
+import { collect, discard, loadFile } from './backup-files';
+import type { BackupFile } from './backup-repo';
+import type { BackupStorage } from './backup-storage';
+import { BACKUP_CONFIG_SETTING, type BackupTargets } from './backup-target';
+import { readIndex, type BoxBackupIndex } from './box-backup-index';
+import type { TenantDump } from './tenant-dump-repo';
+
+export const RESTORE_TASK = 'restore';
+/** The tenant's restore request and its outcome, read by `GET /cloudron/status`; kept through the rebuild. */
+export const RESTORE_SETTING = 'restore';
+/** CloudronService's once-only activation latch: a restore only runs on a box that is not activated. */
+const ACTIVATED_SETTING = 'activated';
+/** db.json.gz is read whole into memory to be parsed; a tenant dump is far smaller than this. */
+const MAX_DUMP_BYTES = 1024 * 1024 * 1024;
+
+/** What `POST /cloudron/restore` stores for the task, and what the task leaves for the status. */
+export interface RestoreRequest {
+  /** The old box's folder on the target (its tenant id) and the box backup's id in it. */
+  folder: string;
+  backupId: string;
+  version: string;
+  /** With the password; dropped when the task ends, and stored as the box's backup configuration on success. */
+  config: BackupConfig | null;
+  /** Set by the task when it starts. */
+  taskId: number | null;
+  message: string;
+  errorMessage: string | null;
+}
+
+/** A backup read whole and found sound: the rows to put back and the app backups to restore. */
+interface CheckedBackup {
+  index: BoxBackupIndex;
+  indexFile: BackupFile;
+  dump: TenantDump;
+}
+
+export interface BoxRestoreDeps {
+  store: Store;
+  targets: BackupTargets;
+  apps: AppLifecycle;
+  eventlog: EventlogService;
+  clock: Clock;
+}
+
+/**
+ * Rebuilds a tenant from a box backup (task `restore`): every file is read and checked first, so a wrong
+ * password or a damaged backup fails with nothing written; then the tenant's rows are replaced in one
+ * transaction, the backup configuration stored, and every app restored from its app backup.
+ */
+export class BoxRestore {
+  constructor(private readonly deps: BoxRestoreDeps) {}
+
+  async run(instanceId: string, ctx: TaskContext): Promise<{ backupId: string; apps: number; failedApps: string[] }> {
+    const { settings } = this.deps.store;
+    const request = await settings.get<RestoreRequest>(instanceId, RESTORE_SETTING);
+    if (!request?.config) throw new Error('No restore was requested for this box');
+    await settings.set(instanceId, RESTORE_SETTING, { ...request, taskId: ctx.task.id });
+    const config = request.config;
+
+    let checked: CheckedBackup;
+    try {
+      checked = await this.check(this.deps.targets.storage(config, instanceId), request, config.password, ctx);
+      ctx.progress(35, 'Rebuilding users, groups, settings and apps');
+      await this.rebuild(instanceId, config, checked, ctx);
+    } catch (err) {
+      const message = `The restore failed, nothing was changed: ${(err as Error).message}`;
+      await this.end(instanceId, request, ctx.task.id, { message: '', errorMessage: message });
+      throw new Error(message, { cause: err });
+    }
+
+    const failedApps = await this.restoreApps(checked, ctx);
+    const summary = `Restored backup ${request.folder}/${request.backupId}`;
+    await this.end(instanceId, request, ctx.task.id, {
+      message: summary,
+      errorMessage: failedApps.length ? `The box is restored, but ${failedApps.length} app(s) failed: ${failedApps.join('; ')}` : null,
+    });
+    await this.deps.eventlog.record({ instanceId, userId: null, tokenId: null, ip: null }, 'cloudron.restore', request.backupId, {
+      folder: request.folder, apps: (checked.dump.apps ?? []).length, failedApps: failedApps.length,
+    });
+    ctx.progress(100, summary);
+    return { backupId: request.backupId, apps: (checked.dump.apps ?? []).length, failedApps };
+  }
+
+  /** The index (the password, the version), db.json.gz and every app backup's files, each against its checksum. */
+  private async check(storage: BackupStorage, request: RestoreRequest, password: string | null, ctx: TaskContext): Promise<CheckedBackup> {
+    ctx.progress(5, `Reading backup ${request.folder}/${request.backupId}`);
+    const read = await readIndex(storage, request.backupId, password);
+    if (!read) throw new BackupIntegrityError(`There is no box backup ${request.folder}/${request.backupId} on the target`);
+    const { index } = read;
+    if (index.backupId !== request.backupId) throw new BackupIntegrityError(`The index in ${request.backupId} names backup ${index.backupId}`);
+    if (index.version !== request.version) {
+      throw new BackupIntegrityError(`Backup ${request.backupId} was made by Berth ${index.version}, not ${request.version}: give the version the backups list shows`);
+    }
+    const dbFile = index.files.find((f) => f.name.startsWith('db.json.gz'));
+    if (!dbFile) throw new BackupIntegrityError(`Backup ${request.backupId} has no db.json.gz`);
+    ctx.progress(10, 'Checking the database snapshot');
+    const text = collect(MAX_DUMP_BYTES);
+    await loadFile(storage, request.backupId, dbFile, text.sink, { gzip: true, password });
+    let dump: TenantDump;
+    try {
+      dump = JSON.parse(text.text()) as TenantDump;
+    } catch {
+      throw new BackupIntegrityError(`${dbFile.name} is corrupted: it is not valid JSON`);
+    }
+    for (const [n, app] of index.apps.entries()) {
+      ctx.progress(15 + Math.round((n / index.apps.length) * 20), `Checking app backup ${app.backupId}`);
+      for (const file of app.files) {
+        await loadFile(storage, app.backupId, file, discard(), { gzip: file.name.startsWith('data.tar.gz'), password });
+      }
+    }
+    return { index, indexFile: read.file, dump };
+  }
+
+  /**
+   * One transaction: the fresh tenant's rows out, the backup's in (the old tenant id mapped to this one), and
+   * the backup configuration that opened it, so the box keeps backing up to the same folder.
+   */
+  private async rebuild(instanceId: string, config: BackupConfig, checked: CheckedBackup, ctx: TaskContext): Promise<void> {
+    const dump = prepareDump(checked, ctx.task.id);
+    try {
+      await this.deps.store.transaction(async (repos) => {
+        if (await repos.settings.get(instanceId, ACTIVATED_SETTING)) throw new Error('The box was activated while the backup was being checked');
+        await repos.tenantDump.replace(instanceId, dump, [RESTORE_SETTING]);
+        await repos.settings.set(instanceId, BACKUP_CONFIG_SETTING, config);
+      });
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      throw new Error(`records of the backup already exist on this machine (${(err as Error).message}); restore onto a box that does not hold the old box's tenant`, { cause: err });
+    }
+    ctx.log(`restored ${(dump.users ?? []).length} users, ${(dump.groups ?? []).length} groups, ${(dump.apps ?? []).length} apps and ${(dump.backups ?? []).length} backup records`);
+  }
+
+  /**
+   * Each app through the ordinary lifecycle: from its app backup when the box backup has one (new volume filled
+   * from it, container recreated), else installed afresh. One app failing leaves it in `error` and the rest go on.
+   */
+  private async restoreApps(checked: CheckedBackup, ctx: TaskContext): Promise<string[]> {
+    const rows = checked.dump.apps ?? [];
+    const failed: string[] = [];
+    for (const [n, row] of rows.entries()) {
+      const appId = String(row.id);
+      const fqdn = String(row.fqdn);
+      const backup = checked.index.apps.find((a) => a.appId === appId);
+      const from = 40 + Math.round((n / rows.length) * 58);
+      const span = Math.round(58 / rows.length);
+      ctx.progress(from, `Restoring ${fqdn}`);
+      const child: TaskContext = {
+        task: ctx.task,
+        signal: ctx.signal,
+        progress: (percent, message) => ctx.progress(from + Math.round((percent / 100) * span), message && `${fqdn}: ${message}`),
+        log: (line) => ctx.log(`${fqdn}: ${line}`),
+      };
+      try {
+        await this.deps.apps.run(backup ? { appId, op: 'restore', backupId: backup.backupId } : { appId, op: 'install' }, child);
+      } catch (err) {
+        failed.push(`${fqdn}: ${(err as Error).message}`);
+        ctx.log(`${fqdn} failed: ${(err as Error).message}`);
+      }
+    }
+    return failed;
+  }
+
+  /** The request's password goes; what happened stays for the status. */
+  private async end(instanceId: string, request: RestoreRequest, taskId: number, outcome: { message: string; errorMessage: string | null }) {
+    await this.deps.store.settings.set(instanceId, RESTORE_SETTING, { ...request, config: null, taskId, ...outcome });
+  }
+}
+
+/**
+ * The dump as it goes back: apps wait for their restore (no task, no port of the old machine, no old health),
+ * and the box backup's own row, dumped while it was still being made, gets the files the index lists.
+ */
+function prepareDump(checked: CheckedBackup, taskId: number): TenantDump {
+  const { index, indexFile, dump } = checked;
+  const withBackup = new Set(index.apps.map((a) => a.appId));
+  return {
+    ...dump,
+    apps: (dump.apps ?? []).map((row) => ({
+      ...row, installation_state: withBackup.has(String(row.id)) ? 'pending_restore' : 'pending_install', task_id: taskId, http_port: null, health: null, health_time: null, error: null,
+    })),
+    backups: (dump.backups ?? []).map((row) => (row.id !== index.backupId ? row : {
+      ...row, state: 'normal', error: null, files: JSON.stringify([...index.files, indexFile]), depends_on: JSON.stringify(index.apps.map((a) => a.backupId)),
+      size: [...index.files, indexFile].reduce((sum, f) => sum + f.size, 0),
+    })),
+  };
+}
