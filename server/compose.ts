@@ -52,6 +52,7 @@ import { CertificateService } from '../services/certificates/certificate-service
 import { CertificateRenewal, RenewalSchedule } from '../services/certificates/certificate-renewal';
 import { scheduleRenewals } from '../workers/certificate-tasks';
 import { WebrootChallenges } from '../services/certificates/challenge-store';
+import { DnsChallenges } from '../services/certificates/dns-challenges';
 import { AppDns } from '../services/domains/app-dns';
 import { BoxIp } from '../services/domains/box-ip';
 import { DnsProviders, PassiveProvider } from '../services/domains/dns-provider';
@@ -200,6 +201,7 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
     ? new CertificateService({
       repo: store.certificates,
       issuer: new AcmeClientIssuer({ challenges: new WebrootChallenges(path.join(config.nginx.sitesDir, 'acme-challenge')), caFile: config.acme.caFile, timeoutSecs: config.acme.timeoutSecs }),
+      dnsChallenges: new DnsChallenges({ providers, dnsServers: config.dnsServers, waitSecs: config.acme.dnsWaitSecs }),
       eventlog, clock, email: config.acme.email,
     })
     : undefined;

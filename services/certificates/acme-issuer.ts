@@ -5,11 +5,21 @@ import acme from 'acme-client';
 import type { CertificatePair } from '../domains/fallback-cert';
 import type { ChallengeStore } from './challenge-store';
 
-/** Gets a certificate for one name from an ACME CA, answering its HTTP-01 challenge. */
+/** Gets certificates from an ACME CA: one name through HTTP-01, or several (a wildcard among them) through DNS-01. */
 export interface AcmeIssuer {
   issue(request: { directoryUrl: string; accountKey: string; fqdn: string; email?: string }): Promise<CertificatePair>;
+  /** One certificate for all `names`, each authorisation answered with a TXT record in `dns`. */
+  issueByDns(request: { directoryUrl: string; accountKey: string; names: string[]; email?: string; dns: Dns01Records }): Promise<CertificatePair>;
   /** A fresh account key (PEM), stored per tenant by the caller. */
   createAccountKey(): Promise<string>;
+}
+
+/** Where DNS-01 answers are published: the domain's DNS provider (dns-challenges.ts). */
+export interface Dns01Records {
+  /** Makes each `_acme-challenge.<name>` hold exactly its values, and returns once the resolvers see them. */
+  publish(records: Map<string, string[]>): Promise<void>;
+  /** Takes the records back; never throws (a failure is logged: the certificate does not depend on it). */
+  clear(names: string[]): Promise<void>;
 }
 
 export interface AcmeClientOptions {
@@ -58,6 +68,45 @@ export class AcmeClientIssuer implements AcmeIssuer {
       },
     });
     return { cert, key: key.toString() };
+  }
+
+  /**
+   * DNS-01 step by step rather than `auto`, which answers each authorisation on its own: `*.example.com` and
+   * `example.com` both ask for `_acme-challenge.example.com`, so the record must hold both values at once.
+   * All records are published, then every challenge is submitted; the records go whatever the outcome.
+   * Authorisations the CA still holds as valid (reused from an earlier order) need no answer.
+   */
+  async issueByDns(request: { directoryUrl: string; accountKey: string; names: string[]; email?: string; dns: Dns01Records }): Promise<CertificatePair> {
+    await this.probe(request.directoryUrl);
+    const client = new acme.Client({ directoryUrl: request.directoryUrl, accountKey: request.accountKey });
+    await this.account(client, request.email);
+    const order = await client.createOrder({ identifiers: request.names.map((value) => ({ type: 'dns', value })) });
+    const pending: { authz: acme.Authorization; challenge: acme.Authorization['challenges'][number] }[] = [];
+    const records = new Map<string, string[]>();
+    for (const authz of await client.getAuthorizations(order)) {
+      if (authz.status === 'valid') continue;
+      const challenge = authz.challenges.find((c) => c.type === 'dns-01');
+      if (!challenge) throw new Error(`the CA offers no dns-01 challenge for ${authz.identifier.value}`);
+      const name = `_acme-challenge.${authz.identifier.value}`;
+      records.set(name, [...(records.get(name) ?? []), await client.getChallengeKeyAuthorization(challenge)]);
+      pending.push({ authz, challenge });
+    }
+    let submitted = false;
+    try {
+      if (records.size) await request.dns.publish(records);
+      submitted = true;
+      for (const { challenge } of pending) await client.completeChallenge(challenge);
+      await Promise.all(pending.map(({ challenge }) => client.waitForValidStatus(challenge)));
+    } catch (err) {
+      // Unanswered authorisations would linger as pending, which CAs limit per account.
+      if (!submitted) await Promise.allSettled(pending.map(({ authz }) => client.deactivateAuthorization(authz)));
+      throw err;
+    } finally {
+      if (records.size) await request.dns.clear([...records.keys()]);
+    }
+    const [key, csr] = await acme.crypto.createCsr({ commonName: request.names[0], altNames: request.names });
+    const finalized = await client.finalizeOrder(order, csr);
+    return { cert: await client.getCertificate(finalized), key: key.toString() };
   }
 
   /**

@@ -6,7 +6,7 @@ import { hostsOf } from '../domains/app-dns';
 import type { TaskContext } from '../tasks/task-registry';
 import type { NotificationService } from '../notifications/notification-service';
 import type { TaskService } from '../tasks/task-service';
-import type { CertificateService } from './certificate-service';
+import { covers, type CertificateService } from './certificate-service';
 
 export const RENEW_CERTS_TASK = 'renewcerts';
 export const RENEWAL_ALERT = 'certificates.renewal';
@@ -14,6 +14,8 @@ export const RENEWAL_ALERT = 'certificates.renewal';
 /**
  * The `renewcerts` task of one tenant: every installed app with a name whose certificate ends within
  * RENEW_BEFORE_DAYS is published again, which issues it anew (CertificateService.current no longer returns it).
+ * A certificate is renewed through the first app it serves: a wildcard's other apps share its files, which the
+ * reload after issuing covers, so they are not published again (nor is the CA asked again when it refused).
  * A name the CA refuses keeps its old certificate until it expires; the failure is in the task and audit logs,
  * and the tenant's admins are notified (one open notification, updated by each failing run).
  */
@@ -28,12 +30,16 @@ export class CertificateRenewal {
     }
     const due = new Set((await certificates.expiring()).filter((c) => c.instanceId === instanceId).map((c) => c.fqdn));
     if (!due.size) ctx.log('no certificate is due for renewal');
+    const attempted = new Set<string>();
     for (const app of await this.deps.apps.list(instanceId)) {
       if (app.installationState !== 'installed') continue;
-      const names = hostsOf(app).map((h) => h.fqdn).filter((fqdn) => due.has(fqdn));
+      const names = [...due].filter((name) => !attempted.has(name) && hostsOf(app).some((host) => covers(name, host.fqdn)));
       if (!names.length) continue;
       ctx.log(`renewing ${names.join(', ')} (app ${app.id})`);
-      await this.deps.publisher.publish(app, (line) => ctx.log(line)).catch((err: Error) => ctx.log(`app ${app.id} not republished: ${err.message}`));
+      await this.deps.publisher.publish(app, (line) => ctx.log(line)).then(
+        () => names.forEach((name) => attempted.add(name)),
+        (err: Error) => ctx.log(`app ${app.id} not republished: ${err.message}`),
+      );
     }
     const still = (await certificates.expiring()).filter((c) => c.instanceId === instanceId && due.has(c.fqdn));
     if (still.length) await this.notifyFailed(instanceId, still);
@@ -46,7 +52,7 @@ export class CertificateRenewal {
     await this.deps.notifications.notifyAdmins(instanceId, {
       alertKey: RENEWAL_ALERT,
       title: failed.length === 1 ? `The certificate of ${failed[0].fqdn} could not be renewed` : `${failed.length} certificates could not be renewed`,
-      message: `Renewal failed for ${lines.join(', ')}. The renewcerts task's log and the audit log (certificate.fallback) give the CA's reason; renewal is tried again daily.`,
+      message: `Renewal failed for ${lines.join(', ')}. The renewcerts task's log and the audit log (certificate.renewal_failed) give the CA's reason; renewal is tried again daily.`,
     });
   }
 }

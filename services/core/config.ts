@@ -87,6 +87,8 @@ export interface AcmeConfig {
   email?: string;
   /** BERTH_ACME_TIMEOUT_SECS: each ACME request's limit. */
   timeoutSecs: number;
+  /** BERTH_ACME_DNS_WAIT_SECS: how long a DNS-01 TXT record may take to reach BERTH_DNS_SERVERS. */
+  dnsWaitSecs: number;
 }
 
 export interface NginxConfig {
@@ -256,7 +258,12 @@ function acme(env: Env): AcmeConfig | null {
   if (raw !== 'on' && raw !== 'off') throw new ConfigError(`BERTH_ACME must be on or off, got "${raw}"`);
   if (raw === 'off') return null;
   const caFile = nonEmpty(env, 'BERTH_ACME_CA_FILE');
-  return { caFile: caFile && path.resolve(caFile), email: nonEmpty(env, 'BERTH_ACME_EMAIL'), timeoutSecs: positiveInt(env, 'BERTH_ACME_TIMEOUT_SECS', 30) };
+  return {
+    caFile: caFile && path.resolve(caFile),
+    email: nonEmpty(env, 'BERTH_ACME_EMAIL'),
+    timeoutSecs: positiveInt(env, 'BERTH_ACME_TIMEOUT_SECS', 30),
+    dnsWaitSecs: positiveInt(env, 'BERTH_ACME_DNS_WAIT_SECS', 120),
+  };
 }
 
 /** The reverse proxy is on when BERTH_NGINX_CONF names nginx's main config file. */

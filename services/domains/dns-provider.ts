@@ -14,6 +14,8 @@ export interface DnsProvider {
   readonly name: string;
   /** Keys of `config` that are secrets: replaced with SECRET_PLACEHOLDER in responses, never logged. */
   readonly secretKeys: readonly string[];
+  /** True for providers that never write records: no A records for apps, and no DNS-01 (wildcard certificates). */
+  readonly passive?: boolean;
   /** Checks the settings (and, for providers that talk to a server, that it accepts them); returns them normalised. */
   verify(zone: DnsZone): Promise<Record<string, unknown>>;
   /** Makes `fqdn` `type` hold exactly `values`. */
@@ -42,6 +44,7 @@ export const SECRET_PLACEHOLDER = '<hidden>';
  */
 export class PassiveProvider implements DnsProvider {
   readonly secretKeys = [];
+  readonly passive = true;
   constructor(readonly name: 'noop' | 'manual' | 'wildcard') {}
 
   async verify(): Promise<Record<string, unknown>> {

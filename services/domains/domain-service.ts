@@ -1,4 +1,3 @@
-import { Resolver } from 'node:dns/promises';
 import type { Clock } from '../core/clock';
 import { conflict, notFound, validationError } from '../core/errors';
 import { isUniqueViolation } from '../db/database';
@@ -8,6 +7,7 @@ import type { BoxIp } from './box-ip';
 import { SECRET_PLACEHOLDER, type DnsProvider, type DnsProviders } from './dns-provider';
 import type { Domain, TlsConfig } from './domain-repo';
 import { checkDomainName, isWithin } from './domain-name';
+import { configuredResolver } from './dns-resolver';
 import { checkCertificatePair, type FallbackCertificates } from './fallback-cert';
 import type { DomainChange } from './domain-sync';
 
@@ -133,8 +133,7 @@ export class DomainService {
     const fqdn = label ? `${label}.${domain.domain}` : domain.domain;
     checkDomainName(fqdn, 'subdomain');
     const ip = await this.deps.boxIp.of(instanceId);
-    const resolver = new Resolver({ timeout: 3000, tries: 2 });
-    if (this.deps.dnsServers.length) resolver.setServers(this.deps.dnsServers);
+    const resolver = configuredResolver(this.deps.dnsServers);
     let records: string[];
     try {
       records = await resolver.resolve4(fqdn);
@@ -176,6 +175,7 @@ export class DomainService {
     if (!TLS_PROVIDERS.includes(tlsProvider)) throw validationError(`tlsConfig.provider must be one of ${TLS_PROVIDERS.join(', ')}`, { field: 'tlsConfig.provider' });
     const tlsConfig: TlsConfig = { provider: tlsProvider as TlsConfig['provider'], wildcard: input.tlsConfig?.wildcard ?? current?.tlsConfig.wildcard ?? false };
     if (tlsProvider === 'acme') tlsConfig.acmeDirectoryUrl = checkDirectoryUrl(input.tlsConfig?.acmeDirectoryUrl ?? current?.tlsConfig.acmeDirectoryUrl);
+    if (tlsConfig.wildcard) checkWildcard(tlsConfig, provider, this.writers());
 
     // Secrets the client could not see come back as the placeholder: keep the stored ones (same provider only).
     const given = { ...(input.config ?? {}) };
@@ -194,6 +194,11 @@ export class DomainService {
       : (current?.fallbackCertificate ?? (await this.deps.certificates.create(name)));
     const wellKnown = input.wellKnown === undefined ? (current?.wellKnown ?? null) : checkWellKnown(input.wellKnown);
     return { zoneName, provider: provider.name, config, tlsConfig, fallbackCertificate, wellKnown };
+  }
+
+  /** The providers that write records: those a wildcard domain may use. */
+  private writers(): string[] {
+    return this.deps.providers.names().filter((name) => !this.deps.providers.get(name)?.passive);
   }
 
   private view(domain: Domain): DomainView {
@@ -238,6 +243,22 @@ function changeOf(before: Domain, after: Domain): DomainChange {
     dns: before.provider !== after.provider || before.zoneName !== after.zoneName || !same(before.config, after.config),
     proxy: !same(before.tlsConfig, after.tlsConfig) || before.fallbackCertificate.cert !== after.fallbackCertificate.cert || !same(before.wellKnown, after.wellKnown),
   };
+}
+
+/**
+ * A wildcard certificate is only had through DNS-01: from an ACME CA, with a provider that writes the
+ * `_acme-challenge` TXT records (Cloudron asks the same: a programmatic DNS provider).
+ */
+function checkWildcard(tls: TlsConfig, provider: DnsProvider, writers: string[]) {
+  if (tls.provider === 'fallback') {
+    throw validationError('tlsConfig.wildcard needs certificates from an ACME CA (letsencrypt-prod, letsencrypt-staging or acme), not fallback', { field: 'tlsConfig.wildcard' });
+  }
+  if (provider.passive) {
+    throw validationError(
+      `tlsConfig.wildcard needs a DNS provider that writes records (the CA checks a TXT record at _acme-challenge.<domain>); ${provider.name} does not: use one of ${writers.join(', ')}`,
+      { field: 'tlsConfig.wildcard' },
+    );
+  }
 }
 
 /** A custom ACME directory: an absolute http(s) URL (http only makes sense for a CA on this machine). */

@@ -67,22 +67,24 @@ export class NginxPublisher implements AppPublisher, DashboardPublisher, WellKno
   ) {}
 
   /**
-   * Serves the app's names, each with its stored ACME certificate or its domain's fallback. Names that should
-   * get an ACME certificate are first published with the fallback (so port 80 answers the CA's HTTP-01
-   * challenge), then issued and published again; a CA failure leaves the fallback in place (see CertificateService).
+   * Serves the app's names, each with its stored ACME certificate (until it expires, renewal or not) or its
+   * domain's fallback. Names that should get an ACME certificate are first published that way (so port 80
+   * answers the CA's HTTP-01 challenge), then issued and published again; a CA failure leaves what was served
+   * in place (see CertificateService). The names of a wildcard domain share its `*.<domain>` certificate,
+   * issued (through DNS-01) at most once here.
    */
   publish(app: App, log: (line: string) => void = () => undefined): Promise<void> {
     return this.serial(async () => {
       if (app.httpPort === null) return;
       const hosts = hostsOf(app);
       const certs: Record<string, { cert: string; key: string }> = {};
-      const wanted: { domain: Domain; fqdn: string }[] = [];
+      const wanted: { domain: Domain; name: string; fqdn: string }[] = [];
       const wellKnown: Record<string, WellKnownFiles> = {};
       for (const host of hosts) {
         const domain = await this.domainOf(app.instanceId, host.domain, `app ${app.id}`);
         const chosen = await this.certificate(domain, host.fqdn);
         certs[host.fqdn] = chosen.files;
-        if (chosen.wanted) wanted.push({ domain, fqdn: host.fqdn });
+        if (chosen.wanted) wanted.push({ domain, name: chosen.name, fqdn: host.fqdn });
         if (host.fqdn === domain.domain) wellKnown[host.fqdn] = this.writeWellKnown(domain);
       }
       const render = () => renderAppSite(app, hosts, certs, this.deps.config, wellKnown);
@@ -105,7 +107,7 @@ export class NginxPublisher implements AppPublisher, DashboardPublisher, WellKno
       const render = () => renderDashboardSite(site.instanceId, site.fqdn, certs[site.fqdn], this.deps.dashboardUpstream, this.deps.config);
       this.writeShared();
       await this.apply(file, render());
-      if (chosen.wanted && (await this.issue([{ domain, fqdn: site.fqdn }], certs, log))) await this.apply(file, render());
+      if (chosen.wanted && (await this.issue([{ domain, name: chosen.name, fqdn: site.fqdn }], certs, log))) await this.apply(file, render());
       return true;
     });
   }
@@ -135,7 +137,7 @@ export class NginxPublisher implements AppPublisher, DashboardPublisher, WellKno
       const render = () => renderWellKnownSite(name, certs[name], files, this.deps.config);
       this.writeShared();
       await this.apply(file, render());
-      if (chosen.wanted && (await this.issue([{ domain, fqdn: name }], certs, log))) await this.apply(file, render());
+      if (chosen.wanted && (await this.issue([{ domain, name: chosen.name, fqdn: name }], certs, log))) await this.apply(file, render());
       return true;
     });
   }
@@ -167,26 +169,28 @@ export class NginxPublisher implements AppPublisher, DashboardPublisher, WellKno
     return domain;
   }
 
-  /** The files a name is served with now, and whether it should get a certificate from a CA. */
-  private async certificate(domain: Domain, fqdn: string): Promise<{ files: { cert: string; key: string }; wanted: boolean }> {
-    const acme = await this.deps.certificates?.current(domain, fqdn);
-    if (acme) return { files: this.writeCertificate(`acme/${fqdn}`, acme), wanted: false };
-    const wanted = Boolean(await this.deps.certificates?.wanted(domain, fqdn));
-    return { files: this.writeCertificate(domain.domain, domain.fallbackCertificate), wanted };
+  /**
+   * The files a name is served with now (its ACME certificate until it expires, else the domain's fallback),
+   * the certificate's name (the fqdn, or `*.<domain>` shared by the names of a wildcard domain), and whether
+   * that certificate should be issued or renewed.
+   */
+  private async certificate(domain: Domain, fqdn: string): Promise<{ files: { cert: string; key: string }; name: string; wanted: boolean }> {
+    const name = this.deps.certificates?.nameFor(domain, fqdn) ?? fqdn;
+    const acme = await this.deps.certificates?.unexpired(domain, name);
+    const files = acme ? this.writeCertificate(acmeFile(name), acme) : this.writeCertificate(domain.domain, domain.fallbackCertificate);
+    return { files, name, wanted: Boolean(await this.deps.certificates?.wanted(domain, name)) };
   }
 
-  /** Asks the CA for each wanted name, replacing its files in `certs`; true when any was issued. */
-  private async issue(wanted: { domain: Domain; fqdn: string }[], certs: Record<string, { cert: string; key: string }>, log: (line: string) => void): Promise<boolean> {
+  /** Asks the CA for each wanted certificate once, replacing the files of the names it serves; true when any was issued. */
+  private async issue(wanted: { domain: Domain; name: string; fqdn: string }[], certs: Record<string, { cert: string; key: string }>, log: (line: string) => void): Promise<boolean> {
     if (!this.deps.certificates) return false;
-    let issued = false;
-    for (const { domain, fqdn } of wanted) {
-      const pair = await this.deps.certificates.obtain(domain, fqdn, log);
-      if (pair) {
-        certs[fqdn] = this.writeCertificate(`acme/${fqdn}`, pair);
-        issued = true;
-      }
+    const issued = new Map<string, { cert: string; key: string } | null>();
+    for (const { domain, name, fqdn } of wanted) {
+      if (!issued.has(name)) issued.set(name, await this.deps.certificates.obtain(domain, name, log));
+      const pair = issued.get(name);
+      if (pair) certs[fqdn] = this.writeCertificate(acmeFile(name), pair);
     }
-    return issued;
+    return [...issued.values()].some(Boolean);
   }
 
   unpublish(app: App): Promise<void> {
@@ -196,7 +200,10 @@ export class NginxPublisher implements AppPublisher, DashboardPublisher, WellKno
     });
   }
 
-  /** Writes (or removes, for null) one site file, checks nginx's whole configuration, reloads; rolls back when refused. */
+  /**
+   * Writes (or removes, for null) one site file, checks nginx's whole configuration, reloads; rolls back when
+   * refused. An unchanged file is left alone unless a certificate file changed since the last reload.
+   */
   private async apply(file: string, content: string | null): Promise<void> {
     const previous = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : null;
     // nginx reads certificates only when it loads its configuration: a new one in the same file needs a reload too.
@@ -213,7 +220,7 @@ export class NginxPublisher implements AppPublisher, DashboardPublisher, WellKno
     this.certificatesChanged = false;
   }
 
-  /** `name`: the domain (its fallback certificate) or `acme/<fqdn>`. */
+  /** `name`: the domain (its fallback certificate) or `acme/<certificate name>` (acmeFile). */
   private writeCertificate(name: string, pair: { cert: string; key: string }) {
     const dir = path.join(this.deps.config.sitesDir, 'certs');
     fs.mkdirSync(path.join(dir, 'acme'), { recursive: true, mode: 0o700 });
@@ -244,6 +251,9 @@ export class NginxPublisher implements AppPublisher, DashboardPublisher, WellKno
     return next;
   }
 }
+
+/** `acme/<fqdn>`; a wildcard's `*` becomes `_`, which no host name holds. */
+const acmeFile = (name: string) => `acme/${name.replace('*', '_')}`;
 
 /** A reader (nginx, mid-reload) sees the old file or the new one, never half of one. */
 function writeAtomically(file: string, content: string, mode: number) {

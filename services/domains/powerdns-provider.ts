@@ -1,5 +1,6 @@
 import { validationError } from '../core/errors';
 import type { DnsProvider, DnsZone } from './dns-provider';
+import { quoteTxt, unquoteTxt } from './dns-text';
 
 const TTL = 300;
 
@@ -33,7 +34,8 @@ export class PowerDnsProvider implements DnsProvider {
   }
 
   async upsert(zone: DnsZone, fqdn: string, type: string, values: string[]): Promise<void> {
-    const records = values.map((content) => ({ content, disabled: false }));
+    // The API takes record content in zone-file form: TXT data must be quoted.
+    const records = values.map((v) => ({ content: type === 'TXT' ? quoteTxt(v) : v, disabled: false }));
     await this.patch(parseConfig(zone.config), zone.zoneName, { name: `${fqdn}.`, type, ttl: TTL, changetype: 'REPLACE', records });
   }
 
@@ -44,7 +46,7 @@ export class PowerDnsProvider implements DnsProvider {
   async get(zone: DnsZone, fqdn: string, type: string): Promise<string[]> {
     const { rrsets } = await this.zone(parseConfig(zone.config), zone.zoneName);
     const set = rrsets.find((r) => r.name.toLowerCase() === `${fqdn}.` && r.type === type);
-    return (set?.records ?? []).filter((r) => !r.disabled).map((r) => r.content);
+    return (set?.records ?? []).filter((r) => !r.disabled).map((r) => (type === 'TXT' ? unquoteTxt(r.content) : r.content));
   }
 
   private async zone(config: PowerDnsConfig, zoneName: string): Promise<{ rrsets: RrSet[] }> {

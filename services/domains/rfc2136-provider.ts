@@ -6,6 +6,7 @@ import path from 'node:path';
 import { isIP } from 'node:net';
 import { validationError } from '../core/errors';
 import { PROBE_LABEL, type DnsProvider, type DnsZone } from './dns-provider';
+import { quoteTxt } from './dns-text';
 
 const ALGORITHMS = ['hmac-md5', 'hmac-sha1', 'hmac-sha224', 'hmac-sha256', 'hmac-sha384', 'hmac-sha512'];
 const KEY_NAME = /^[a-z0-9]([a-z0-9_.-]{0,251}[a-z0-9])?$/i;
@@ -42,8 +43,7 @@ export class Rfc2136Provider implements DnsProvider {
 
   async upsert(zone: DnsZone, fqdn: string, type: string, values: string[]): Promise<void> {
     const config = parseConfig(zone.config);
-    // TXT data is quoted (escaping quotes and backslashes) so spaces and semicolons stay inside the record.
-    const data = (v: string) => (type === 'TXT' ? `"${v.replace(/["\\]/g, (c) => `\\${c}`)}"` : v);
+    const data = (v: string) => (type === 'TXT' ? quoteTxt(v) : v);
     await this.update(config, zone, [`update delete ${fqdn}. ${type}`, ...values.map((v) => `update add ${fqdn}. ${TTL} ${type} ${data(v)}`)]);
   }
 

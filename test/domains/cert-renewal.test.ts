@@ -1,5 +1,5 @@
 import { RenewalSchedule, CertificateRenewal } from '../../services/certificates/certificate-renewal';
-import { CertificateService, directoryUrlOf } from '../../services/certificates/certificate-service';
+import { CertificateService, covers, directoryUrlOf } from '../../services/certificates/certificate-service';
 import type { CertificateRepo, StoredCertificate } from '../../services/certificates/certificate-repo';
 import type { App } from '../../services/apps/app-repo';
 import type { AppRepo } from '../../services/apps/app-repo';
@@ -21,7 +21,7 @@ describe('certificate renewal schedule', () => {
     expiringBefore: async (before: string) => (stored.notAfter < before ? [stored] : []),
   } as unknown as CertificateRepo;
   const certificates = new CertificateService({
-    repo, issuer: { issue: jest.fn(), createAccountKey: jest.fn() }, eventlog: {} as EventlogService, clock: () => new Date(now),
+    repo, issuer: { issue: jest.fn(), issueByDns: jest.fn(), createAccountKey: jest.fn() }, dnsChallenges: { of: jest.fn() }, eventlog: {} as EventlogService, clock: () => new Date(now),
   });
   const created: unknown[] = [];
   const schedule = new RenewalSchedule({ certificates, tasks: { create: async (t) => (created.push(t), { id: 1 }) as never }, logger: createLogger('silent') });
@@ -59,5 +59,18 @@ describe('certificate renewal schedule', () => {
     expect(directoryUrlOf({ provider: 'letsencrypt-prod', wildcard: false })).toBe('https://acme-v02.api.letsencrypt.org/directory');
     expect(directoryUrlOf({ provider: 'acme', wildcard: false, acmeDirectoryUrl: 'https://ca.example/dir' })).toBe('https://ca.example/dir');
     expect(directoryUrlOf({ provider: 'fallback', wildcard: false })).toBeNull();
+  });
+
+  it('a wildcard certificate covers its domain and names one label under it, no deeper', () => {
+    expect(covers('*.a.test', 'a.test')).toBe(true);
+    expect(covers('*.a.test', 'web.a.test')).toBe(true);
+    expect(covers('*.a.test', 'x.web.a.test')).toBe(false);
+    expect(covers('*.a.test', 'web.ba.test')).toBe(false);
+    expect(covers('web.a.test', 'web.a.test')).toBe(true);
+    expect(covers('web.a.test', 'other.a.test')).toBe(false);
+    const wildcardDomain = { domain: 'a.test', tlsConfig: { provider: 'acme', wildcard: true, acmeDirectoryUrl: 'https://ca.example/dir' } } as never;
+    expect(certificates.nameFor(wildcardDomain, 'web.a.test')).toBe('*.a.test');
+    expect(certificates.nameFor(wildcardDomain, 'x.web.a.test')).toBe('x.web.a.test');
+    expect(certificates.nameFor({ domain: 'a.test', tlsConfig: { provider: 'acme', wildcard: false, acmeDirectoryUrl: 'https://ca.example/dir' } } as never, 'web.a.test')).toBe('web.a.test');
   });
 });

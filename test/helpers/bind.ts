@@ -18,14 +18,16 @@ export interface TestBind {
   config: Record<string, unknown>;
   /** Asks the server directly, as a resolver would. */
   query(fqdn: string): Promise<string[]>;
+  /** The TXT records at fqdn, each one's strings joined. */
+  txt(fqdn: string): Promise<string[]>;
   stop(): Promise<void>;
 }
 
 /**
  * A real BIND 9 of the test's own: one primary zone that takes TSIG-signed updates, on 127.0.0.1:<free port>,
- * everything in a temp dir, stopped by its PID.
+ * everything in a temp dir, stopped by its PID. `refuseTxt`: names whose TXT updates it refuses (REFUSED).
  */
-export async function startBind(zone: string, records: string[] = []): Promise<TestBind> {
+export async function startBind(zone: string, records: string[] = [], options: { refuseTxt?: string[] } = {}): Promise<TestBind> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-bind-'));
   const port = await freePort();
   const keyName = 'berth-test-key';
@@ -59,7 +61,9 @@ key "${keyName}" { algorithm hmac-sha256; secret "${secret}"; };
 zone "${zone}" {
   type primary;
   file "${dir}/${zone}.zone";
-  update-policy { grant ${keyName} zonesub ANY; };
+  update-policy {
+${(options.refuseTxt ?? []).map((name) => `    deny ${keyName} name ${name}. TXT;\n`).join('')}    grant ${keyName} zonesub ANY;
+  };
 };
 `,
   );
@@ -71,14 +75,16 @@ zone "${zone}" {
 
   const resolver = new Resolver({ timeout: 1000, tries: 1 });
   resolver.setServers([`127.0.0.1:${port}`]);
-  const query = async (fqdn: string) => {
+  const orNone = async (lookup: () => Promise<string[]>) => {
     try {
-      return await resolver.resolve4(fqdn);
+      return await lookup();
     } catch (err) {
       if (['ENODATA', 'ENOTFOUND'].includes((err as { code?: string }).code ?? '')) return [];
       throw err;
     }
   };
+  const query = (fqdn: string) => orNone(() => resolver.resolve4(fqdn));
+  const txt = (fqdn: string) => orNone(async () => (await resolver.resolveTxt(fqdn)).map((strings) => strings.join('')));
   for (let i = 0; ; i++) {
     if (child.exitCode !== null) throw new Error(`named exited:\n${output}`);
     try {
@@ -95,6 +101,7 @@ zone "${zone}" {
     secret,
     config: { server: '127.0.0.1', port, keyName, algorithm: 'hmac-sha256', secret },
     query,
+    txt,
     async stop() {
       if (child.exitCode === null) {
         process.kill(child.pid!, 'SIGTERM');

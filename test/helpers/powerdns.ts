@@ -12,6 +12,8 @@ const SCHEMA = '/usr/share/doc/pdns-backend-sqlite3/schema.sqlite3.sql';
 
 export interface TestPowerDns {
   apiUrl: string;
+  /** Where it answers DNS queries. */
+  dnsPort: number;
   apiKey: string;
   /** The powerdns provider config for this server. */
   config: Record<string, unknown>;
@@ -65,6 +67,7 @@ export async function startPowerDns(zone: string): Promise<TestPowerDns> {
   if (created.status !== 201) throw new Error(`creating zone ${zone}: ${created.status} ${await created.text()}`);
   return {
     apiUrl,
+    dnsPort,
     apiKey,
     config: { apiUrl, apiKey, serverId: 'localhost' },
     async setRecord(fqdn, type, values) {
