@@ -156,6 +156,9 @@ describe('wildcard certificates (DNS-01)', () => {
     await app.api.put('/api/v1/domains/wild.test').set(auth())
       .send({ ...wildcardDomain('wild.test', blindPebble.directoryUrl), domain: undefined, config: { ...bind.config, secret: '<hidden>' } })
       .expect(204);
+    // The TLS change republishes the domain's apps (syncDomain), which already tries the renewal once.
+    const [sync] = (await app.api.get('/api/v1/tasks?type=syncDomain').set(auth()).expect(200)).body.tasks;
+    expect(await waitForTask(app, token, sync.id)).toMatchObject({ success: true });
     const instanceId = (await app.berth.db('instances').first('id')).id as string;
 
     const task = await app.berth.tasks.create({ instanceId, type: 'renewcerts', args: { instanceId }, objectKey: `certificates:${instanceId}` });
@@ -163,7 +166,8 @@ describe('wildcard certificates (DNS-01)', () => {
     expect(await logOf(task.id)).toMatch(/no certificate from https:\/\/127\.0\.0\.1:\d+\/dir for \*\.wild\.test \(.+\); the current certificate is served until it expires/);
     expect(await bind.txt('_acme-challenge.wild.test')).toEqual([]);
     const events = (await app.api.get('/api/v1/eventlog?action=certificate.renewal_failed').set(auth()).expect(200)).body.eventlogs;
-    expect(events).toEqual([expect.objectContaining({ target: '*.wild.test' })]);
+    // The republish tries once per app it publishes (two here), renewcerts once more: all of the wildcard certificate.
+    expect(events.map((e: { target: string }) => e.target)).toEqual(['*.wild.test', '*.wild.test', '*.wild.test']);
     for (const host of ['app.wild.test', 'other.wild.test']) {
       const res = await proxyGet(nginx, host, '/version', { tls: true, ca: root });
       expect(res.status).toBe(200);
