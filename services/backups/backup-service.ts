@@ -84,6 +84,11 @@ export class BackupService {
     return taskId;
   }
 
+  /** The daily cleanup (BackupSchedule), recorded as the system's. */
+  async startScheduledCleanup(instanceId: string): Promise<number> {
+    return this.startTask({ instanceId, userId: null, tokenId: null, ip: null }, CLEAN_BACKUPS_TASK, { scheduled: true }, 'backup.cleanup');
+  }
+
   async cleanup(actor: Actor): Promise<number> {
     return this.startTask(actor, CLEAN_BACKUPS_TASK, {}, 'backup.cleanup');
   }
