@@ -190,7 +190,7 @@ export class DomainService {
     const config = await provider.verify({ domain: name, zoneName, config: given });
 
     const fallbackCertificate = input.fallbackCertificate
-      ? checkCertificatePair(input.fallbackCertificate, name)
+      ? checkCertificatePair(input.fallbackCertificate, name, this.deps.clock())
       : (current?.fallbackCertificate ?? (await this.deps.certificates.create(name)));
     const wellKnown = input.wellKnown === undefined ? (current?.wellKnown ?? null) : checkWellKnown(input.wellKnown);
     return { zoneName, provider: provider.name, config, tlsConfig, fallbackCertificate, wellKnown };
