@@ -46,12 +46,12 @@ export function backupTaskDefinitions(deps: { box: BoxBackups; retention: Backup
       run: (ctx) => deps.drill.drill(String(ctx.task.args.instanceId), ctx.task.args.backupId as string | undefined, ctx),
     },
     {
-      // Rebuilding a box from its backup: one per tenant, never re-run after a crash (a half-restored box shows
-      // the task's error in the status and is restored again by hand).
+      // Rebuilding a box from its backup: one per tenant. Re-run after a crash: before the rebuild nothing was
+      // written, after it the run resumes with the apps still to restore (RestoreRequest.rebuilt).
       type: RESTORE_TASK,
       timeoutMs: 12 * 60 * 60_000,
       concurrency: 1,
-      idempotent: false,
+      idempotent: true,
       onConflict: 'refuse',
       run: (ctx) => deps.restore.run(String(ctx.task.args.instanceId), ctx),
     },

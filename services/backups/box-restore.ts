@@ -33,6 +33,11 @@ export interface RestoreRequest {
   taskId: number | null;
   message: string;
   errorMessage: string | null;
+  /**
+   * Written in the rebuild's own transaction: the rows are back and these apps remain to be restored (their
+   * app backup, if the box backup has one). A run of the task after a crash resumes from here.
+   */
+  rebuilt?: { apps: Array<{ appId: string; fqdn: string; backupId: string | null }> };
 }
 
 /** A backup read whole and found sound: the rows to put back and the app backups to restore. */
@@ -65,28 +70,32 @@ export class BoxRestore {
     await settings.set(instanceId, RESTORE_SETTING, { ...request, taskId: ctx.task.id });
     const config = request.config;
 
-    let checked: CheckedBackup;
-    try {
-      checked = await this.check(this.deps.targets.storage(config, instanceId), request, config.password, ctx);
-      ctx.progress(35, 'Rebuilding users, groups, settings and apps');
-      await this.rebuild(instanceId, config, checked, ctx);
-    } catch (err) {
-      const message = `The restore failed, nothing was changed: ${(err as Error).message}`;
-      await this.end(instanceId, request, ctx.task.id, { message: '', errorMessage: message });
-      throw new Error(message, { cause: err });
+    // A run after a crash that came after the rebuild goes on with the apps; before it, nothing was written.
+    let rebuilt = request.rebuilt;
+    if (rebuilt) ctx.log(`resuming: the records are back; ${rebuilt.apps.length} app(s) to restore`);
+    else {
+      try {
+        const checked = await this.check(this.deps.targets.storage(config, instanceId), request, config.password, ctx);
+        ctx.progress(35, 'Rebuilding users, groups, settings and apps');
+        rebuilt = await this.rebuild(instanceId, request, checked, ctx);
+      } catch (err) {
+        const message = `The restore failed, nothing was changed: ${(err as Error).message}`;
+        await this.end(instanceId, request, ctx.task.id, { message: '', errorMessage: message });
+        throw new Error(message, { cause: err });
+      }
     }
 
-    const failedApps = await this.restoreApps(checked, ctx);
+    const failedApps = await this.restoreApps(instanceId, rebuilt.apps, ctx);
     const summary = `Restored backup ${request.folder}/${request.backupId}`;
     await this.end(instanceId, request, ctx.task.id, {
       message: summary,
       errorMessage: failedApps.length ? `The box is restored, but ${failedApps.length} app(s) failed: ${failedApps.join('; ')}` : null,
     });
     await this.deps.eventlog.record({ instanceId, userId: null, tokenId: null, ip: null }, 'cloudron.restore', request.backupId, {
-      folder: request.folder, apps: (checked.dump.apps ?? []).length, failedApps: failedApps.length,
+      folder: request.folder, apps: rebuilt.apps.length, failedApps: failedApps.length,
     });
     ctx.progress(100, summary);
-    return { backupId: request.backupId, apps: (checked.dump.apps ?? []).length, failedApps };
+    return { backupId: request.backupId, apps: rebuilt.apps.length, failedApps };
   }
 
   /** The index (the password, the version), db.json.gz and every app backup's files, each against its checksum. */
@@ -123,34 +132,40 @@ export class BoxRestore {
    * One transaction: the fresh tenant's rows out, the backup's in (the old tenant id mapped to this one), and
    * the backup configuration that opened it, so the box keeps backing up to the same folder.
    */
-  private async rebuild(instanceId: string, config: BackupConfig, checked: CheckedBackup, ctx: TaskContext): Promise<void> {
+  private async rebuild(instanceId: string, request: RestoreRequest, checked: CheckedBackup, ctx: TaskContext): Promise<NonNullable<RestoreRequest['rebuilt']>> {
     const dump = prepareDump(checked, ctx.task.id);
+    const rebuilt = {
+      apps: (dump.apps ?? []).map((row) => ({
+        appId: String(row.id), fqdn: String(row.fqdn), backupId: checked.index.apps.find((a) => a.appId === String(row.id))?.backupId ?? null,
+      })),
+    };
     try {
       await this.deps.store.transaction(async (repos) => {
         if (await repos.settings.get(instanceId, ACTIVATED_SETTING)) throw new Error('The box was activated while the backup was being checked');
         await repos.tenantDump.replace(instanceId, dump, [RESTORE_SETTING]);
-        await repos.settings.set(instanceId, BACKUP_CONFIG_SETTING, config);
+        await repos.settings.set(instanceId, BACKUP_CONFIG_SETTING, request.config);
+        await repos.settings.set(instanceId, RESTORE_SETTING, { ...request, taskId: ctx.task.id, rebuilt });
       });
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
       throw new Error(`records of the backup already exist on this machine (${(err as Error).message}); restore onto a box that does not hold the old box's tenant`, { cause: err });
     }
     ctx.log(`restored ${(dump.users ?? []).length} users, ${(dump.groups ?? []).length} groups, ${(dump.apps ?? []).length} apps and ${(dump.backups ?? []).length} backup records`);
+    return rebuilt;
   }
 
   /**
    * Each app through the ordinary lifecycle: from its app backup when the box backup has one (new volume filled
    * from it, container recreated), else installed afresh. One app failing leaves it in `error` and the rest go on.
    */
-  private async restoreApps(checked: CheckedBackup, ctx: TaskContext): Promise<string[]> {
-    const rows = checked.dump.apps ?? [];
+  private async restoreApps(instanceId: string, apps: NonNullable<RestoreRequest['rebuilt']>['apps'], ctx: TaskContext): Promise<string[]> {
     const failed: string[] = [];
-    for (const [n, row] of rows.entries()) {
-      const appId = String(row.id);
-      const fqdn = String(row.fqdn);
-      const backup = checked.index.apps.find((a) => a.appId === appId);
-      const from = 40 + Math.round((n / rows.length) * 58);
-      const span = Math.round(58 / rows.length);
+    for (const [n, { appId, fqdn, backupId }] of apps.entries()) {
+      // After a crash, an app the first run finished is left as it is (each step converges anyway).
+      const row = await this.deps.store.apps.get(instanceId, appId);
+      if (row && row.installationState !== 'pending_restore' && row.installationState !== 'pending_install') continue;
+      const from = 40 + Math.round((n / apps.length) * 58);
+      const span = Math.round(58 / apps.length);
       ctx.progress(from, `Restoring ${fqdn}`);
       const child: TaskContext = {
         task: ctx.task,
@@ -159,7 +174,7 @@ export class BoxRestore {
         log: (line) => ctx.log(`${fqdn}: ${line}`),
       };
       try {
-        await this.deps.apps.run(backup ? { appId, op: 'restore', backupId: backup.backupId } : { appId, op: 'install' }, child);
+        await this.deps.apps.run(backupId ? { appId, op: 'restore', backupId } : { appId, op: 'install' }, child);
       } catch (err) {
         failed.push(`${fqdn}: ${(err as Error).message}`);
         ctx.log(`${fqdn} failed: ${(err as Error).message}`);
