@@ -9,9 +9,11 @@ import { common, paged, seconds, waitable, type CommonOptions, type PageOptions 
 import { followStartedTask, type WaitOptions } from './task-output';
 
 interface ConfigSetOptions extends CommonOptions {
-  provider?: 'filesystem' | 's3';
+  provider?: 'filesystem' | 's3' | 'minio' | 's3-v4-compat' | 'digitalocean-spaces' | 'wasabi' | 'exoscale-sos' | 'scaleway-objectstorage';
   folder?: string;
-  format?: 'tgz';
+  format?: 'tgz' | 'rsync';
+  syncConcurrency?: number;
+  encryptedFilenames?: boolean;
   retention?: number;
   interval?: number;
   passwordStdin?: boolean;
@@ -122,9 +124,12 @@ function registerConfigCommands(backups: Command, ctx: Context): void {
     config
       .command('set')
       .description('change the backup target and schedule; flags left out keep their value. The target is checked with a live write first')
-      .addOption(new Option('--provider <name>', 'where backups go').choices(['filesystem', 's3']))
+      .addOption(new Option('--provider <name>', 'where backups go (the S3 family: s3, minio, s3-v4-compat, digitalocean-spaces, wasabi, exoscale-sos, scaleway-objectstorage)').choices(['filesystem', 's3', 'minio', 's3-v4-compat', 'digitalocean-spaces', 'wasabi', 'exoscale-sos', 'scaleway-objectstorage']))
       .option('--folder <dir>', 'filesystem: an absolute folder inside one the operator allows (BERTH_BACKUP_ROOTS)')
-      .addOption(new Option('--format <format>', 'the backup format').choices(['tgz']))
+      .addOption(new Option('--format <format>', 'tgz: one archive per app; rsync: file by file, unchanged files linked to the previous backup').choices(['tgz', 'rsync']))
+      .option('--sync-concurrency <n>', 'rsync: how many files are stored at once (1-1000, default 10)', (v) => Number.parseInt(v, 10))
+      .option('--encrypted-filenames', 'rsync with a password: file names on the target are encrypted too')
+      .option('--no-encrypted-filenames', 'rsync: file names on the target are the real ones')
       .option('--retention <duration>', 'how long the cleanup keeps backups: 7d, 48h, seconds, or forever', seconds({ forever: true }))
       .option('--interval <duration>', 'how often the box is backed up automatically: at least 6h (1d, 12h, seconds)', seconds())
       .option('--password-stdin', 'read an encryption password (at least 8 characters) from stdin; new backups are encrypted')
@@ -149,6 +154,8 @@ async function setConfig(ctx: Context, options: ConfigSetOptions): Promise<void>
     ...(options.provider ? { provider: options.provider } : {}),
     ...(options.folder !== undefined ? { backupFolder: options.folder } : {}),
     ...(options.format ? { format: options.format } : {}),
+    ...(options.syncConcurrency !== undefined ? { syncConcurrency: options.syncConcurrency } : {}),
+    ...(options.encryptedFilenames !== undefined ? { encryptedFilenames: options.encryptedFilenames } : {}),
     ...(options.retention !== undefined ? { retentionSecs: options.retention } : {}),
     ...(options.interval !== undefined ? { intervalSecs: options.interval } : {}),
     ...(options.passwordStdin ? { password: secret } : options.encryption === false ? { password: null } : {}),

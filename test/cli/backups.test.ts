@@ -42,8 +42,13 @@ describe('berth backups and apps backup|restore|clone against a real Docker engi
     expect(shown.stdout).toMatch(/^Interval:\s+1d$/m);
     expect(shown.stdout).toMatch(/^Encrypted:\s+yes \(password <redacted>\)$/m);
     const json = await berth(['backups', 'config', '--json']);
-    expect(JSON.parse(json.stdout)).toEqual({ provider: 'filesystem', format: 'tgz', backupFolder: folder, retentionSecs: 604800, intervalSecs: 86400, encrypted: true, key: '<redacted>', password: '<redacted>' });
+    expect(JSON.parse(json.stdout)).toEqual({ provider: 'filesystem', format: 'tgz', backupFolder: folder, retentionSecs: 604800, intervalSecs: 86400, encrypted: true, encryptedFilenames: false, syncConcurrency: 10, key: '<redacted>', password: '<redacted>' });
     expect(json.stdout + shown.stdout).not.toContain('a long backup passphrase');
+
+    const rsync = await berth(['backups', 'config', 'set', '--format', 'rsync', '--sync-concurrency', '4', '--encrypted-filenames', '--json']);
+    expect(JSON.parse(rsync.stdout)).toMatchObject({ format: 'rsync', syncConcurrency: 4, encryptedFilenames: true });
+    const back = await berth(['backups', 'config', 'set', '--format', 'tgz', '--no-encrypted-filenames', '--json']);
+    expect(JSON.parse(back.stdout)).toMatchObject({ format: 'tgz', encryptedFilenames: false });
   });
 
   it("apps backup --wait backs the app up; apps backups and backups list show it", async () => {
