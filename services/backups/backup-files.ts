@@ -6,6 +6,12 @@ import type { BackupFile } from './backup-repo';
 import { hashing, type BackupStorage } from './backup-storage';
 
 /**
+ * zlib's output chunk (default 16 KiB). Each chunk is a trip to the thread pool and through every later stage
+ * (encryption, SHA-256, the target): bigger chunks made a tgz backup about 20% faster in bench/backup.
+ */
+const ZLIB_CHUNK = 256 * 1024;
+
+/**
  * Writing and reading one backup file: gzip (for tar data), then encryption when a password is set, then the
  * target; the SHA-256 of what lands on the target is what the backup row records.
  */
@@ -18,10 +24,10 @@ export async function storeFile(
 ): Promise<BackupFile> {
   const stored = options.password ? `${name}.enc` : name;
   const stages: NodeJS.ReadWriteStream[] = [];
-  if (options.gzip) stages.push(createGzip());
+  if (options.gzip) stages.push(createGzip({ chunkSize: ZLIB_CHUNK }));
   if (options.password) stages.push(encryptStream(options.password, options.keys));
   const input = Buffer.isBuffer(source) ? Readable.from([source]) : source;
-  const out = new PassThrough();
+  const out = new PassThrough({ highWaterMark: ZLIB_CHUNK });
   const feeding = pipeline([input, ...stages, out] as unknown as Parameters<typeof pipeline>[0][]);
   const [, written] = await Promise.all([feeding, storage.write(`${dir}/${stored}`, out)]);
   return { name: stored, ...written };
@@ -51,7 +57,7 @@ export async function loadFile(
   const { stream: hash, result } = hashing();
   const stages: NodeJS.ReadWriteStream[] = [hash];
   if (encrypted) stages.push(decryptStream(options.password!, file.name, options.keys));
-  if (options.gzip) stages.push(createGunzip());
+  if (options.gzip) stages.push(createGunzip({ chunkSize: ZLIB_CHUNK }));
   try {
     await pipeline([input, ...stages, sink] as unknown as Parameters<typeof pipeline>[0][]);
   } catch (err) {
