@@ -1,13 +1,14 @@
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip, createGzip } from 'node:zlib';
+import { createGunzip } from 'node:zlib';
 import { BackupIntegrityError, decryptStream, encryptStream, type BackupKeys } from './backup-crypto';
 import type { BackupFile } from './backup-repo';
 import { hashing, type BackupStorage } from './backup-storage';
+import { gzipProcess } from './gzip-process';
 
 /**
- * zlib's output chunk (default 16 KiB). Each chunk is a trip to the thread pool and through every later stage
- * (encryption, SHA-256, the target): bigger chunks made a tgz backup about 20% faster in bench/backup.
+ * The chunk size of the streams a file goes through (Node's default is 16 KiB): every chunk passes each stage
+ * (gunzip in the thread pool, decryption, SHA-256, the target), so bigger chunks cost less per byte.
  */
 const ZLIB_CHUNK = 256 * 1024;
 
@@ -24,7 +25,7 @@ export async function storeFile(
 ): Promise<BackupFile> {
   const stored = options.password ? `${name}.enc` : name;
   const stages: NodeJS.ReadWriteStream[] = [];
-  if (options.gzip) stages.push(createGzip({ chunkSize: ZLIB_CHUNK }));
+  if (options.gzip) stages.push(gzipProcess());
   if (options.password) stages.push(encryptStream(options.password, options.keys));
   const input = Buffer.isBuffer(source) ? Readable.from([source]) : source;
   const out = new PassThrough({ highWaterMark: ZLIB_CHUNK });
