@@ -21,7 +21,9 @@ describe('backup encryption (AES-256-GCM in chunks)', () => {
   it.each([0, 1, 65536, 65537, 300_000])('round-trips %d bytes', async (size) => {
     const plain = randomBytes(size);
     const sealed = await encrypt(plain);
-    expect(sealed.includes(plain.subarray(0, Math.min(size, 64)))).toBe(size === 0);
+    // The plaintext does not show through. Checked from 16 bytes on: a shorter run of random bytes turns up in
+    // any ciphertext by chance (one byte does in about a third of them), which made this test flaky.
+    if (size >= 16) expect(sealed.includes(plain.subarray(0, 64))).toBe(false);
     expect((await decrypt(sealed)).equals(plain)).toBe(true);
   });
 
