@@ -9,6 +9,7 @@ import { AppBackups, DATA_DIR } from './app-backup';
 import { collect, loadFile } from './backup-files';
 import type { Backup, BackupRepo } from './backup-repo';
 import type { BackupTargets } from './backup-target';
+import { MAX_DUMP_BYTES } from './box-restore';
 import { compareListings, tarLister } from './tar-listing';
 
 export const DRILL_ALERT = 'backups.drill';
@@ -85,7 +86,7 @@ export class BackupDrill {
     const storage = this.deps.targets.storage(config, backup.instanceId);
     const file = backup.files.find((f) => f.name.startsWith('db.json.gz'));
     if (!file) throw new Error(`Backup ${backup.id} has no database snapshot`);
-    const text = collect(Number.MAX_SAFE_INTEGER);
+    const text = collect(MAX_DUMP_BYTES);
     await loadFile(storage, backup.remotePath, file, text.sink, { gzip: true, password: config.password });
     let dump: Record<string, unknown[]>;
     try {

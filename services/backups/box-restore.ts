@@ -19,7 +19,7 @@ export const RESTORE_SETTING = 'restore';
 /** CloudronService's once-only activation latch: a restore only runs on a box that is not activated. */
 const ACTIVATED_SETTING = 'activated';
 /** db.json.gz is read whole into memory to be parsed; a tenant dump is far smaller than this. */
-const MAX_DUMP_BYTES = 1024 * 1024 * 1024;
+export const MAX_DUMP_BYTES = 1024 * 1024 * 1024;
 
 /** What `POST /cloudron/restore` stores for the task, and what the task leaves for the status. */
 export interface RestoreRequest {
