@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { activate, bearer, startTestApp, TEST_REDIS_URL, type TestApp } from '../helpers/app';
+import { activate, bearer, startTestApp, TEST_REDIS_URL, waitForTask, type TestApp } from '../helpers/app';
 import { addDomain, APPS_ENV, containersOf, fetchApp, installAndWait, removeEngineObjects, testDocker, testManifest, waitForApp } from '../helpers/apps';
 import { startBerthProcess, type BerthProcess } from '../helpers/processes';
 
@@ -46,8 +46,9 @@ describe('apps: crashes, health and reconciliation', () => {
       workers.push(await startBerthProcess(['worker'], env, 'task workers started'));
       const installed = await waitForApp(app, token, res.body.id);
       expect(installed).toMatchObject({ installationState: 'installed', health: 'healthy', error: null });
-      const task = await app.berth.store.tasks.get(res.body.taskId);
-      expect(task).toMatchObject({ state: 'success', attempt: 2 });
+      // The app's row says installed a moment before the task's row says success: wait for the task to end.
+      expect(await waitForTask(app, token, res.body.taskId)).toMatchObject({ success: true });
+      expect(await app.berth.store.tasks.get(res.body.taskId)).toMatchObject({ state: 'success', attempt: 2 });
       // The second run kept what the first one made: one container, serving.
       expect(await containersOf(res.body.id)).toHaveLength(1);
       expect((await fetchApp(app, res.body.id, '/healthz')).body.trim()).toBe('ok');
