@@ -5,6 +5,7 @@ import type { App } from '../apps/app-repo';
 import type { AppPublisher, DashboardPublisher, DashboardSite, WellKnownPublisher } from '../apps/reverse-proxy';
 import type { NginxConfig } from '../core/config';
 import { hostsOf } from './app-dns';
+import { acceptingWorkers, masterPid, untilWorkersReplaced } from './nginx-workers';
 import type { CertificateService } from '../certificates/certificate-service';
 import type { Domain, DomainRepo } from './domain-repo';
 import { renderAppSite, renderDashboardSite, renderShared, renderWellKnownSite, type WellKnownFiles } from './nginx-site';
@@ -24,9 +25,13 @@ export class NginxCommand implements NginxControl {
     return result.ok ? null : result.output;
   }
 
+  /** Signals the reload, then waits until only workers with the new configuration take connections. */
   async reload(): Promise<void> {
+    const master = masterPid(this.config.confFile);
+    const before = master ? acceptingWorkers(master) : new Set<number>();
     const result = await this.run(['-s', 'reload']);
     if (!result.ok) throw new Error(`nginx did not reload: ${result.output}`);
+    if (master && before.size > 0) await untilWorkersReplaced(master, before);
   }
 
   private run(args: string[]): Promise<{ ok: boolean; output: string }> {

@@ -132,8 +132,9 @@ export function proxyGet(nginx: TestNginx, host: string, urlPath: string, option
 }
 
 /**
- * Polls until `ok` holds, at most 30 s: nginx reloads its workers after the signal, so the first requests may
- * still meet the old ones. The error names the last failure or value seen.
+ * Polls until `ok` holds, at most 30 s: sites are published by tasks that end after the request that started
+ * them. (Once a reload has returned, nginx answers with the new configuration: nginx-reload.test.ts.) The error
+ * names the last failure or value seen.
  */
 export async function untilServed<T>(get: () => Promise<T>, ok: (value: T) => boolean): Promise<T> {
   let last: unknown;
