@@ -169,7 +169,7 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
       return domain ? `https://${domain}` : config.publicUrl;
     },
   });
-  const runtime = new DockerRuntime(docker);
+  const runtime = new DockerRuntime(docker, { hostReads: !config.dockerHost || config.dockerHost.startsWith('unix:') });
   const hostPorts = new LocalHostPorts();
   const providers = new DnsProviders([
     new PassiveProvider('noop'),

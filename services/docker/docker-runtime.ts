@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type Docker from 'dockerode';
 import { BerthError } from '../core/errors';
@@ -11,6 +12,7 @@ import {
   type LogOptions,
   type ManagedContainer,
 } from '../apps/app-runtime';
+import { hostFolderOf, tarFolder } from './host-volume-tar';
 import { demuxLines, FrameDecoder } from './log-demux';
 
 /** Engine errors that mean "not there", which idempotent teardown ignores. */
@@ -25,9 +27,20 @@ export function dockerError(err: unknown): unknown {
   return err;
 }
 
+export interface DockerRuntimeOptions {
+  /**
+   * The engine is reached through a local socket, so its volume folders may be on this machine: archives of a
+   * whole volume are then read from the host when the folder proves to be the engine's (host-volume-tar.ts).
+   */
+  hostReads?: boolean;
+}
+
 /** The app runtime on a real Docker engine, through dockerode. */
 export class DockerRuntime implements AppRuntime {
-  constructor(private readonly docker: Docker) {}
+  constructor(
+    private readonly docker: Docker,
+    private readonly options: DockerRuntimeOptions = {},
+  ) {}
 
   async ping() {
     await this.docker.ping().catch((err) => {
@@ -88,8 +101,10 @@ export class DockerRuntime implements AppRuntime {
   async archive(appId: string, path: string) {
     const [found] = await this.containersOf(appId);
     if (!found) return undefined;
-    return this.docker
-      .getContainer(found.Id)
+    const container = this.docker.getContainer(found.Id);
+    const folder = this.options.hostReads ? await hostFolderOf(container, path) : undefined;
+    if (folder) return tarFolder(folder, posix.basename(path));
+    return container
       .getArchive({ path })
       .catch((err) => {
         if (gone(err)) return undefined;
