@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { activate, bearer, createUserWithToken, startTestApp, type TestApp } from '../helpers/app';
 import { APPS_ENV, containersOf, execWs, installAndWait, listen, removeEngineObjects, testDocker, testManifest } from '../helpers/apps';
 
@@ -31,14 +32,31 @@ describe('apps: tenant isolation', () => {
       const info = await testDocker().getContainer((await containersOf(appId))[0].Id).inspect();
       return Object.values(info.NetworkSettings.Networks)[0].IPAddress;
     };
+    /** What a failed probe needs to be understood: each container's networks and addresses, and the isolation rules. */
+    const whereabouts = async () => {
+      const rows: Record<string, unknown> = {};
+      for (const [name, id] of Object.entries({ a1: a1.id, a2: a2.id, b1: b1.id })) {
+        const containers = await containersOf(id);
+        rows[name] = await Promise.all(containers.map(async (c) => {
+          const nets = (await testDocker().getContainer(c.Id).inspect()).NetworkSettings.Networks;
+          return Object.entries(nets).map(([net, n]) => `${c.Id.slice(0, 12)} ${net} ${n.IPAddress}/${n.IPPrefixLen}`);
+        }));
+      }
+      rows.rules = spawnSync('sh', ['-c', 'iptables -S DOCKER-ISOLATION-STAGE-1; iptables -S DOCKER-ISOLATION-STAGE-2'], { encoding: 'utf8' }).stdout;
+      return rows;
+    };
+    const blocked = async (token: string, from: string, to: string) => {
+      const reply = (await probe(token, from, await ip(to))).stdout.trim();
+      return reply === '' ? { reply } : { reply, ...(await whereabouts()) };
+    };
     const probe = async (token: string, from: string, host: string) =>
       execWs(server.url, token, from, ['sh', '-c', `printf 'GET /healthz HTTP/1.0\\r\\n\\r\\n' | nc -w 2 ${host} 8080 | tail -1`]);
 
     // Same tenant: reachable.
     expect((await probe(ownerA, a1.id, await ip(a2.id))).stdout.trim()).toBe('ok');
     // Another tenant: no route, in either direction.
-    expect((await probe(ownerA, a1.id, await ip(b1.id))).stdout.trim()).toBe('');
-    expect((await probe(ownerB, b1.id, await ip(a1.id))).stdout.trim()).toBe('');
+    expect(await blocked(ownerA, a1.id, b1.id)).toEqual({ reply: '' });
+    expect(await blocked(ownerB, b1.id, a1.id)).toEqual({ reply: '' });
 
     // And through the API: a tenant's token sees and touches only its own apps.
     const listB = await app.api.get('/api/v1/apps').set(bearer(ownerB)).expect(200);
