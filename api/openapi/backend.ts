@@ -25,6 +25,10 @@ export async function createBackend(document: OpenApiDocument, options: Partial<
     validate: true,
     coerceTypes: true,
     ignoreTrailingSlashes: true,
+    // Validators are compiled on an operation's first request instead of all at start: starting took about a
+    // second, mostly Ajv compiling the box document, which every test app and CLI process paid.
+    // test/core/openapi-documents.test.ts compiles every validator, so a schema Ajv refuses still fails a test.
+    quick: true,
     customizeAjv: (_ajv, ajvOpts) => {
       const key = JSON.stringify(ajvOpts);
       let ajv = ajvs.get(key);
