@@ -17,6 +17,7 @@ import { createDatabase, type Db } from '../services/db/database';
 import { migrateLatest } from '../services/db/migrate';
 import { createStore, type Store } from '../services/db/store';
 import { createDocker } from '../services/docker/docker-client';
+import { IptablesIsolation } from '../services/docker/network-firewall';
 import { HealthService } from '../services/health/health-service';
 import { InstanceService } from '../services/instances/instance-service';
 import { createRedis, pingRedis, redisOptions } from '../services/queue/redis';
@@ -169,7 +170,9 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
       return domain ? `https://${domain}` : config.publicUrl;
     },
   });
-  const runtime = new DockerRuntime(docker, { hostReads: !config.dockerHost || config.dockerHost.startsWith('unix:') });
+  // A local socket means the engine is on this machine: its volume folders and bridges may be ours to use.
+  const engineIsLocal = !config.dockerHost || config.dockerHost.startsWith('unix:');
+  const runtime = new DockerRuntime(docker, { hostReads: engineIsLocal, firewall: engineIsLocal ? new IptablesIsolation({ logger }) : undefined });
   const hostPorts = new LocalHostPorts();
   const providers = new DnsProviders([
     new PassiveProvider('noop'),

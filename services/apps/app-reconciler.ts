@@ -25,6 +25,7 @@ export class AppReconciler {
   constructor(private readonly deps: { apps: AppRepo; instances: InstanceRepo; runtime: AppRuntime; service: AppService; logger: Logger }) {}
 
   async reconcile(options: { removeOrphans: boolean }): Promise<ReconcileReport> {
+    await this.deps.runtime.isolateNetworks();
     // Only this box's tenants: an engine shared with another Berth (its tests, a staging box) keeps its containers.
     const tenants = new Set(await this.deps.instances.ids());
     const containers = (await this.deps.runtime.listManaged()).filter((c) => tenants.has(c.instanceId));

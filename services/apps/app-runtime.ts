@@ -9,6 +9,8 @@ export interface AppRuntime {
   ensureImage(image: string, onProgress: (fraction: number, message: string) => void, signal?: AbortSignal): Promise<void>;
   /** The tenant's own bridge network, created on first use; returns its id. */
   ensureNetwork(instanceId: string): Promise<string>;
+  /** Re-applies the host's isolation of every tenant network (its rules do not survive a reboot). */
+  isolateNetworks(): Promise<void>;
   /** Removes the tenant's network (when the tenant goes). */
   removeNetwork(instanceId: string): Promise<void>;
   /** A tar stream of a path inside the app's container (running or not), e.g. its data for an export. */

@@ -14,6 +14,7 @@ import {
 } from '../apps/app-runtime';
 import { hostFolderOf, tarFolder } from './host-volume-tar';
 import { demuxLines, FrameDecoder } from './log-demux';
+import type { NetworkFirewall } from './network-firewall';
 
 /** Engine errors that mean "not there", which idempotent teardown ignores. */
 const gone = (err: unknown) => [304, 404].includes((err as { statusCode?: number }).statusCode ?? 0);
@@ -33,6 +34,13 @@ export interface DockerRuntimeOptions {
    * whole volume are then read from the host when the folder proves to be the engine's (host-volume-tar.ts).
    */
   hostReads?: boolean;
+  /** Host firewall rules that keep tenant networks apart even while the engine rewrites its own (network-firewall.ts). */
+  firewall?: NetworkFirewall;
+}
+
+/** The Linux bridge of a bridge network: its configured name, else the engine's `br-<12 hex of the id>`. */
+export function bridgeOf(network: { Id: string; Options?: Record<string, string> | null }): string {
+  return network.Options?.['com.docker.network.bridge.name'] || `br-${network.Id.slice(0, 12)}`;
 }
 
 /** The app runtime on a real Docker engine, through dockerode. */
@@ -74,14 +82,26 @@ export class DockerRuntime implements AppRuntime {
     const existing = await canonical().catch((err) => {
       throw dockerError(err);
     });
-    if (existing) return existing.Id;
+    if (existing) {
+      await this.options.firewall?.isolate(bridgeOf(existing));
+      return existing.Id;
+    }
     const created = await this.docker
       .createNetwork({ Name: name, Driver: 'bridge', CheckDuplicate: true, Labels: { [LABELS.managed]: '1', [LABELS.instance]: instanceId } })
       .catch(() => undefined);
     const winner = await canonical();
     if (!winner) throw new Error(`Could not create the tenant network ${name}`);
     if (created && created.id !== winner.Id) await this.docker.getNetwork(created.id).remove().catch(() => undefined);
+    await this.options.firewall?.isolate(bridgeOf(winner));
     return winner.Id;
+  }
+
+  async isolateNetworks() {
+    if (!this.options.firewall) return;
+    const networks = await this.docker.listNetworks({ filters: { label: [LABELS.managed] } }).catch((err) => {
+      throw dockerError(err);
+    });
+    for (const network of networks) await this.options.firewall.isolate(bridgeOf(network));
   }
 
   async removeNetwork(instanceId: string) {
@@ -89,6 +109,7 @@ export class DockerRuntime implements AppRuntime {
       throw dockerError(err);
     });
     for (const network of networks) {
+      await this.options.firewall?.release(bridgeOf(network));
       await this.docker
         .getNetwork(network.Id)
         .remove()

@@ -1,0 +1,123 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { PassThrough } from 'node:stream';
+import type Docker from 'dockerode';
+import { LABELS } from '../../services/apps/app-runtime';
+import { createLogger } from '../../services/core/logger';
+import { bridgeOf, DockerRuntime } from '../../services/docker/docker-runtime';
+import { IptablesIsolation } from '../../services/docker/network-firewall';
+import { removeTenantObjects, testDocker } from '../helpers/engine';
+
+jest.setTimeout(120_000);
+
+const rules = () => execFileSync('iptables', ['-w', '5', '-t', 'mangle', '-S', 'BERTH-ISOLATION'], { encoding: 'utf8' });
+
+/** Runs a command in a container; its standard output. */
+async function exec(container: Docker.Container, cmd: string[]): Promise<string> {
+  const run = await container.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+  const stream = await run.start({});
+  const out = new PassThrough();
+  let text = '';
+  out.on('data', (d) => (text += d));
+  container.modem.demuxStream(stream, out, new PassThrough());
+  await new Promise((resolve) => stream.on('end', resolve));
+  return text;
+}
+
+/**
+ * The engine deletes and re-inserts its isolation jumps whenever any network is created or removed; Berth's
+ * rules in the mangle table keep tenants apart during those moments too.
+ */
+describe('tenant networks on the host firewall', () => {
+  const docker = testDocker();
+  const tenantA = `ins-fw-a-${randomBytes(3).toString('hex')}`;
+  const tenantB = `ins-fw-b-${randomBytes(3).toString('hex')}`;
+  const runtime = new DockerRuntime(docker, { firewall: new IptablesIsolation({ logger: createLogger('silent') }) });
+  const containers: Record<string, Docker.Container> = {};
+
+  const start = async (name: string, instanceId: string, networkId: string) => {
+    const container = await docker.createContainer({
+      Image: 'berth-test/web:1',
+      Labels: { [LABELS.instance]: instanceId },
+      HostConfig: { NetworkMode: networkId },
+    });
+    await container.start();
+    containers[name] = container;
+  };
+  const ipOf = async (name: string) => Object.values((await containers[name].inspect()).NetworkSettings.Networks)[0].IPAddress;
+  const probe = async (from: string, to: string) =>
+    (await exec(containers[from], ['sh', '-c', `printf 'GET /healthz HTTP/1.0\\r\\n\\r\\n' | nc -w 1 ${await ipOf(to)} 8080 | tail -1`])).trim();
+
+  beforeAll(async () => {
+    const netA = await runtime.ensureNetwork(tenantA);
+    const netB = await runtime.ensureNetwork(tenantB);
+    await start('a1', tenantA, netA);
+    await start('a2', tenantA, netA);
+    await start('b1', tenantB, netB);
+    // The web server needs a moment to listen.
+    for (let i = 0; i < 50 && (await probe('a1', 'a2')) !== 'ok'; i++) await new Promise((r) => setTimeout(r, 100));
+  });
+
+  afterAll(async () => {
+    await removeTenantObjects([tenantA, tenantB]);
+  });
+
+  it('cuts tenants apart while networks come and go, and leaves a tenant\'s own network alone', async () => {
+    let churning = true;
+    const churn = (async () => {
+      for (let i = 0; churning; i++) {
+        const net = await docker.createNetwork({ Name: `berth-fw-churn-${randomBytes(3).toString('hex')}`, Labels: { 'io.berth.test': '1' } });
+        await net.remove();
+      }
+    })();
+    const through: string[] = [];
+    try {
+      for (let i = 0; i < 8; i++) {
+        if (await probe('b1', 'a1')) through.push(`b1→a1 #${i}`);
+        if (await probe('a1', 'b1')) through.push(`a1→b1 #${i}`);
+      }
+    } finally {
+      churning = false;
+      await churn;
+    }
+    expect(through).toEqual([]);
+    expect(await probe('a1', 'a2')).toBe('ok');
+  });
+
+  it('writes two rules per tenant bridge, takes them away with the network, and prunes rules of bridges gone', async () => {
+    const [netA] = await docker.listNetworks({ filters: { label: [`${LABELS.instance}=${tenantA}`] } });
+    const [netB] = await docker.listNetworks({ filters: { label: [`${LABELS.instance}=${tenantB}`] } });
+    const bridgeA = bridgeOf(netA);
+    const bridgeB = bridgeOf(netB);
+    expect(rules()).toContain(`-A BERTH-ISOLATION -i ${bridgeA} ! -o ${bridgeA} -j BERTH-TO-BRIDGE`);
+    expect(rules()).toContain(`-A BERTH-ISOLATION ! -i ${bridgeB} -o ${bridgeB} -j BERTH-FROM-BRIDGE`);
+    // Isolating again adds nothing.
+    await runtime.ensureNetwork(tenantA);
+    expect(rules().split(bridgeA).length - 1).toBe(4);
+
+    // Tenant B's network removed behind Berth's back: the next isolation prunes its rules.
+    await containers.b1.remove({ force: true });
+    await docker.getNetwork(netB.Id).remove();
+    await runtime.isolateNetworks();
+    expect(rules()).not.toContain(bridgeB);
+
+    // Removed through Berth: its rules go with it.
+    await containers.a1.remove({ force: true });
+    await containers.a2.remove({ force: true });
+    await runtime.removeNetwork(tenantA);
+    expect(rules()).not.toContain(bridgeA);
+  });
+
+  it('without iptables, says so once and goes on (Docker\'s own isolation applies)', async () => {
+    const warnings: unknown[] = [];
+    const logger = createLogger('silent');
+    logger.warn = ((...args: unknown[]) => void warnings.push(args)) as typeof logger.warn;
+    const firewall = new IptablesIsolation({ logger, binary: '/no/such/iptables' });
+    await firewall.isolate('lo');
+    await firewall.isolate('lo');
+    expect(warnings).toHaveLength(1);
+    // A name that is not an interface of this machine (a remote engine's bridge) is left alone.
+    await new IptablesIsolation({ logger, binary: '/no/such/iptables' }).isolate('br-000000000000');
+    expect(warnings).toHaveLength(1);
+  });
+});
