@@ -11,7 +11,7 @@
  * prefix, the Docker engine at DOCKER_HOST), activated; an app (image berth-test/web:1, localstorage) installed
  * through the API. The backup target is the filesystem default, `<data dir>/backups`. Measured: `POST
  * /api/v1/apps/{id}/backup` → the task ended (polled every BENCH_POLL_MS), which covers stopping the app, the
- * engine's tar of the volume, gzip (and AES-256-GCM), the SHA-256, writing the files, and starting the app again
+ * tar of the volume (host tar on a local engine, else the engine's), pigz or gzip (and AES-256-GCM), the SHA-256, writing the files, and starting the app again
  * with its health wait. MB/s is the data folder's size over that time.
  * Baseline: `tar -czf <file> -C <folder> .` on the host, same folder, same disk, timed from spawn to exit.
  * Sides alternate BENCH_BACKUP_ROUNDS times (default 1) and the median of each is reported.
@@ -19,7 +19,7 @@
  * The rsync format (unencrypted, once after the tgz rounds): a first, full rsync backup of the same data, then 1%
  * of the files (small ones, at least one) are changed on the host and copied into the app, and a second rsync
  * backup is timed; it links every unchanged file to the first. Reported: both times and second/first (target:
- * well under 1; it still reads and hashes every byte, because the engine's archive is the only way in).
+ * well under 1; it still reads and hashes every byte, because the volume comes as one tar stream).
  *
  * Clean-up, on success, failure or Ctrl-C: Berth closed, the app's containers and volumes and the tenant's
  * network removed, the Redis keys under the prefix and every temp folder deleted. Exit code 0 whatever the
@@ -133,7 +133,7 @@ async function changeOnePercent(docker: Docker, appId: string, dir: string): Pro
 
 /**
  * From the task's log: seconds from "stopping <app>" to "started <app> again", which is the stop, the copy
- * (engine tar, gzip, encryption, checksum, write) and the container start, without the health wait.
+ * (tar, gzip, encryption, checksum, write) and the container start, without the health wait.
  */
 async function copySecs(run: Running, taskId: number): Promise<number> {
   const reply = await httpRequest('GET', `${run.url}/api/v1/tasks/${taskId}/logs`, { headers: { authorization: `Bearer ${run.token}` } });
@@ -245,7 +245,7 @@ async function main(): Promise<number> {
     console.log(`tgz: Berth ${ratio.toFixed(2)}× tar -czf (target ≥ ${MIN_RATIO}×): ${ratio >= MIN_RATIO ? 'PASS' : 'FAIL'}`);
     console.log(`tgz encrypted: ${(mbs(median(sides.encrypted)) / tarRate).toFixed(2)}× tar -czf (context; the target is for tgz)`);
     console.log('Berth\'s time is the whole task: stopping the app, the copy, starting it and its health wait. The copy phase is the');
-    console.log('task log\'s "stopping" → "started again" (stop, engine tar, gzip/encryption, SHA-256, write, start).');
+    console.log('task log\'s "stopping" → "started again" (stop, tar, gzip/encryption, SHA-256, write, start).');
     console.log(
       `rsync second backup after ${changed} of ${total} files changed: ${rsyncSecond.secs.toFixed(2)} s vs the first's ${rsyncFirst.secs.toFixed(2)} s = ` +
         `${(rsyncSecond.secs / rsyncFirst.secs).toFixed(2)}× (copy phase ${(rsyncSecond.copy / rsyncFirst.copy).toFixed(2)}×); unchanged files are hard links`,
