@@ -7,7 +7,7 @@ import { composeBerth, type Berth, type ComposeOptions } from '../../server/comp
 import { loadConfig } from '../../services/core/config';
 import { createLogger } from '../../services/core/logger';
 import { TokenService } from '../../services/tokens/token-service';
-import { createTestSchema, dropTestSchema, onPostgres, testDatabaseUrl } from './database';
+import { createTestSchema, dropTestSchema, onPostgres, postgresUrl } from './database';
 import { checkResponse } from './openapi-check';
 import { removeTenantObjects } from './engine';
 
@@ -27,15 +27,19 @@ export interface TestApp {
 
 export interface TestAppOptions extends Partial<ComposeOptions> {
   env?: Record<string, string>;
+  /** The engine, when a test needs a particular one (default: the suite's, TEST_DATABASE_URL). */
+  database?: 'sqlite' | 'postgres';
 }
 
 /** A real Berth: its own database (SQLite file, or a PostgreSQL schema), the real Redis, real HTTP. */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-test-'));
-  const schema = onPostgres ? await createTestSchema() : undefined;
+  const pgUrl = (options.database ?? (onPostgres ? 'postgres' : 'sqlite')) === 'postgres' ? postgresUrl : undefined;
+  if (options.database === 'postgres' && !pgUrl) throw new Error('no PostgreSQL for this test: set TEST_POSTGRES_URL');
+  const schema = pgUrl ? await createTestSchema(pgUrl) : undefined;
   const config = loadConfig({
     BERTH_DATA_DIR: dataDir,
-    DATABASE_URL: onPostgres ? testDatabaseUrl : undefined,
+    DATABASE_URL: pgUrl,
     REDIS_URL: TEST_REDIS_URL,
     DOCKER_HOST: process.env.DOCKER_HOST,
     BERTH_LOG_LEVEL: 'silent',
@@ -56,14 +60,14 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     api,
     admin,
     dataDir,
-    databaseUrl: schema ? `${testDatabaseUrl}?options=${encodeURIComponent(`-c search_path=${schema}`)}` : config.databaseUrl,
+    databaseUrl: schema ? `${pgUrl}?options=${encodeURIComponent(`-c search_path=${schema}`)}` : config.databaseUrl,
     async close() {
       // The engine is cleaned after the workers and the health monitor have stopped: before, the monitor
       // could bring a removed app back.
       const instanceIds = (await berth.db('instances').select('id')).map((row: { id: string }) => row.id);
       await berth.close();
       await removeTenantObjects(instanceIds);
-      if (schema) await dropTestSchema(schema);
+      if (schema) await dropTestSchema(schema, pgUrl);
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -7,10 +7,15 @@ import knex from 'knex';
  */
 export const testDatabaseUrl = process.env.TEST_DATABASE_URL;
 export const onPostgres = Boolean(testDatabaseUrl?.startsWith('postgres'));
+/**
+ * A PostgreSQL server for tests that need one whatever the suite's engine (restoring across engines): the
+ * suite's own, or TEST_POSTGRES_URL (.ci/run sets it for the SQLite suite too). Undefined: such tests skip.
+ */
+export const postgresUrl = onPostgres ? testDatabaseUrl : process.env.TEST_POSTGRES_URL?.trim() || undefined;
 
-export async function createTestSchema(): Promise<string> {
+export async function createTestSchema(url = testDatabaseUrl): Promise<string> {
   const schema = `t_${randomBytes(6).toString('hex')}`;
-  const admin = knex({ client: 'pg', connection: testDatabaseUrl });
+  const admin = knex({ client: 'pg', connection: url });
   try {
     await admin.raw('create schema ??', [schema]);
   } finally {
@@ -19,8 +24,8 @@ export async function createTestSchema(): Promise<string> {
   return schema;
 }
 
-export async function dropTestSchema(schema: string): Promise<void> {
-  const admin = knex({ client: 'pg', connection: testDatabaseUrl });
+export async function dropTestSchema(schema: string, url = testDatabaseUrl): Promise<void> {
+  const admin = knex({ client: 'pg', connection: url });
   try {
     await admin.raw('drop schema if exists ?? cascade', [schema]);
   } finally {
