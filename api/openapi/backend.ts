@@ -28,6 +28,8 @@ export async function createBackend(document: OpenApiDocument, options: Partial<
     // Validators are compiled on an operation's first request instead of all at start: starting took about a
     // second, mostly Ajv compiling the box document, which every test app and CLI process paid.
     // test/core/openapi-documents.test.ts compiles every validator, so a schema Ajv refuses still fails a test.
+    // Quick mode also dereferences with dereference-json-schema (synchronous; local `#/…` refs, which is all our
+    // documents use) instead of json-schema-ref-parser.
     quick: true,
     customizeAjv: (_ajv, ajvOpts) => {
       const key = JSON.stringify(ajvOpts);

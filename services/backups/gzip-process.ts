@@ -6,7 +6,7 @@ import { Duplex } from 'node:stream';
  * pigz (parallel gzip, same format) where it is installed: it compresses on every core, so a backup outruns a
  * single-threaded `tar -czf`; gzip otherwise.
  */
-export const gzipProgram = () => (['/usr/bin/pigz', '/bin/pigz', '/usr/local/bin/pigz'].some((p) => fs.existsSync(p)) ? 'pigz' : 'gzip');
+export const gzipProgram = (): string => ['/usr/bin/pigz', '/bin/pigz', '/usr/local/bin/pigz'].find((p) => fs.existsSync(p)) ?? 'gzip';
 
 /**
  * gzip (level 6, as `tar -czf`) in its own process: the compression, the costliest step of a tgz backup, runs on
@@ -15,7 +15,7 @@ export const gzipProgram = () => (['/usr/bin/pigz', '/bin/pigz', '/usr/local/bin
  * set; its output is ordinary gzip, which restores read with zlib. `-n` leaves out a name and time, so the same
  * data compresses to the same bytes.
  */
-export function gzipProcess(program: 'gzip' | 'pigz' = gzipProgram()): Duplex {
+export function gzipProcess(program: string = gzipProgram()): Duplex {
   const child = spawn(program, ['-6', '-n', '-c'], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-500)));

@@ -12,7 +12,7 @@ import {
   type LogOptions,
   type ManagedContainer,
 } from '../apps/app-runtime';
-import { hostFolderOf, tarFolder } from './host-volume-tar';
+import { hostFolderOf, hostReadsApply, tarFolder } from './host-volume-tar';
 import { demuxLines, FrameDecoder } from './log-demux';
 import type { NetworkFirewall } from './network-firewall';
 
@@ -45,10 +45,18 @@ export function bridgeOf(network: { Id: string; Options?: Record<string, string>
 
 /** The app runtime on a real Docker engine, through dockerode. */
 export class DockerRuntime implements AppRuntime {
+  /** Whether host reads can work here at all; asked of the engine and the machine once. */
+  private hostReadsProbe?: Promise<boolean>;
+
   constructor(
     private readonly docker: Docker,
     private readonly options: DockerRuntimeOptions = {},
   ) {}
+
+  private hostReadsApply(): Promise<boolean> {
+    if (!this.options.hostReads) return Promise.resolve(false);
+    return (this.hostReadsProbe ??= hostReadsApply(this.docker));
+  }
 
   async ping() {
     await this.docker.ping().catch((err) => {
@@ -83,7 +91,7 @@ export class DockerRuntime implements AppRuntime {
       throw dockerError(err);
     });
     if (existing) {
-      await this.options.firewall?.isolate(bridgeOf(existing));
+      await this.syncFirewall();
       return existing.Id;
     }
     const created = await this.docker
@@ -92,16 +100,24 @@ export class DockerRuntime implements AppRuntime {
     const winner = await canonical();
     if (!winner) throw new Error(`Could not create the tenant network ${name}`);
     if (created && created.id !== winner.Id) await this.docker.getNetwork(created.id).remove().catch(() => undefined);
-    await this.options.firewall?.isolate(bridgeOf(winner));
+    await this.syncFirewall();
     return winner.Id;
   }
 
   async isolateNetworks() {
+    await this.syncFirewall();
+  }
+
+  /** The host firewall's tenant rules brought in line with the engine's bridge networks (network-firewall.ts). */
+  private async syncFirewall() {
     if (!this.options.firewall) return;
-    const networks = await this.docker.listNetworks({ filters: { label: [LABELS.managed] } }).catch((err) => {
+    const networks = await this.docker.listNetworks({ filters: { driver: ['bridge'] } }).catch((err) => {
       throw dockerError(err);
     });
-    for (const network of networks) await this.options.firewall.isolate(bridgeOf(network));
+    await this.options.firewall.sync({
+      tenants: networks.filter((n) => n.Labels?.[LABELS.managed]).map(bridgeOf),
+      bridges: networks.map(bridgeOf),
+    });
   }
 
   async removeNetwork(instanceId: string) {
@@ -109,7 +125,6 @@ export class DockerRuntime implements AppRuntime {
       throw dockerError(err);
     });
     for (const network of networks) {
-      await this.options.firewall?.release(bridgeOf(network));
       await this.docker
         .getNetwork(network.Id)
         .remove()
@@ -117,13 +132,15 @@ export class DockerRuntime implements AppRuntime {
           if (!gone(err)) throw dockerError(err);
         });
     }
+    // After the removal, not before: a network the engine refused to remove keeps its rules.
+    await this.syncFirewall();
   }
 
   async archive(appId: string, path: string) {
     const [found] = await this.containersOf(appId);
     if (!found) return undefined;
     const container = this.docker.getContainer(found.Id);
-    const folder = this.options.hostReads ? await hostFolderOf(container, path) : undefined;
+    const folder = (await this.hostReadsApply()) ? await hostFolderOf(container, path) : undefined;
     if (folder) return tarFolder(folder, posix.basename(path));
     return container
       .getArchive({ path })

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
@@ -10,6 +10,19 @@ import type Docker from 'dockerode';
  * about twice the speed (bench/backup), because the engine's copy goes through its own tar writer and an HTTP
  * stream. Used only when Berth can prove the folder is the one the engine mounts; any doubt means the API.
  */
+
+/**
+ * Whether host reads can give the engine's archive at all: Berth is root (it must read every file, or tar fails
+ * half-way instead of falling back), the engine maps no user ids (with userns-remap or rootless, the files on
+ * disk carry shifted owners that the engine's archive maps back), and `tar` is GNU tar (`--sort`, `--transform`).
+ */
+export async function hostReadsApply(docker: Docker): Promise<boolean> {
+  if (process.geteuid?.() !== 0) return false;
+  const info = (await docker.info().catch(() => undefined)) as { SecurityOptions?: string[] } | undefined;
+  if (!info || (info.SecurityOptions ?? []).some((option) => /name=(userns|rootless)/.test(option))) return false;
+  const version = await new Promise<string>((resolve) => execFile('tar', ['--version'], (err, stdout) => resolve(err ? '' : stdout)));
+  return /GNU tar/.test(version);
+}
 
 /** The host folder of the volume mounted at `mountPath` in the container, if this machine can see it; else undefined. */
 export async function hostFolderOf(container: Docker.Container, mountPath: string): Promise<string | undefined> {
@@ -27,12 +40,15 @@ export async function hostFolderOf(container: Docker.Container, mountPath: strin
 
 /**
  * A tar stream of `folder`'s contents with `name/` in front of every member, as the engine names the members of
- * an archive of `/…/name`, in name order as the engine has them: owners as numbers, symlinks stored as links, sockets left out (as the engine does).
+ * an archive of `/…/name`, in name order as the engine has them: owners as numbers, symlinks stored as links,
+ * file capabilities kept (the one extended attribute the engine keeps), sockets left out (as the engine does).
  * tar's exit 1 ("file changed as we read it", on a live app) is what the engine's copy does silently too; worse
  * ends the stream with tar's message.
  */
 export function tarFolder(folder: string, name: string): Readable {
-  const child = spawn('tar', ['-c', '-f', '-', '--numeric-owner', '--sort=name', `--transform=s,^\\.,${name},S`, '-C', folder, '.'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  if (!/^[\w.-]+$/.test(name)) throw new Error(`not a plain member name: ${name}`);
+  const args = ['-c', '-f', '-', '--numeric-owner', '--sort=name', '--xattrs', '--xattrs-include=security.capability'];
+  const child = spawn('tar', [...args, `--transform=s,^\\.,${name},S`, '-C', folder, '.'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const out = new PassThrough({ highWaterMark: 256 * 1024 });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-1000)));
@@ -78,7 +94,7 @@ async function engineStat(container: Docker.Container, containerPath: string): P
 export function nanoseconds(rfc3339: string): bigint | undefined {
   const match = /^(.+?T\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)$/.exec(rfc3339);
   if (!match) return undefined;
-  const seconds = Date.parse(`${match[1]}${match[3]}`);
-  if (Number.isNaN(seconds)) return undefined;
-  return BigInt(seconds) * 1_000_000n + BigInt((match[2] ?? '').padEnd(9, '0'));
+  const ms = Date.parse(`${match[1]}${match[3]}`);
+  if (Number.isNaN(ms)) return undefined;
+  return BigInt(ms) * 1_000_000n + BigInt((match[2] ?? '').padEnd(9, '0'));
 }

@@ -31,7 +31,10 @@ export class NginxCommand implements NginxControl {
     const before = master ? acceptingWorkers(master) : new Set<number>();
     const result = await this.run(['-s', 'reload']);
     if (!result.ok) throw new Error(`nginx did not reload: ${result.output}`);
-    if (master && before.size > 0) await untilWorkersReplaced(master, before);
+    if (master && before.size > 0 && !(await untilWorkersReplaced(master, before))) {
+      // The master kept its old workers: it could not apply the configuration (a port it cannot bind, say).
+      throw new Error('nginx kept its old configuration after the reload (see its error log)');
+    }
   }
 
   private run(args: string[]): Promise<{ ok: boolean; output: string }> {

@@ -15,6 +15,8 @@ export function masterPid(confFile: string): number | undefined {
     const conf = fs.readFileSync(confFile, 'utf8');
     const match = /^\s*pid\s+([^;\s]+)\s*;/m.exec(conf);
     if (match) pidFile = match[1];
+    // A relative path is nginx's prefix's, which Berth does not know: no waiting then.
+    if (!pidFile.startsWith('/')) return undefined;
     const pid = Number(fs.readFileSync(pidFile, 'utf8').trim());
     return Number.isInteger(pid) && pid > 0 ? pid : undefined;
   } catch {
@@ -25,25 +27,41 @@ export function masterPid(confFile: string): number | undefined {
 /** PIDs of the master's workers that still accept connections (not shutting down). */
 export function acceptingWorkers(master: number): Set<number> {
   const workers = new Set<number>();
-  let entries: string[];
-  try {
-    entries = fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e));
-  } catch {
-    return workers;
-  }
-  for (const entry of entries) {
+  for (const pid of childrenOf(master)) {
     try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // pid (comm) state ppid …: the name may hold spaces or parentheses, so read after the last ')'.
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid !== master) continue;
-      const title = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0+$/, '').trim();
-      if (title === 'nginx: worker process') workers.add(Number(entry));
+      const title = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0+$/, '').trim();
+      if (title === 'nginx: worker process') workers.add(pid);
     } catch {
       // The process ended while we looked.
     }
   }
   return workers;
+}
+
+/** The master's child processes: from its `children` file where the kernel has one, else by scanning /proc. */
+function childrenOf(master: number): number[] {
+  try {
+    return fs.readFileSync(`/proc/${master}/task/${master}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    // No such file (an older kernel): every process's parent, read from /proc/<pid>/stat.
+  }
+  const children: number[] = [];
+  let entries: string[];
+  try {
+    entries = fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e));
+  } catch {
+    return children;
+  }
+  for (const entry of entries) {
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // pid (comm) state ppid …: the name may hold spaces or parentheses, so read after the last ')'.
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === master) children.push(Number(entry));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return children;
 }
 
 /**

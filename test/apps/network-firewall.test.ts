@@ -10,7 +10,7 @@ import { removeTenantObjects, testDocker } from '../helpers/engine';
 
 jest.setTimeout(120_000);
 
-const rules = () => execFileSync('iptables', ['-w', '5', '-t', 'mangle', '-S', 'BERTH-ISOLATION'], { encoding: 'utf8' });
+const rules = (chain: string) => execFileSync('iptables', ['-w', '5', '-t', 'mangle', '-S', chain], { encoding: 'utf8' });
 
 /** Runs a command in a container; its standard output. */
 async function exec(container: Docker.Container, cmd: string[]): Promise<string> {
@@ -84,28 +84,37 @@ describe('tenant networks on the host firewall', () => {
     expect(await probe('a1', 'a2')).toBe('ok');
   });
 
-  it('writes two rules per tenant bridge, takes them away with the network, and prunes rules of bridges gone', async () => {
+  it('names every Docker bridge and each tenant\'s two rules, adds nothing twice, and drops rules of bridges gone', async () => {
     const [netA] = await docker.listNetworks({ filters: { label: [`${LABELS.instance}=${tenantA}`] } });
     const [netB] = await docker.listNetworks({ filters: { label: [`${LABELS.instance}=${tenantB}`] } });
     const bridgeA = bridgeOf(netA);
     const bridgeB = bridgeOf(netB);
-    expect(rules()).toContain(`-A BERTH-ISOLATION -i ${bridgeA} ! -o ${bridgeA} -j BERTH-TO-BRIDGE`);
-    expect(rules()).toContain(`-A BERTH-ISOLATION ! -i ${bridgeB} -o ${bridgeB} -j BERTH-FROM-BRIDGE`);
-    // Isolating again adds nothing.
+    const all = () => `${rules('BERTH-ISOLATION')}${rules('BERTH-TO-BRIDGE')}${rules('BERTH-FROM-BRIDGE')}`;
+    const isolation = rules('BERTH-ISOLATION').split('\n');
+    // Published ports first (the engine's call), then the tenants.
+    expect(isolation[1]).toBe('-A BERTH-ISOLATION -m conntrack --ctstate DNAT -j RETURN');
+    expect(isolation).toContain(`-A BERTH-ISOLATION -i ${bridgeA} ! -o ${bridgeA} -j BERTH-TO-BRIDGE`);
+    expect(isolation).toContain(`-A BERTH-ISOLATION ! -i ${bridgeB} -o ${bridgeB} -j BERTH-FROM-BRIDGE`);
+    // Docker's bridges by name (docker0 too), no wildcard that could catch a host's own br-lan.
+    expect(rules('BERTH-TO-BRIDGE')).toContain(`-A BERTH-TO-BRIDGE -o ${bridgeB} -j DROP`);
+    expect(rules('BERTH-TO-BRIDGE')).toContain('-A BERTH-TO-BRIDGE -o docker0 -j DROP');
+    expect(rules('BERTH-FROM-BRIDGE')).toContain(`-A BERTH-FROM-BRIDGE -i ${bridgeA} -j DROP`);
+    expect(all()).not.toContain('br-+');
+    // Syncing again adds nothing: A appears in its two tenant rules and its two bridge drops.
     await runtime.ensureNetwork(tenantA);
-    expect(rules().split(bridgeA).length - 1).toBe(4);
+    expect(all().split(bridgeA).length - 1).toBe(6);
 
-    // Tenant B's network removed behind Berth's back: the next isolation prunes its rules.
+    // Tenant B's network removed behind Berth's back: the next sync drops its rules.
     await containers.b1.remove({ force: true });
     await docker.getNetwork(netB.Id).remove();
     await runtime.isolateNetworks();
-    expect(rules()).not.toContain(bridgeB);
+    expect(all()).not.toContain(bridgeB);
 
     // Removed through Berth: its rules go with it.
     await containers.a1.remove({ force: true });
     await containers.a2.remove({ force: true });
     await runtime.removeNetwork(tenantA);
-    expect(rules()).not.toContain(bridgeA);
+    expect(all()).not.toContain(bridgeA);
   });
 
   it('without iptables, says so once and goes on (Docker\'s own isolation applies)', async () => {
@@ -113,11 +122,11 @@ describe('tenant networks on the host firewall', () => {
     const logger = createLogger('silent');
     logger.warn = ((...args: unknown[]) => void warnings.push(args)) as typeof logger.warn;
     const firewall = new IptablesIsolation({ logger, binary: '/no/such/iptables' });
-    await firewall.isolate('lo');
-    await firewall.isolate('lo');
+    await firewall.sync({ tenants: ['lo'], bridges: ['lo'] });
+    await firewall.sync({ tenants: ['lo'], bridges: ['lo'] });
     expect(warnings).toHaveLength(1);
-    // A name that is not an interface of this machine (a remote engine's bridge) is left alone.
-    await new IptablesIsolation({ logger, binary: '/no/such/iptables' }).isolate('br-000000000000');
+    // Bridges that are not interfaces of this machine (a remote engine's) are left alone, and nothing is said.
+    await new IptablesIsolation({ logger, binary: '/no/such/iptables' }).sync({ tenants: ['br-000000000000'], bridges: ['br-000000000000'] });
     expect(warnings).toHaveLength(1);
   });
 });

@@ -8,25 +8,27 @@ import { gzipProcess, gzipProgram } from '../../services/backups/gzip-process';
 describe('gzip process', () => {
   const data = Buffer.concat([randomBytes(3 * 1024 * 1024), Buffer.from('text line\n'.repeat(100_000))]);
 
-  const compress = async (program: 'gzip' | 'pigz') => {
+  const compress = async (program: string) => {
     const chunks: Buffer[] = [];
     const sink = new Writable({ write: (chunk, _e, done) => (chunks.push(chunk), done()) });
     await pipeline(Readable.from([data.subarray(0, 1000), data.subarray(1000)]), gzipProcess(program), sink);
     return Buffer.concat(chunks);
   };
 
-  it.each(['gzip', 'pigz'] as const)('%s output unpacks with zlib to the same bytes', async (program) => {
+  const pigz = gzipProgram() === 'gzip' ? [] : [gzipProgram()];
+  it.each(['gzip', ...pigz])('%s output unpacks with zlib to the same bytes', async (program) => {
     const packed = await compress(program);
     expect(packed.length).toBeLessThan(data.length);
     expect(gunzipSync(packed).equals(data)).toBe(true);
   });
 
-  it('uses pigz when it is installed (.ci/run installs it)', () => {
-    expect(gzipProgram()).toBe('pigz');
+  // .ci/run installs pigz, so CI checks the pigz path; elsewhere the program is gzip.
+  it('uses pigz when it is installed', () => {
+    expect(gzipProgram()).toMatch(process.env.CI ? /\/pigz$/ : /pigz$|^gzip$/);
   });
 
   it('fails the stream when the program cannot run', async () => {
     const sink = new Writable({ write: (_chunk, _e, done) => done() });
-    await expect(pipeline(Readable.from([data]), gzipProcess('no-such-gzip' as 'gzip'), sink)).rejects.toThrow(/no-such-gzip could not run/);
+    await expect(pipeline(Readable.from([data]), gzipProcess('no-such-gzip'), sink)).rejects.toThrow(/no-such-gzip could not run/);
   });
 });

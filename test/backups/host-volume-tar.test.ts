@@ -7,7 +7,7 @@ import type Docker from 'dockerode';
 import { LABELS } from '../../services/apps/app-runtime';
 import { tarLister, type ListedEntry } from '../../services/backups/tar-listing';
 import { DockerRuntime } from '../../services/docker/docker-runtime';
-import { hostFolderOf, nanoseconds, tarFolder } from '../../services/docker/host-volume-tar';
+import { hostFolderOf, hostReadsApply, nanoseconds, tarFolder } from '../../services/docker/host-volume-tar';
 import { testDocker } from '../helpers/engine';
 
 jest.setTimeout(60_000);
@@ -63,6 +63,8 @@ describe('reading a volume from the host', () => {
   });
 
   it('finds the volume\'s folder, and gives the same archive as the engine\'s API', async () => {
+    // Root, no user-id mapping, GNU tar: host reads apply on the test machine.
+    expect(await hostReadsApply(docker)).toBe(true);
     expect(await hostFolderOf(container, '/app/data')).toBe(folder);
     const fromHost = await listing((await new DockerRuntime(docker, { hostReads: true }).archive(appId, '/app/data'))!);
     const fromEngine = await listing((await new DockerRuntime(docker).archive(appId, '/app/data'))!);
