@@ -121,6 +121,12 @@ export interface ComposeOptions {
   loginLimits?: LoginThrottleLimits;
   /** Run task workers, the reaper and task retention in this process (`berth serve`, `berth worker`). */
   workers?: boolean;
+  /**
+   * With workers: run the clock-driven schedules too (automatic backups every ten minutes, certificate renewal
+   * daily). Default true; tests turn it off and drive the schedules themselves, so a ten-minute mark cannot start
+   * a cleanup in the middle of a test.
+   */
+  schedules?: boolean;
   runnerTiming?: RunnerTiming;
   reaperTiming?: ReaperTiming;
 }
@@ -301,8 +307,9 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
   const restore = new RestoreService({ store, tasks, targets: backupTargets, eventlog, limits: backupLimits });
   const freshness = new BackupFreshness({ store, notifications, clock });
   const backupSchedule = new BackupSchedule({ store, backups, freshness, clock, logger });
-  const backupCron = options.workers ? scheduleBackups(backupSchedule, logger) : undefined;
-  const renewalCron = options.workers && certificates ? scheduleRenewals(new RenewalSchedule({ certificates, tasks, logger }), logger) : undefined;
+  const schedules = options.workers && options.schedules !== false;
+  const backupCron = schedules ? scheduleBackups(backupSchedule, logger) : undefined;
+  const renewalCron = schedules && certificates ? scheduleRenewals(new RenewalSchedule({ certificates, tasks, logger }), logger) : undefined;
   const reconciler = new AppReconciler({ apps: store.apps, instances: store.instances, runtime, service: apps, logger });
   const contexts = Contexts.fromFile(config.contextsFile);
   const tenants = new TenantService({

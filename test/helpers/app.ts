@@ -51,6 +51,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     redisUrl: config.redisUrl as string,
     dbSchema: schema,
     logger: options.logger ?? createLogger('silent'),
+    // The ten-minute backup check once started a cleanup in the middle of a test: tests run schedules themselves.
+    schedules: false,
     ...options,
   });
   const api = checkedAgent(berth.http, berth.surfaces);
