@@ -64,23 +64,23 @@ describe('apps: failures and bad input', () => {
   });
 
   it('refuses a location or a host port that is taken (409, before any task starts)', async () => {
-    const ported = testManifest('web:1', { tcpPorts: { ECHO_PORT: { title: 'Echo', defaultValue: 47011, containerPort: 7 } } });
+    const ported = testManifest('web:1', { tcpPorts: { ECHO_PORT: { title: 'Echo', defaultValue: 31011, containerPort: 7 } } });
     const first = await installAndWait(app, token, { domain: 'failures.test', manifest: ported, location: 'taken' });
-    expect(first.app.portBindings).toEqual({ ECHO_PORT: 47011 });
-    expect(first.app.ports).toEqual({ ECHO_PORT: 47011 });
+    expect(first.app.portBindings).toEqual({ ECHO_PORT: 31011 });
+    expect(first.app.ports).toEqual({ ECHO_PORT: 31011 });
     const tasks = await taskCount();
 
     const sameLocation = await install({ manifest: testManifest('web:1'), location: 'TAKEN' }).expect(409);
     expect(sameLocation.body.message).toMatch(/taken\.failures\.test is already used/);
     const samePort = await install({ manifest: ported, location: 'other' }).expect(409);
-    expect(samePort.body.message).toMatch(/Port 47011\/tcp \(ECHO_PORT\) is already in use by another app/);
+    expect(samePort.body.message).toMatch(/Port 31011\/tcp \(ECHO_PORT\) is already in use by another app/);
 
     // A port something else on the machine listens on.
-    const squatter = net.createServer().listen(47012, '0.0.0.0');
+    const squatter = net.createServer().listen(31012, '0.0.0.0');
     await new Promise((r) => squatter.once('listening', r));
     try {
-      const busy = await install({ manifest: ported, location: 'other', portBindings: { ECHO_PORT: 47012 } }).expect(409);
-      expect(busy.body.message).toMatch(/Port 47012\/tcp \(ECHO_PORT\) is already in use on this machine/);
+      const busy = await install({ manifest: ported, location: 'other', portBindings: { ECHO_PORT: 31012 } }).expect(409);
+      expect(busy.body.message).toMatch(/Port 31012\/tcp \(ECHO_PORT\) is already in use on this machine/);
     } finally {
       squatter.close();
     }

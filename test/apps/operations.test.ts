@@ -46,20 +46,21 @@ describe('app operations on a real Docker engine', () => {
   });
 
   it('moves an app to new host ports and another domain', async () => {
-    const ported = testManifest('web:1', { tcpPorts: { ECHO_PORT: { title: 'Echo', defaultValue: 47021, containerPort: 7 } } });
+    // Ports below the ephemeral range (32768+), where a client socket elsewhere on the machine could hold them.
+    const ported = testManifest('web:1', { tcpPorts: { ECHO_PORT: { title: 'Echo', defaultValue: 31021, containerPort: 7 } } });
     const { id, app: installed } = await installAndWait(app, token, { manifest: ported, location: 'mover', domain: 'ops.test' });
-    expect(installed).toMatchObject({ portBindings: { ECHO_PORT: 47021 }, fqdn: 'mover.ops.test' });
+    expect(installed).toMatchObject({ portBindings: { ECHO_PORT: 31021 }, fqdn: 'mover.ops.test' });
 
     await addDomain(app, token, 'other.test');
     const configure = await app.api.post(`/api/v1/apps/${id}/configure`).set(bearer(token))
-      .send({ portBindings: { ECHO_PORT: 47022 }, domain: 'other.test' }).expect(202);
+      .send({ portBindings: { ECHO_PORT: 31022 }, domain: 'other.test' }).expect(202);
     expect(await waitForTask(app, token, configure.body.taskId)).toMatchObject({ success: true });
-    expect(await waitForApp(app, token, id)).toMatchObject({ installationState: 'installed', portBindings: { ECHO_PORT: 47022 }, fqdn: 'mover.other.test', domain: 'other.test' });
+    expect(await waitForApp(app, token, id)).toMatchObject({ installationState: 'installed', portBindings: { ECHO_PORT: 31022 }, fqdn: 'mover.other.test', domain: 'other.test' });
 
     const [container] = await containersOf(id);
     const inspected = await testDocker().getContainer(container.Id).inspect();
-    expect(inspected.HostConfig.PortBindings).toMatchObject({ '7/tcp': [{ HostPort: '47022' }] });
-    expect((await execWs(server.url, token, id, ['sh', '-c', 'echo $APP_DOMAIN $ECHO_PORT'])).stdout).toBe('mover.other.test 47022\n');
+    expect(inspected.HostConfig.PortBindings).toMatchObject({ '7/tcp': [{ HostPort: '31022' }] });
+    expect((await execWs(server.url, token, id, ['sh', '-c', 'echo $APP_DOMAIN $ECHO_PORT'])).stdout).toBe('mover.other.test 31022\n');
     // The old location is free again; the old port too.
     await installAndWait(app, token, { manifest: ported, location: 'mover', domain: 'ops.test' }).then((next) => uninstall(next.id));
     await uninstall(id);
