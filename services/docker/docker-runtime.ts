@@ -1,7 +1,6 @@
 import { posix } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type Docker from 'dockerode';
-import { BerthError } from '../core/errors';
 import {
   LABELS,
   type AppRuntime,
@@ -12,21 +11,12 @@ import {
   type LogOptions,
   type ManagedContainer,
 } from '../apps/app-runtime';
+import { BerthError } from '../core/errors';
+import { dockerError, gone } from './docker-errors';
+import { DockerNetworks } from './docker-networks';
 import { hostFolderOf, hostReadsApply, tarFolder } from './host-volume-tar';
 import { demuxLines, FrameDecoder } from './log-demux';
 import type { NetworkFirewall } from './network-firewall';
-
-/** Engine errors that mean "not there", which idempotent teardown ignores. */
-const gone = (err: unknown) => [304, 404].includes((err as { statusCode?: number }).statusCode ?? 0);
-
-/** A refused or missing socket means the engine is down: 503, with a code scripts can test for. */
-export function dockerError(err: unknown): unknown {
-  const code = (err as { code?: string }).code;
-  if (code && ['ECONNREFUSED', 'ENOENT', 'EACCES', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH'].includes(code)) {
-    return new BerthError('DOCKER_UNAVAILABLE', 503, `The Docker engine is not reachable (${code})`);
-  }
-  return err;
-}
 
 export interface DockerRuntimeOptions {
   /**
@@ -38,20 +28,19 @@ export interface DockerRuntimeOptions {
   firewall?: NetworkFirewall;
 }
 
-/** The Linux bridge of a bridge network: its configured name, else the engine's `br-<12 hex of the id>`. */
-export function bridgeOf(network: { Id: string; Options?: Record<string, string> | null }): string {
-  return network.Options?.['com.docker.network.bridge.name'] || `br-${network.Id.slice(0, 12)}`;
-}
-
 /** The app runtime on a real Docker engine, through dockerode. */
 export class DockerRuntime implements AppRuntime {
   /** Whether host reads can work here at all; asked of the engine and the machine once. */
   private hostReadsProbe?: Promise<boolean>;
 
+  private readonly networks: DockerNetworks;
+
   constructor(
     private readonly docker: Docker,
     private readonly options: DockerRuntimeOptions = {},
-  ) {}
+  ) {
+    this.networks = new DockerNetworks(docker, options.firewall);
+  }
 
   private hostReadsApply(): Promise<boolean> {
     if (!this.options.hostReads) return Promise.resolve(false);
@@ -76,64 +65,16 @@ export class DockerRuntime implements AppRuntime {
     throw new Error(`Image ${image} is not on the Docker engine and could not be pulled (${pullError.trim()})`);
   }
 
-  /**
-   * The engine does not stop two concurrent creates of one name (CheckDuplicate is racy), so after creating,
-   * every caller settles on the oldest network of that name and removes its own if it lost: all racers end up
-   * on one network, and only networks nobody is using yet are removed.
-   */
-  async ensureNetwork(instanceId: string) {
-    const name = `berth-${instanceId}`.slice(0, 60);
-    const canonical = async () => {
-      const networks = (await this.docker.listNetworks({ filters: { label: [`${LABELS.instance}=${instanceId}`] } })).filter((n) => n.Name === name);
-      return networks.sort((a, b) => a.Created.localeCompare(b.Created) || a.Id.localeCompare(b.Id))[0];
-    };
-    const existing = await canonical().catch((err) => {
-      throw dockerError(err);
-    });
-    if (existing) {
-      await this.syncFirewall();
-      return existing.Id;
-    }
-    const created = await this.docker
-      .createNetwork({ Name: name, Driver: 'bridge', CheckDuplicate: true, Labels: { [LABELS.managed]: '1', [LABELS.instance]: instanceId } })
-      .catch(() => undefined);
-    const winner = await canonical();
-    if (!winner) throw new Error(`Could not create the tenant network ${name}`);
-    if (created && created.id !== winner.Id) await this.docker.getNetwork(created.id).remove().catch(() => undefined);
-    await this.syncFirewall();
-    return winner.Id;
+  ensureNetwork(instanceId: string) {
+    return this.networks.ensure(instanceId);
   }
 
-  async isolateNetworks() {
-    await this.syncFirewall();
+  isolateNetworks() {
+    return this.networks.isolateAll();
   }
 
-  /** The host firewall's tenant rules brought in line with the engine's bridge networks (network-firewall.ts). */
-  private async syncFirewall() {
-    if (!this.options.firewall) return;
-    const networks = await this.docker.listNetworks({ filters: { driver: ['bridge'] } }).catch((err) => {
-      throw dockerError(err);
-    });
-    await this.options.firewall.sync({
-      tenants: networks.filter((n) => n.Labels?.[LABELS.managed]).map(bridgeOf),
-      bridges: networks.map(bridgeOf),
-    });
-  }
-
-  async removeNetwork(instanceId: string) {
-    const networks = await this.docker.listNetworks({ filters: { label: [`${LABELS.instance}=${instanceId}`] } }).catch((err) => {
-      throw dockerError(err);
-    });
-    for (const network of networks) {
-      await this.docker
-        .getNetwork(network.Id)
-        .remove()
-        .catch((err) => {
-          if (!gone(err)) throw dockerError(err);
-        });
-    }
-    // After the removal, not before: a network the engine refused to remove keeps its rules.
-    await this.syncFirewall();
+  removeNetwork(instanceId: string) {
+    return this.networks.remove(instanceId);
   }
 
   async archive(appId: string, path: string) {

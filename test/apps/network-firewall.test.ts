@@ -4,7 +4,8 @@ import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import { LABELS } from '../../services/apps/app-runtime';
 import { createLogger } from '../../services/core/logger';
-import { bridgeOf, DockerRuntime } from '../../services/docker/docker-runtime';
+import { bridgeOf } from '../../services/docker/docker-networks';
+import { DockerRuntime } from '../../services/docker/docker-runtime';
 import { IptablesIsolation } from '../../services/docker/network-firewall';
 import { removeTenantObjects, testDocker } from '../helpers/engine';
 
