@@ -7,6 +7,7 @@ import { PENDING_STATE, type AppOperation } from './app-states';
 import { containerSpec, volumeName } from './container-spec';
 import { probeHttp, type HostPorts } from './host-ports';
 import { parseManifest, type Manifest } from './manifest';
+import { exitReason } from './exit-reason';
 import type { AppPublisher } from './reverse-proxy';
 import type { AppDnsStep } from '../domains/app-dns';
 import type { AppBackups } from '../backups/app-backup';
@@ -342,10 +343,7 @@ export class AppLifecycle {
   private async describeExit(app: App, state: { exitCode: number; oomKilled: boolean }): Promise<string> {
     const lines: string[] = [];
     for await (const line of this.deps.runtime.logs(app.id, { tail: 10 })) lines.push(line.message);
-    const why = state.oomKilled
-      ? `was killed for using more than its memory limit (${Math.round(app.memoryLimit / 1024 ** 2)} MiB)`
-      : `exited with code ${state.exitCode}`;
-    return `The app ${why} while starting.${lines.length ? ` Last log lines:\n${lines.join('\n')}` : ''}`;
+    return `The app ${exitReason(state, app.memoryLimit)} while starting.${lines.length ? ` Last log lines:\n${lines.join('\n')}` : ''}`;
   }
 
   private async finish(app: App, op: AppOperation, ctx: TaskContext) {
