@@ -11,8 +11,9 @@
  * prefix, the Docker engine at DOCKER_HOST), activated; an app (image berth-test/web:1, localstorage) installed
  * through the API. The backup target is the filesystem default, `<data dir>/backups`. Measured: `POST
  * /api/v1/apps/{id}/backup` → the task ended (polled every BENCH_POLL_MS), which covers stopping the app, the
- * tar of the volume (host tar on a local engine, else the engine's), pigz or gzip (and AES-256-GCM), the SHA-256, writing the files, and starting the app again
- * with its health wait. MB/s is the data folder's size over that time.
+ * tar of the volume (host tar on a local engine, else the engine's), pigz or gzip (and AES-256-GCM), the
+ * SHA-256, writing the files, and starting the app again with its health wait. MB/s is the data folder's size
+ * over that time.
  * Baseline: `tar -czf <file> -C <folder> .` on the host, same folder, same disk, timed from spawn to exit.
  * Sides alternate BENCH_BACKUP_ROUNDS times (default 1) and the median of each is reported.
  *
