@@ -9,7 +9,9 @@ describe('apps: failures and bad input', () => {
   let app: TestApp;
   let token: string;
   beforeAll(async () => {
-    app = await startTestApp({ env: { ...APPS_ENV, BERTH_APP_START_TIMEOUT_SECS: '4' }, workers: true });
+    // 8 s: long enough for the memory hog to reach its limit on a loaded machine (at 4 s it once failed its health
+    // check first), short enough to keep the never-healthy case quick.
+    app = await startTestApp({ env: { ...APPS_ENV, BERTH_APP_START_TIMEOUT_SECS: '8' }, workers: true });
     token = (await activate(app)).token;
     await addDomain(app, token, 'failures.test');
   });
@@ -97,7 +99,7 @@ describe('apps: failures and bad input', () => {
   it('fails the task with a clear message when the app crashes, never turns healthy, runs out of memory or has no image', async () => {
     const cases: Array<[string, Record<string, unknown>, RegExp]> = [
       ['crash', testManifest('crash:1'), /exited with code 3 while starting\. Last log lines:\n(about to crash\nno config found|no config found\nabout to crash)$/],
-      ['unhealthy', testManifest('unhealthy:1'), /did not pass its health check \(GET \/healthz: \w+\) within 4 s/],
+      ['unhealthy', testManifest('unhealthy:1'), /did not pass its health check \(GET \/healthz: \w+\) within 8 s/],
       // The engine's OOM flag, or (cgroup v2 engines sometimes drop it) a SIGKILL under the limit.
       ['hog', testManifest('hog:1', { memoryLimit: 48 * 1024 ** 2 }), /killed (\(exit code 137\), most likely )?for using more than its memory limit \(48 MiB\)/],
       ['noimage', testManifest('web:1', { dockerImage: 'berth-test/missing:1' }), /Image berth-test\/missing:1 is not on the Docker engine and could not be pulled/],
