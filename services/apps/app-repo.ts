@@ -1,5 +1,5 @@
 import type { Db } from '../db/database';
-import { bool, json } from '../db/database';
+import { asBoolean, boolean, integer, integerOrNull, jsonOrNull, jsonText, mapTable, text, textOrNull } from '../db/columns';
 import type { Manifest } from './manifest';
 import type { InstallationState, RunState, Health } from './app-states';
 
@@ -81,85 +81,43 @@ export interface AppRepo {
   countAll(): Promise<number>;
 }
 
-interface AppRow {
-  id: string;
-  instance_id: string;
-  app_store_id: string | null;
-  manifest: string;
-  installation_state: InstallationState;
-  run_state: RunState;
-  health: Health | null;
-  health_time: string | null;
-  task_id: number | string | null;
-  error: string | null;
-  location: string;
-  domain: string;
-  fqdn: string;
-  access_restriction: string | null;
-  label: string | null;
-  tags: string;
-  memory_limit: number | string;
-  env: string;
-  sso: boolean | number;
-  enable_backup: boolean | number;
-  enable_automatic_update: boolean | number;
-  alternate_domains: string;
-  http_port: number | null;
-  has_icon: boolean | number;
-  created_at: string;
-  updated_at: string;
-}
+/** What the apps table holds; `hasIcon` and the port bindings come from elsewhere. */
+type AppRecord = Omit<App, 'hasIcon' | 'portBindings'>;
 
-const JSON_COLUMNS = new Set(['manifest', 'error', 'access_restriction', 'tags', 'env', 'alternate_domains']);
-const COLUMN: Record<keyof AppPatch, string> = {
-  manifest: 'manifest', appStoreId: 'app_store_id', installationState: 'installation_state', runState: 'run_state', health: 'health',
-  healthTime: 'health_time', taskId: 'task_id', error: 'error', location: 'location', domain: 'domain', fqdn: 'fqdn',
-  accessRestriction: 'access_restriction', label: 'label', tags: 'tags', memoryLimit: 'memory_limit', env: 'env', sso: 'sso',
-  enableBackup: 'enable_backup', enableAutomaticUpdate: 'enable_automatic_update', alternateDomains: 'alternate_domains', httpPort: 'http_port',
-};
+const apps = mapTable<AppRecord>('apps', {
+  id: text(),
+  instanceId: text(),
+  appStoreId: textOrNull(),
+  manifest: jsonText(),
+  installationState: text(),
+  runState: text(),
+  health: textOrNull(),
+  healthTime: textOrNull(),
+  taskId: integerOrNull(),
+  error: jsonOrNull(),
+  location: text(),
+  domain: text(),
+  fqdn: text(),
+  accessRestriction: jsonOrNull(),
+  label: textOrNull(),
+  tags: jsonText(),
+  memoryLimit: integer(),
+  env: jsonText(),
+  sso: boolean(),
+  enableBackup: boolean(),
+  enableAutomaticUpdate: boolean(),
+  alternateDomains: jsonText(),
+  httpPort: integerOrNull(),
+  createdAt: text(),
+  updatedAt: text(),
+});
 
-function toColumns(patch: AppPatch): Record<string, unknown> {
-  const row: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(patch)) {
-    const column = COLUMN[key as keyof AppPatch];
-    row[column] = JSON_COLUMNS.has(column) && value !== null ? JSON.stringify(value) : value;
-  }
-  return row;
-}
-
-const nullableJson = <T>(value: string | null): T | null => (value === null ? null : json<T>(value));
-
-function fromRow(row: AppRow, bindings: PortBinding[]): App {
-  return {
-    id: row.id,
-    instanceId: row.instance_id,
-    appStoreId: row.app_store_id,
-    manifest: json<Manifest>(row.manifest),
-    installationState: row.installation_state,
-    runState: row.run_state,
-    health: row.health,
-    healthTime: row.health_time,
-    taskId: row.task_id === null ? null : Number(row.task_id),
-    error: nullableJson<AppError>(row.error),
-    location: row.location,
-    domain: row.domain,
-    fqdn: row.fqdn,
-    accessRestriction: nullableJson<AccessRestriction>(row.access_restriction),
-    label: row.label,
-    tags: json<string[]>(row.tags),
-    memoryLimit: Number(row.memory_limit),
-    env: json<Record<string, string>>(row.env),
-    sso: bool(row.sso),
-    enableBackup: bool(row.enable_backup),
-    enableAutomaticUpdate: bool(row.enable_automatic_update),
-    alternateDomains: json<App['alternateDomains']>(row.alternate_domains),
-    httpPort: row.http_port,
-    hasIcon: bool(row.has_icon),
-    portBindings: bindings,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
+const portBindings = mapTable<PortBinding & { appId: string }>('app_port_bindings', {
+  appId: text(),
+  envName: text(),
+  hostPort: integer(),
+  protocol: text(),
+});
 
 export class KnexAppRepo implements AppRepo {
   constructor(private readonly db: Db) {}
@@ -181,26 +139,15 @@ export class KnexAppRepo implements AppRepo {
   }
 
   async insert(app: App) {
-    await this.db('apps').insert({
-      id: app.id,
-      instance_id: app.instanceId,
-      created_at: app.createdAt,
-      updated_at: app.updatedAt,
-      ...toColumns({
-        appStoreId: app.appStoreId, manifest: app.manifest, installationState: app.installationState, runState: app.runState,
-        health: app.health, healthTime: app.healthTime, taskId: app.taskId, error: app.error, location: app.location, domain: app.domain,
-        fqdn: app.fqdn, accessRestriction: app.accessRestriction, label: app.label, tags: app.tags, memoryLimit: app.memoryLimit,
-        env: app.env, sso: app.sso, enableBackup: app.enableBackup, enableAutomaticUpdate: app.enableAutomaticUpdate,
-        alternateDomains: app.alternateDomains, httpPort: app.httpPort,
-      }),
-    });
-    await this.replacePortBindings(app.id, app.portBindings);
+    const { hasIcon: _hasIcon, portBindings: bindings, ...record } = app;
+    await this.db(apps.table).insert(apps.toRow(record));
+    await this.replacePortBindings(app.id, bindings);
   }
 
   async update(id: string, patch: AppPatch, now: string, onlyIn?: InstallationState[]) {
     let query = this.db('apps').where({ id });
     if (onlyIn) query = query.whereIn('installation_state', onlyIn);
-    return (await query.update({ ...toColumns(patch), updated_at: now })) > 0;
+    return (await query.update(apps.toRow({ ...patch, updatedAt: now }))) > 0;
   }
 
   async delete(id: string) {
@@ -211,7 +158,7 @@ export class KnexAppRepo implements AppRepo {
     await this.db('app_port_bindings').where({ app_id: appId }).delete();
     if (bindings.length) {
       await this.db('app_port_bindings').insert(
-        bindings.map((b) => ({ app_id: appId, env_name: b.envName, host_port: b.hostPort, protocol: b.protocol })),
+        bindings.map((binding) => portBindings.toRow({ ...binding, appId })),
       );
     }
   }
@@ -220,8 +167,8 @@ export class KnexAppRepo implements AppRepo {
     if (!bindings.length) return [];
     let query = this.db('app_port_bindings').whereIn('host_port', bindings.map((b) => b.hostPort));
     if (exceptAppId) query = query.whereNot({ app_id: exceptAppId });
-    const rows: Array<{ host_port: number; protocol: string }> = await query.select('host_port', 'protocol');
-    return bindings.filter((b) => rows.some((r) => r.host_port === b.hostPort && r.protocol === b.protocol));
+    const taken: PortBinding[] = (await query.select(portBindings.columns)).map(portBindings.fromRow);
+    return bindings.filter((b) => taken.some((t) => t.hostPort === b.hostPort && t.protocol === b.protocol));
   }
 
   async getIcon(instanceId: string, id: string) {
@@ -240,13 +187,13 @@ export class KnexAppRepo implements AppRepo {
   }
 
   private async select(filter: (q: ReturnType<Db>) => ReturnType<Db>): Promise<App[]> {
-    const columns = Object.values(COLUMN).map((c) => `apps.${c}`);
-    const rows: AppRow[] = await filter(this.db('apps')).select(
-      'apps.id', 'apps.instance_id', 'apps.created_at', 'apps.updated_at', ...columns,
+    const rows: Array<Record<string, unknown>> = await filter(this.db(apps.table)).select(
+      ...apps.qualified,
       this.db.raw('(case when apps.icon is null then 0 else 1 end) as has_icon'),
     );
-    const bindings = await this.bindingsOf(rows.map((r) => r.id));
-    return rows.map((row) => fromRow(row, bindings.get(row.id) ?? []));
+    const records = rows.map((row) => ({ ...apps.fromRow(row), hasIcon: asBoolean(row.has_icon) }));
+    const bindings = await this.bindingsOf(records.map((r) => r.id));
+    return records.map((record) => ({ ...record, portBindings: bindings.get(record.id) ?? [] }));
   }
 
   private async bindingsOf(appIds: string[]): Promise<Map<string, PortBinding[]>> {
@@ -254,11 +201,11 @@ export class KnexAppRepo implements AppRepo {
     if (!appIds.length) return map;
     // Chunked: SQLite allows a limited number of bound parameters in one statement.
     for (let i = 0; i < appIds.length; i += 500) {
-      const rows = await this.db('app_port_bindings').whereIn('app_id', appIds.slice(i, i + 500)).orderBy('env_name');
-      for (const row of rows as Array<{ app_id: string; env_name: string; host_port: number; protocol: 'tcp' | 'udp' }>) {
-        const list = map.get(row.app_id) ?? [];
-        list.push({ envName: row.env_name, hostPort: row.host_port, protocol: row.protocol });
-        map.set(row.app_id, list);
+      const rows = await this.db(portBindings.table).whereIn('app_id', appIds.slice(i, i + 500)).orderBy('env_name');
+      for (const { appId, ...binding } of rows.map(portBindings.fromRow)) {
+        const list = map.get(appId) ?? [];
+        list.push(binding);
+        map.set(appId, list);
       }
     }
     return map;
