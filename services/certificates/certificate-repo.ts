@@ -1,4 +1,5 @@
 import type { Db } from '../db/database';
+import { mapTable, text } from '../db/columns';
 
 /** An issued certificate as stored; `key` is the private key and never leaves the server. */
 export interface StoredCertificate {
@@ -22,41 +23,37 @@ export interface CertificateRepo {
   putAccountKey(instanceId: string, directoryUrl: string, keyPem: string, createdAt: string): Promise<string>;
 }
 
-interface Row {
-  instance_id: string;
-  fqdn: string;
-  cert_pem: string;
-  key_pem: string;
-  issuer: string;
-  not_after: string;
-  updated_at: string;
-}
-
-const fromRow = (r: Row): StoredCertificate => ({
-  instanceId: r.instance_id, fqdn: r.fqdn, cert: r.cert_pem, key: r.key_pem, issuer: r.issuer, notAfter: r.not_after, updatedAt: r.updated_at,
+const certificates = mapTable<StoredCertificate>('certificates', {
+  instanceId: text(),
+  fqdn: text(),
+  cert: text().as('cert_pem'),
+  key: text().as('key_pem'),
+  issuer: text(),
+  notAfter: text(),
+  updatedAt: text(),
 });
 
 export class KnexCertificateRepo implements CertificateRepo {
   constructor(private readonly db: Db) {}
 
   async get(instanceId: string, fqdn: string) {
-    const row = await this.db<Row>('certificates').where({ instance_id: instanceId, fqdn }).first();
-    return row ? fromRow(row) : undefined;
+    const row = await this.db('certificates').where({ instance_id: instanceId, fqdn }).first();
+    return row ? certificates.fromRow(row) : undefined;
   }
 
   async list(instanceId: string) {
-    return (await this.db<Row>('certificates').where({ instance_id: instanceId }).orderBy('fqdn')).map(fromRow);
+    return (await this.db('certificates').where({ instance_id: instanceId }).orderBy('fqdn')).map(certificates.fromRow);
   }
 
   async expiringBefore(before: string) {
-    return (await this.db<Row>('certificates').where('not_after', '<', before).orderBy('not_after')).map(fromRow);
+    return (await this.db('certificates').where('not_after', '<', before).orderBy('not_after')).map(certificates.fromRow);
   }
 
   async put(c: StoredCertificate) {
-    await this.db<Row>('certificates')
-      .insert({ instance_id: c.instanceId, fqdn: c.fqdn, cert_pem: c.cert, key_pem: c.key, issuer: c.issuer, not_after: c.notAfter, updated_at: c.updatedAt })
+    await this.db('certificates')
+      .insert(certificates.toRow(c))
       .onConflict(['instance_id', 'fqdn'])
-      .merge(['cert_pem', 'key_pem', 'issuer', 'not_after', 'updated_at']);
+      .merge((['cert', 'key', 'issuer', 'notAfter', 'updatedAt'] as const).map(certificates.column));
   }
 
   async accountKey(instanceId: string, directoryUrl: string) {

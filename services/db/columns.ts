@@ -27,7 +27,10 @@ export interface TableMap<T> {
   column(field: keyof T): string;
   /** The object a row holds; throws when the row lacks one of the columns (a select that left it out). */
   fromRow(row: Record<string, unknown>): T;
-  /** The columns for the fields given; fields that are undefined are left out, so a patch writes only what it names. */
+  /**
+   * The columns for the fields given. Undefined fields are left out, so a patch writes only what it names; so are
+   * fields the table does not hold (an object passed on may carry more than its row).
+   */
   toRow(values: Partial<T>): Record<string, unknown>;
 }
 
@@ -92,8 +95,7 @@ export function mapTable<T>(table: string, fields: Columns<T>): TableMap<T> {
       const row: Record<string, unknown> = {};
       for (const [field, value] of Object.entries(values)) {
         const entry = byField.get(field as keyof T);
-        if (!entry) throw new Error(`${table} has no field ${field}`);
-        if (value !== undefined) row[entry.name] = entry.kind.write(value);
+        if (entry && value !== undefined) row[entry.name] = entry.kind.write(value);
       }
       return row;
     },

@@ -53,13 +53,3 @@ export function isUniqueViolation(err: unknown): boolean {
   const code = (err as { code?: string } | null)?.code;
   return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505';
 }
-
-/** SQLite hands booleans back as 0/1. */
-export function bool(value: unknown): boolean {
-  return value === true || value === 1 || value === '1';
-}
-
-/** JSON columns come back as strings on SQLite and as objects on PostgreSQL. */
-export function json<T>(value: unknown): T {
-  return (typeof value === 'string' ? JSON.parse(value) : value) as T;
-}

@@ -1,4 +1,5 @@
 import type { Db } from '../db/database';
+import { mapTable, text } from '../db/columns';
 
 /** A DNS record Berth wrote for an app (and so may change or remove again). */
 export interface DnsRecord {
@@ -19,43 +20,33 @@ export interface DnsRecordRepo {
   remove(fqdn: string, type: string): Promise<void>;
 }
 
-interface DnsRecordRow {
-  instance_id: string;
-  app_id: string;
-  domain: string;
-  fqdn: string;
-  type: string;
-  value: string;
-  created_at: string;
-}
-
-const fromRow = (r: DnsRecordRow): DnsRecord => ({
-  instanceId: r.instance_id,
-  appId: r.app_id,
-  domain: r.domain,
-  fqdn: r.fqdn,
-  type: r.type,
-  value: r.value,
-  createdAt: r.created_at,
+const dnsRecords = mapTable<DnsRecord>('dns_records', {
+  instanceId: text(),
+  appId: text(),
+  domain: text(),
+  fqdn: text(),
+  type: text(),
+  value: text(),
+  createdAt: text(),
 });
 
 export class KnexDnsRecordRepo implements DnsRecordRepo {
   constructor(private readonly db: Db) {}
 
   async ofApp(appId: string) {
-    return (await this.db<DnsRecordRow>('dns_records').where({ app_id: appId }).orderBy('fqdn')).map(fromRow);
+    return (await this.db('dns_records').where({ app_id: appId }).orderBy('fqdn')).map(dnsRecords.fromRow);
   }
 
   async find(fqdn: string, type: string) {
-    const row = await this.db<DnsRecordRow>('dns_records').where({ fqdn, type }).first();
-    return row && fromRow(row);
+    const row = await this.db('dns_records').where({ fqdn, type }).first();
+    return row && dnsRecords.fromRow(row);
   }
 
   async save(r: DnsRecord) {
     await this.db('dns_records')
-      .insert({ instance_id: r.instanceId, app_id: r.appId, domain: r.domain, fqdn: r.fqdn, type: r.type, value: r.value, created_at: r.createdAt })
+      .insert(dnsRecords.toRow(r))
       .onConflict(['fqdn', 'type'])
-      .merge(['instance_id', 'app_id', 'domain', 'value']);
+      .merge((['instanceId', 'appId', 'domain', 'value'] as const).map(dnsRecords.column));
   }
 
   async remove(fqdn: string, type: string) {

@@ -1,4 +1,5 @@
-import { json, type Db } from '../db/database';
+import type { Db } from '../db/database';
+import { jsonOrNull, jsonText, mapTable, text } from '../db/columns';
 
 export interface TlsConfig {
   /** `acme`: the CA at acmeDirectoryUrl (any ACME server, e.g. Pebble for tests). */
@@ -31,61 +32,46 @@ export interface DomainRepo {
   delete(instanceId: string, domain: string): Promise<boolean>;
 }
 
-interface DomainRow {
-  domain: string;
-  instance_id: string;
-  zone_name: string;
-  provider: string;
-  config: string;
-  tls_config: string;
-  well_known: string | null;
-  fallback_cert: string;
-  fallback_key: string;
-  created_at: string;
-  updated_at: string;
+/** The fallback certificate is two columns. */
+type DomainRecord = Omit<Domain, 'fallbackCertificate'> & { fallbackCert: string; fallbackKey: string };
+
+const domains = mapTable<DomainRecord>('domains', {
+  domain: text(),
+  instanceId: text(),
+  zoneName: text(),
+  provider: text(),
+  config: jsonText(),
+  tlsConfig: jsonText(),
+  wellKnown: jsonOrNull(),
+  fallbackCert: text(),
+  fallbackKey: text(),
+  createdAt: text(),
+  updatedAt: text(),
+});
+
+function fromRow(row: Record<string, unknown>): Domain {
+  const { fallbackCert, fallbackKey, ...domain } = domains.fromRow(row);
+  return { ...domain, fallbackCertificate: { cert: fallbackCert, key: fallbackKey } };
 }
 
-const fromRow = (row: DomainRow): Domain => ({
-  domain: row.domain,
-  instanceId: row.instance_id,
-  zoneName: row.zone_name,
-  provider: row.provider,
-  config: json(row.config),
-  tlsConfig: json(row.tls_config),
-  wellKnown: row.well_known ? json(row.well_known) : null,
-  fallbackCertificate: { cert: row.fallback_cert, key: row.fallback_key },
-  createdAt: row.created_at,
-  updatedAt: row.updated_at,
-});
-
-const toRow = (d: Domain): DomainRow => ({
-  domain: d.domain,
-  instance_id: d.instanceId,
-  zone_name: d.zoneName,
-  provider: d.provider,
-  config: JSON.stringify(d.config),
-  tls_config: JSON.stringify(d.tlsConfig),
-  well_known: d.wellKnown ? JSON.stringify(d.wellKnown) : null,
-  fallback_cert: d.fallbackCertificate.cert,
-  fallback_key: d.fallbackCertificate.key,
-  created_at: d.createdAt,
-  updated_at: d.updatedAt,
-});
+function toRow({ fallbackCertificate, ...domain }: Partial<Domain>): Record<string, unknown> {
+  return domains.toRow({ ...domain, fallbackCert: fallbackCertificate?.cert, fallbackKey: fallbackCertificate?.key });
+}
 
 export class KnexDomainRepo implements DomainRepo {
   constructor(private readonly db: Db) {}
 
   async list(instanceId: string) {
-    return (await this.db<DomainRow>('domains').where({ instance_id: instanceId }).orderBy('domain')).map(fromRow);
+    return (await this.db('domains').where({ instance_id: instanceId }).orderBy('domain')).map(fromRow);
   }
 
   async get(instanceId: string, domain: string) {
-    const row = await this.db<DomainRow>('domains').where({ instance_id: instanceId, domain }).first();
+    const row = await this.db('domains').where({ instance_id: instanceId, domain }).first();
     return row && fromRow(row);
   }
 
   async getAny(domain: string) {
-    const row = await this.db<DomainRow>('domains').where({ domain }).first();
+    const row = await this.db('domains').where({ domain }).first();
     return row && fromRow(row);
   }
 
@@ -94,8 +80,8 @@ export class KnexDomainRepo implements DomainRepo {
   }
 
   async update(domain: Domain) {
-    const { domain: name, instance_id, created_at: _created, ...rest } = toRow(domain);
-    await this.db('domains').where({ domain: name, instance_id }).update(rest);
+    const { domain: name, instanceId, createdAt: _created, ...changes } = domain;
+    await this.db('domains').where({ domain: name, instance_id: instanceId }).update(toRow(changes));
   }
 
   async delete(instanceId: string, domain: string) {

@@ -1,5 +1,5 @@
 import type { Db } from '../db/database';
-import { json } from '../db/database';
+import { jsonText, mapTable, text, textOrNull } from '../db/columns';
 
 export type ActorType = 'user' | 'system';
 
@@ -34,52 +34,47 @@ export interface EventlogRepo {
   deleteBefore(before: string, keep: { actions: string[]; before: string }): Promise<number>;
 }
 
-interface EventRow {
+/** The actor is two columns; its token id rides in `data` as `_tokenId` (no column of its own). */
+const events = mapTable<{
   id: string;
-  instance_id: string;
+  instanceId: string;
   action: string;
-  actor_type: ActorType;
-  actor_id: string | null;
+  actorType: ActorType;
+  actorId: string | null;
   target: string | null;
-  source_ip: string | null;
-  data: string;
-  created_at: string;
-}
+  sourceIp: string | null;
+  data: Record<string, unknown> & { _tokenId?: string };
+  createdAt: string;
+}>('eventlog', {
+  id: text(),
+  instanceId: text(),
+  action: text(),
+  actorType: text(),
+  actorId: textOrNull(),
+  target: textOrNull(),
+  sourceIp: textOrNull(),
+  data: jsonText(),
+  createdAt: text(),
+});
 
-const fromRow = (row: EventRow): AuditEvent => {
-  const data = json<Record<string, unknown> & { _tokenId?: string }>(row.data);
+function fromRow(row: Record<string, unknown>): AuditEvent {
+  const { actorType, actorId, data, ...event } = events.fromRow(row);
   const { _tokenId, ...rest } = data;
-  return {
-    id: row.id,
-    instanceId: row.instance_id,
-    action: row.action,
-    actor: { type: row.actor_type, id: row.actor_id, tokenId: _tokenId ?? null },
-    target: row.target,
-    sourceIp: row.source_ip,
-    data: rest,
-    createdAt: row.created_at,
-  };
-};
+  return { ...event, actor: { type: actorType, id: actorId, tokenId: _tokenId ?? null }, data: rest };
+}
 
 export class KnexEventlogRepo implements EventlogRepo {
   constructor(private readonly db: Db) {}
 
   async insert(event: AuditEvent) {
-    await this.db('eventlog').insert({
-      id: event.id,
-      instance_id: event.instanceId,
-      action: event.action,
-      actor_type: event.actor.type,
-      actor_id: event.actor.id,
-      target: event.target,
-      source_ip: event.sourceIp,
-      data: JSON.stringify(event.actor.tokenId ? { ...event.data, _tokenId: event.actor.tokenId } : event.data),
-      created_at: event.createdAt,
-    });
+    const { actor, data, ...rest } = event;
+    await this.db('eventlog').insert(
+      events.toRow({ ...rest, actorType: actor.type, actorId: actor.id, data: actor.tokenId ? { ...data, _tokenId: actor.tokenId } : data }),
+    );
   }
 
   async list({ instanceId, actions, search, from, to, page, perPage }: EventQuery) {
-    const query = this.db<EventRow>('eventlog').where({ instance_id: instanceId });
+    const query = this.db('eventlog').where({ instance_id: instanceId });
     if (actions?.length) query.whereIn('action', actions);
     if (from) query.andWhere('created_at', '>=', from);
     if (to) query.andWhere('created_at', '<=', to);
@@ -92,7 +87,7 @@ export class KnexEventlogRepo implements EventlogRepo {
   }
 
   async get(instanceId: string, id: string) {
-    const row = await this.db<EventRow>('eventlog').where({ instance_id: instanceId, id }).first();
+    const row = await this.db('eventlog').where({ instance_id: instanceId, id }).first();
     return row && fromRow(row);
   }
 

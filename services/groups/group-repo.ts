@@ -1,4 +1,5 @@
 import type { Db } from '../db/database';
+import { mapTable, text } from '../db/columns';
 
 export interface Group {
   id: string;
@@ -23,14 +24,7 @@ export interface GroupRepo {
   existing(instanceId: string, ids: string[]): Promise<string[]>;
 }
 
-interface GroupRow {
-  id: string;
-  instance_id: string;
-  name: string;
-  created_at: string;
-}
-
-const fromRow = (row: GroupRow): Group => ({ id: row.id, instanceId: row.instance_id, name: row.name, createdAt: row.created_at });
+const groups = mapTable<Group>('groups', { id: text(), instanceId: text(), name: text(), createdAt: text() });
 
 function collect(rows: Array<{ key: string; value: string }>, keys: string[]): Map<string, string[]> {
   const map = new Map<string, string[]>(keys.map((k) => [k, []]));
@@ -42,16 +36,16 @@ export class KnexGroupRepo implements GroupRepo {
   constructor(private readonly db: Db) {}
 
   async list(instanceId: string) {
-    return (await this.db<GroupRow>('groups').where({ instance_id: instanceId }).orderBy('name')).map(fromRow);
+    return (await this.db('groups').where({ instance_id: instanceId }).orderBy('name')).map(groups.fromRow);
   }
 
   async get(instanceId: string, id: string) {
-    const row = await this.db<GroupRow>('groups').where({ instance_id: instanceId, id }).first();
-    return row && fromRow(row);
+    const row = await this.db('groups').where({ instance_id: instanceId, id }).first();
+    return row && groups.fromRow(row);
   }
 
   async insert(group: Group) {
-    await this.db('groups').insert({ id: group.id, instance_id: group.instanceId, name: group.name, created_at: group.createdAt });
+    await this.db('groups').insert(groups.toRow(group));
   }
 
   async rename(instanceId: string, id: string, name: string) {

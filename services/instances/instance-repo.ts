@@ -1,5 +1,5 @@
 import type { Db } from '../db/database';
-import { bool, json } from '../db/database';
+import { boolean, jsonText, mapTable, text, textOrNull } from '../db/columns';
 
 /** Limits an operator sets on a tenant; absent means unlimited. */
 export interface Quotas {
@@ -48,75 +48,54 @@ export interface InstanceRepo {
   delete(id: string): Promise<void>;
 }
 
-interface InstanceRow {
-  id: string;
-  domain: string | null;
-  is_default: boolean | number;
-  created_at: string;
-  locale: string;
-  email: string | null;
-  context: string;
-  quotas: string;
-  blocked: boolean | number;
-  blocking_reason: string | null;
-  deleting: boolean | number;
-  updated_at: string | null;
-}
-
-const fromRow = (row: InstanceRow): StoredInstance => ({
-  id: row.id,
-  domain: row.domain,
-  isDefault: bool(row.is_default),
-  createdAt: row.created_at,
-  locale: row.locale,
-  email: row.email,
-  context: row.context,
-  quotas: json<Quotas>(row.quotas),
-  blocked: bool(row.blocked),
-  blockingReason: row.blocking_reason,
-  deleting: bool(row.deleting),
-  updatedAt: row.updated_at,
+const instances = mapTable<StoredInstance>('instances', {
+  id: text(),
+  domain: textOrNull(),
+  isDefault: boolean(),
+  createdAt: text(),
+  locale: text(),
+  email: textOrNull(),
+  context: text(),
+  quotas: jsonText(),
+  blocked: boolean(),
+  blockingReason: textOrNull(),
+  deleting: boolean(),
+  updatedAt: textOrNull(),
 });
-
-const COLUMNS: Record<keyof InstancePatch, string> = {
-  locale: 'locale', email: 'email', context: 'context', quotas: 'quotas', blocked: 'blocked', blockingReason: 'blocking_reason', deleting: 'deleting',
-};
 
 export class KnexInstanceRepo implements InstanceRepo {
   constructor(private readonly db: Db) {}
 
   async get(id: string) {
-    const row = await this.db<InstanceRow>('instances').where({ id }).first();
-    return row && fromRow(row);
+    const row = await this.db('instances').where({ id }).first();
+    return row && instances.fromRow(row);
   }
 
   async findDefault() {
-    const row = await this.db<InstanceRow>('instances').where({ is_default: true }).first();
-    return row && fromRow(row);
+    const row = await this.db('instances').where({ is_default: true }).first();
+    return row && instances.fromRow(row);
   }
 
   async findByDomains(domains: string[]) {
     // Several may match (a Host and its parent domain, both tenants): the order of `domains` decides, not the database's.
-    const rows = await this.db<InstanceRow>('instances').whereIn('domain', domains);
-    const row = domains.map((domain) => rows.find((r) => r.domain === domain)).find(Boolean);
-    return row && fromRow(row);
+    const found = (await this.db('instances').whereIn('domain', domains)).map(instances.fromRow);
+    return domains.map((domain) => found.find((instance) => instance.domain === domain)).find(Boolean);
   }
 
   async insert(instance: Instance) {
-    await this.db('instances').insert({
-      id: instance.id,
-      domain: instance.domain,
-      is_default: instance.isDefault,
-      created_at: instance.createdAt,
-      locale: instance.locale ?? 'en',
-      email: instance.email ?? null,
-      context: instance.context ?? 'default',
-      quotas: JSON.stringify(instance.quotas ?? {}),
-      blocked: instance.blocked ?? false,
-      blocking_reason: instance.blockingReason ?? null,
-      deleting: instance.deleting ?? false,
-      updated_at: instance.updatedAt ?? instance.createdAt,
-    });
+    await this.db('instances').insert(
+      instances.toRow({
+        ...instance,
+        locale: instance.locale ?? 'en',
+        email: instance.email ?? null,
+        context: instance.context ?? 'default',
+        quotas: instance.quotas ?? {},
+        blocked: instance.blocked ?? false,
+        blockingReason: instance.blockingReason ?? null,
+        deleting: instance.deleting ?? false,
+        updatedAt: instance.updatedAt ?? instance.createdAt,
+      }),
+    );
   }
 
   async ids() {
@@ -124,8 +103,8 @@ export class KnexInstanceRepo implements InstanceRepo {
   }
 
   async list(query: { limit: number; skip: number }) {
-    const rows = await this.db<InstanceRow>('instances').orderBy([{ column: 'created_at' }, { column: 'id' }]).limit(query.limit).offset(query.skip);
-    return rows.map(fromRow);
+    const rows = await this.db('instances').orderBy([{ column: 'created_at' }, { column: 'id' }]).limit(query.limit).offset(query.skip);
+    return rows.map(instances.fromRow);
   }
 
   async count() {
@@ -134,9 +113,7 @@ export class KnexInstanceRepo implements InstanceRepo {
   }
 
   async update(id: string, patch: InstancePatch, now: string) {
-    const row: Record<string, unknown> = { updated_at: now };
-    for (const [key, value] of Object.entries(patch)) row[COLUMNS[key as keyof InstancePatch]] = key === 'quotas' ? JSON.stringify(value) : value;
-    await this.db('instances').where({ id }).update(row);
+    await this.db('instances').where({ id }).update(instances.toRow({ ...patch, updatedAt: now }));
   }
 
   async delete(id: string) {

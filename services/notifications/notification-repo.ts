@@ -1,4 +1,5 @@
 import type { Db } from '../db/database';
+import { boolean, mapTable, text, textOrNull } from '../db/columns';
 
 export interface Notification {
   id: string;
@@ -31,63 +32,44 @@ export interface NotificationRepo {
   update(instanceId: string, id: string, patch: Partial<Pick<Notification, 'title' | 'message' | 'acknowledged' | 'eventId'>>, at: string): Promise<boolean>;
 }
 
-interface Row {
-  id: string;
-  instance_id: string;
-  alert_key: string | null;
-  event_id: string | null;
-  title: string;
-  message: string;
-  acknowledged: boolean | number;
-  created_at: string;
-  updated_at: string;
-}
-
-const fromRow = (r: Row): Notification => ({
-  id: r.id,
-  instanceId: r.instance_id,
-  alertKey: r.alert_key,
-  eventId: r.event_id,
-  title: r.title,
-  message: r.message,
-  acknowledged: Boolean(r.acknowledged),
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
+const notifications = mapTable<Notification>('notifications', {
+  id: text(),
+  instanceId: text(),
+  alertKey: textOrNull(),
+  eventId: textOrNull(),
+  title: text(),
+  message: text(),
+  acknowledged: boolean(),
+  createdAt: text(),
+  updatedAt: text(),
 });
 
 export class KnexNotificationRepo implements NotificationRepo {
   constructor(private readonly db: Db) {}
 
-  async insert(n: Notification) {
-    await this.db<Row>('notifications').insert({
-      id: n.id, instance_id: n.instanceId, alert_key: n.alertKey, event_id: n.eventId, title: n.title, message: n.message,
-      acknowledged: n.acknowledged, created_at: n.createdAt, updated_at: n.updatedAt,
-    });
+  async insert(notification: Notification) {
+    await this.db('notifications').insert(notifications.toRow(notification));
   }
 
   async list({ instanceId, acknowledged, page, perPage }: NotificationQuery) {
-    const query = this.db<Row>('notifications').where({ instance_id: instanceId });
+    const query = this.db('notifications').where({ instance_id: instanceId });
     if (acknowledged !== undefined) query.andWhere({ acknowledged });
     const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(perPage).offset((page - 1) * perPage);
-    return rows.map(fromRow);
+    return rows.map(notifications.fromRow);
   }
 
   async get(instanceId: string, id: string) {
-    const row = await this.db<Row>('notifications').where({ instance_id: instanceId, id }).first();
-    return row ? fromRow(row) : undefined;
+    const row = await this.db('notifications').where({ instance_id: instanceId, id }).first();
+    return row ? notifications.fromRow(row) : undefined;
   }
 
   async open(instanceId: string, alertKey: string) {
-    const row = await this.db<Row>('notifications').where({ instance_id: instanceId, alert_key: alertKey, acknowledged: false }).orderBy('created_at', 'desc').first();
-    return row ? fromRow(row) : undefined;
+    const row = await this.db('notifications').where({ instance_id: instanceId, alert_key: alertKey, acknowledged: false }).orderBy('created_at', 'desc').first();
+    return row ? notifications.fromRow(row) : undefined;
   }
 
   async update(instanceId: string, id: string, patch: Partial<Pick<Notification, 'title' | 'message' | 'acknowledged' | 'eventId'>>, at: string) {
-    const changes: Partial<Row> = { updated_at: at };
-    if (patch.title !== undefined) changes.title = patch.title;
-    if (patch.message !== undefined) changes.message = patch.message;
-    if (patch.acknowledged !== undefined) changes.acknowledged = patch.acknowledged;
-    if (patch.eventId !== undefined) changes.event_id = patch.eventId;
-    return (await this.db<Row>('notifications').where({ instance_id: instanceId, id }).update(changes)) > 0;
+    const changes = notifications.toRow({ ...patch, updatedAt: at });
+    return (await this.db('notifications').where({ instance_id: instanceId, id }).update(changes)) > 0;
   }
 }

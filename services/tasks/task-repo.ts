@@ -1,5 +1,5 @@
 import type { Db } from '../db/database';
-import { bool, json } from '../db/database';
+import { asBoolean, boolean, integer, integerOrNull, jsonText, mapTable, text, textOrNull } from '../db/columns';
 
 export type TaskState = 'pending' | 'active' | 'success' | 'error';
 export type TaskErrorCode = 'stopped' | 'crashed' | 'timeout' | 'failed';
@@ -85,62 +85,57 @@ export type Outcome =
   | { state: 'success'; result: unknown; percent: number; message: string }
   | { state: 'error'; code: TaskErrorCode; message: string };
 
-interface TaskRow {
-  id: number;
-  instance_id: string;
-  type: string;
-  args: string;
-  state: TaskState;
-  percent: number;
-  message: string;
-  error_code: TaskErrorCode | null;
-  error_message: string | null;
-  result: string | null;
-  object_key: string | null;
-  created_by: string | null;
-  attempt: number;
-  timeout_ms: number;
-  stop_requested: boolean | number;
-  worker_id: string | null;
-  heartbeat_at: number | string | null;
-  created_at: number | string;
-  started_at: number | string | null;
-  ended_at: number | string | null;
-  ts: number | string;
+/** The tasks table: a task's error is two columns, and the exclusive key is only for the unique index. */
+type TaskRecord = Omit<Task, 'error'> & { errorCode: TaskErrorCode | null; errorMessage: string | null; exclusiveKey: string | null };
+
+const tasks = mapTable<TaskRecord>('tasks', {
+  id: integer(),
+  instanceId: text(),
+  type: text(),
+  args: jsonText(),
+  state: text(),
+  percent: integer(),
+  message: text(),
+  errorCode: textOrNull(),
+  errorMessage: textOrNull(),
+  // The text `null` for a task that succeeded with no result, SQL NULL before it ends: both read as null.
+  result: jsonText(),
+  objectKey: textOrNull(),
+  exclusiveKey: textOrNull(),
+  createdBy: textOrNull(),
+  attempt: integer(),
+  timeoutMs: integer(),
+  stopRequested: boolean(),
+  workerId: textOrNull(),
+  heartbeatAt: integerOrNull(),
+  createdAt: integer(),
+  startedAt: integerOrNull(),
+  endedAt: integerOrNull(),
+  ts: integer(),
+});
+
+const taskLogs = mapTable<{ id: number; taskId: number; at: number; line: string }>('task_logs', {
+  id: integer(),
+  taskId: integer(),
+  at: integer(),
+  line: text(),
+});
+
+function fromRow(row: Record<string, unknown>): Task {
+  const { errorCode, errorMessage, exclusiveKey: _exclusiveKey, ...task } = tasks.fromRow(row);
+  return { ...task, error: errorCode ? { code: errorCode, message: errorMessage ?? '' } : null };
 }
 
-// PostgreSQL returns bigint columns as strings.
-const num = (v: number | string | null): number | null => (v === null ? null : Number(v));
-
-function fromRow(row: TaskRow): Task {
-  return {
-    id: Number(row.id),
-    instanceId: row.instance_id,
-    type: row.type,
-    args: json(row.args),
-    state: row.state,
-    percent: Number(row.percent),
-    message: row.message,
-    error: row.error_code ? { code: row.error_code, message: row.error_message ?? '' } : null,
-    result: row.result === null ? null : json(row.result),
-    objectKey: row.object_key,
-    createdBy: row.created_by,
-    attempt: Number(row.attempt),
-    timeoutMs: Number(row.timeout_ms),
-    stopRequested: bool(row.stop_requested),
-    workerId: row.worker_id,
-    heartbeatAt: num(row.heartbeat_at),
-    createdAt: Number(row.created_at),
-    startedAt: num(row.started_at),
-    endedAt: num(row.ended_at),
-    ts: Number(row.ts),
-  };
-}
+const logLine = (row: Record<string, unknown>) => {
+  const { id, at, line } = taskLogs.fromRow(row);
+  return { id, at, line };
+};
 
 function outcomeColumns(outcome: Outcome, now: number) {
+  const ended = { endedAt: now, ts: now, heartbeatAt: null };
   return outcome.state === 'success'
-    ? { state: 'success', result: JSON.stringify(outcome.result ?? null), percent: outcome.percent, message: outcome.message, ended_at: now, ts: now, heartbeat_at: null }
-    : { state: 'error', error_code: outcome.code, error_message: outcome.message, ended_at: now, ts: now, heartbeat_at: null };
+    ? tasks.toRow({ state: 'success', result: outcome.result ?? null, percent: outcome.percent, message: outcome.message, ...ended })
+    : tasks.toRow({ state: 'error', errorCode: outcome.code, errorMessage: outcome.message, ...ended });
 }
 
 export class KnexTaskRepo implements TaskRepo {
@@ -148,34 +143,36 @@ export class KnexTaskRepo implements TaskRepo {
 
   async insert(row: NewTaskRow) {
     const [inserted] = await this.db('tasks')
-      .insert({
-        instance_id: row.instanceId,
-        type: row.type,
-        args: JSON.stringify(row.args),
-        state: 'pending',
-        object_key: row.objectKey,
-        exclusive_key: row.exclusiveKey,
-        created_by: row.createdBy,
-        timeout_ms: row.timeoutMs,
-        created_at: row.now,
-        ts: row.now,
-      })
+      .insert(
+        tasks.toRow({
+          instanceId: row.instanceId,
+          type: row.type,
+          args: row.args,
+          state: 'pending',
+          objectKey: row.objectKey,
+          exclusiveKey: row.exclusiveKey,
+          createdBy: row.createdBy,
+          timeoutMs: row.timeoutMs,
+          createdAt: row.now,
+          ts: row.now,
+        }),
+      )
       .returning('*');
-    return fromRow(inserted as TaskRow);
+    return fromRow(inserted);
   }
 
   async get(id: number) {
-    const row = await this.db<TaskRow>('tasks').where({ id }).first();
+    const row = await this.db('tasks').where({ id }).first();
     return row && fromRow(row);
   }
 
   async getForInstance(instanceId: string, id: number) {
-    const row = await this.db<TaskRow>('tasks').where({ id, instance_id: instanceId }).first();
+    const row = await this.db('tasks').where({ id, instance_id: instanceId }).first();
     return row && fromRow(row);
   }
 
   async list({ instanceId, type, page, perPage }: TaskPage) {
-    const query = this.db<TaskRow>('tasks').where({ instance_id: instanceId });
+    const query = this.db('tasks').where({ instance_id: instanceId });
     if (type) query.andWhere({ type });
     const rows = await query.orderBy('id', 'desc').limit(perPage).offset((page - 1) * perPage);
     return rows.map(fromRow);
@@ -187,30 +184,30 @@ export class KnexTaskRepo implements TaskRepo {
   }
 
   async unfinishedOn(objectKey: string) {
-    const rows = await this.db<TaskRow>('tasks').where({ object_key: objectKey }).whereIn('state', ['pending', 'active']).orderBy('id');
+    const rows = await this.db('tasks').where({ object_key: objectKey }).whereIn('state', ['pending', 'active']).orderBy('id');
     return rows.map(fromRow);
   }
 
   async unfinishedFor(instanceId: string) {
-    const rows = await this.db<TaskRow>('tasks').where({ instance_id: instanceId }).whereIn('state', ['pending', 'active']).orderBy('id');
+    const rows = await this.db('tasks').where({ instance_id: instanceId }).whereIn('state', ['pending', 'active']).orderBy('id');
     return rows.map(fromRow);
   }
 
   async claim(id: number, workerId: string, now: number) {
     const [row] = await this.db('tasks')
       .where({ id, state: 'pending', stop_requested: false })
-      .update({ state: 'active', worker_id: workerId, heartbeat_at: now, started_at: now, ts: now, attempt: this.db.raw('attempt + 1') })
+      .update({ ...tasks.toRow({ state: 'active', workerId, heartbeatAt: now, startedAt: now, ts: now }), attempt: this.db.raw('attempt + 1') })
       .returning('*');
-    return row ? fromRow(row as TaskRow) : undefined;
+    return row ? fromRow(row) : undefined;
   }
 
   async heartbeat(id: number, workerId: string, now: number, progress?: { percent: number; message: string }) {
     const changed = await this.db('tasks')
       .where({ id, worker_id: workerId, state: 'active' })
-      .update({ heartbeat_at: now, ...(progress ? { percent: progress.percent, message: progress.message, ts: now } : {}) });
+      .update(tasks.toRow({ heartbeatAt: now, ...(progress ? { percent: progress.percent, message: progress.message, ts: now } : {}) }));
     if (!changed) return { held: false, stopRequested: false };
     const row = await this.db('tasks').where({ id }).first('stop_requested');
-    return { held: true, stopRequested: bool(row?.stop_requested) };
+    return { held: true, stopRequested: asBoolean(row?.stop_requested) };
   }
 
   async finish(id: number, workerId: string | null, outcome: Outcome, now: number) {
@@ -226,35 +223,35 @@ export class KnexTaskRepo implements TaskRepo {
   async requeue(id: number, workerId: string | null, now: number) {
     const query = this.db('tasks').where({ id, state: 'active' });
     if (workerId) query.andWhere({ worker_id: workerId });
-    return (await query.update({ state: 'pending', worker_id: null, heartbeat_at: null, ts: now })) > 0;
+    return (await query.update(tasks.toRow({ state: 'pending', workerId: null, heartbeatAt: null, ts: now }))) > 0;
   }
 
   async requestStop(id: number, now: number) {
-    await this.db('tasks').where({ id }).update({ stop_requested: true, ts: now });
+    await this.db('tasks').where({ id }).update(tasks.toRow({ stopRequested: true, ts: now }));
   }
 
   async stale(before: number) {
-    const rows = await this.db<TaskRow>('tasks').where({ state: 'active' }).andWhere('heartbeat_at', '<', before);
+    const rows = await this.db('tasks').where({ state: 'active' }).andWhere('heartbeat_at', '<', before);
     return rows.map(fromRow);
   }
 
   async pendingBefore(before: number) {
-    const rows = await this.db<TaskRow>('tasks').where({ state: 'pending' }).andWhere('ts', '<', before).orderBy('id').limit(1000);
+    const rows = await this.db('tasks').where({ state: 'pending' }).andWhere('ts', '<', before).orderBy('id').limit(1000);
     return rows.map(fromRow);
   }
 
   async appendLog(taskId: number, lines: Array<{ at: number; line: string }>) {
-    if (lines.length) await this.db('task_logs').insert(lines.map(({ at, line }) => ({ task_id: taskId, at, line })));
+    if (lines.length) await this.db('task_logs').insert(lines.map(({ at, line }) => taskLogs.toRow({ taskId, at, line })));
   }
 
   async logsAfter(taskId: number, afterId: number, limit: number) {
     const rows = await this.db('task_logs').where({ task_id: taskId }).andWhere('id', '>', afterId).orderBy('id').limit(limit);
-    return rows.map((r: { id: number; at: number | string; line: string }) => ({ id: Number(r.id), at: Number(r.at), line: r.line }));
+    return rows.map(logLine);
   }
 
   async lastLogs(taskId: number, count: number) {
     const rows = await this.db('task_logs').where({ task_id: taskId }).orderBy('id', 'desc').limit(count);
-    return rows.reverse().map((r: { id: number; at: number | string; line: string }) => ({ id: Number(r.id), at: Number(r.at), line: r.line }));
+    return rows.reverse().map(logLine);
   }
 
   async deleteEndedBefore(before: number) {

@@ -1,21 +1,30 @@
 import type { Db } from '../db/database';
+import { mapTable, text } from '../db/columns';
 
 export type CodeKind = 'magic_link' | 'session_code' | 'email_verified_code';
 
 /** One-time codes an operator creates for a tenant, stored as SHA-256 hashes with an expiry. */
+export interface Code {
+  codeHash: string;
+  instanceId: string;
+  kind: CodeKind;
+  expiresAt: string;
+  createdAt: string;
+}
+
 export interface CodeRepo {
-  insert(row: { codeHash: string; instanceId: string; kind: CodeKind; expiresAt: string; createdAt: string }): Promise<void>;
+  insert(code: Code): Promise<void>;
   /** Deletes the code and says whether it existed unexpired: a code works once. */
   consume(instanceId: string, kind: CodeKind, codeHash: string, now: string): Promise<boolean>;
 }
 
+const codes = mapTable<Code>('instance_codes', { codeHash: text(), instanceId: text(), kind: text(), expiresAt: text(), createdAt: text() });
+
 export class KnexCodeRepo implements CodeRepo {
   constructor(private readonly db: Db) {}
 
-  async insert(row: { codeHash: string; instanceId: string; kind: CodeKind; expiresAt: string; createdAt: string }) {
-    await this.db('instance_codes').insert({
-      code_hash: row.codeHash, instance_id: row.instanceId, kind: row.kind, expires_at: row.expiresAt, created_at: row.createdAt,
-    });
+  async insert(code: Code) {
+    await this.db('instance_codes').insert(codes.toRow(code));
   }
 
   async consume(instanceId: string, kind: CodeKind, codeHash: string, now: string) {

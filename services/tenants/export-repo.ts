@@ -1,5 +1,5 @@
 import type { Db } from '../db/database';
-import { json } from '../db/database';
+import { integer, integerOrNull, jsonText, mapTable, text } from '../db/columns';
 
 /** One downloadable part of an export: the metadata (cursor null) or one app's data (cursor = app id). */
 export interface ExportPart {
@@ -25,45 +25,33 @@ export interface ExportRepo {
   setTask(id: string, taskId: number): Promise<void>;
 }
 
-interface ExportRow {
-  id: string;
-  instance_id: string;
-  task_id: number | string | null;
-  state: TenantExport['state'];
-  parts: string;
-  size: number | string;
-  created_at: string;
-}
-
-const fromRow = (row: ExportRow): TenantExport => ({
-  id: row.id,
-  instanceId: row.instance_id,
-  taskId: row.task_id === null ? null : Number(row.task_id),
-  state: row.state,
-  parts: json<ExportPart[]>(row.parts),
-  size: Number(row.size),
-  createdAt: row.created_at,
+const tenantExports = mapTable<TenantExport>('instance_exports', {
+  id: text(),
+  instanceId: text(),
+  taskId: integerOrNull(),
+  state: text(),
+  parts: jsonText(),
+  size: integer(),
+  createdAt: text(),
 });
 
 export class KnexExportRepo implements ExportRepo {
   constructor(private readonly db: Db) {}
 
   async insert(row: TenantExport) {
-    await this.db('instance_exports').insert({
-      id: row.id, instance_id: row.instanceId, task_id: row.taskId, state: row.state, parts: JSON.stringify(row.parts), size: row.size, created_at: row.createdAt,
-    });
+    await this.db('instance_exports').insert(tenantExports.toRow(row));
   }
 
   async get(instanceId: string, id: string) {
-    const row = await this.db<ExportRow>('instance_exports').where({ instance_id: instanceId, id }).first();
-    return row && fromRow(row);
+    const row = await this.db('instance_exports').where({ instance_id: instanceId, id }).first();
+    return row && tenantExports.fromRow(row);
   }
 
   async finish(id: string, patch: Pick<TenantExport, 'state' | 'parts' | 'size'>) {
-    await this.db('instance_exports').where({ id }).update({ state: patch.state, parts: JSON.stringify(patch.parts), size: patch.size });
+    await this.db('instance_exports').where({ id }).update(tenantExports.toRow({ state: patch.state, parts: patch.parts, size: patch.size }));
   }
 
   async setTask(id: string, taskId: number) {
-    await this.db('instance_exports').where({ id }).update({ task_id: taskId });
+    await this.db('instance_exports').where({ id }).update(tenantExports.toRow({ taskId }));
   }
 }

@@ -1,5 +1,5 @@
 import type { Db } from '../db/database';
-import { bool } from '../db/database';
+import { asBoolean, mapTable, text, textOrNull } from '../db/columns';
 import type { Role } from '../auth/roles';
 
 export type TokenScope = 'rw' | 'r';
@@ -40,48 +40,24 @@ export interface TokenRepo {
   lastActivity(instanceId: string, clientId: string): Promise<string | null>;
 }
 
-interface TokenRow {
-  id: string;
-  instance_id: string;
-  user_id: string;
-  name: string;
-  token_hash: string;
-  client_id: string;
-  scope: TokenScope;
-  expires_at: string | null;
-  last_used_at: string | null;
-  created_at: string;
-}
-
-const fromRow = (row: TokenRow): Token => ({
-  id: row.id,
-  instanceId: row.instance_id,
-  userId: row.user_id,
-  name: row.name,
-  tokenHash: row.token_hash,
-  clientId: row.client_id,
-  scope: row.scope,
-  expiresAt: row.expires_at,
-  lastUsedAt: row.last_used_at,
-  createdAt: row.created_at,
+const tokens = mapTable<Token>('tokens', {
+  id: text(),
+  instanceId: text(),
+  userId: text(),
+  name: text(),
+  tokenHash: text(),
+  clientId: text(),
+  scope: text(),
+  expiresAt: textOrNull(),
+  lastUsedAt: textOrNull(),
+  createdAt: text(),
 });
 
 export class KnexTokenRepo implements TokenRepo {
   constructor(private readonly db: Db) {}
 
   async insert(token: Token) {
-    await this.db('tokens').insert({
-      id: token.id,
-      instance_id: token.instanceId,
-      user_id: token.userId,
-      name: token.name,
-      token_hash: token.tokenHash,
-      client_id: token.clientId,
-      scope: token.scope,
-      expires_at: token.expiresAt,
-      last_used_at: token.lastUsedAt,
-      created_at: token.createdAt,
-    });
+    await this.db('tokens').insert(tokens.toRow(token));
   }
 
   async findByHash(tokenHash: string) {
@@ -90,19 +66,19 @@ export class KnexTokenRepo implements TokenRepo {
       .where('tokens.token_hash', tokenHash)
       .first('tokens.*', 'users.role as user_role', 'users.active as user_active');
     if (!row) return undefined;
-    return { token: fromRow(row as TokenRow), user: { role: row.user_role as Role, active: bool(row.user_active) } };
+    return { token: tokens.fromRow(row), user: { role: row.user_role as Role, active: asBoolean(row.user_active) } };
   }
 
   async listForUser(instanceId: string, userId: string) {
-    const rows = await this.db<TokenRow>('tokens')
+    const rows = await this.db('tokens')
       .where({ instance_id: instanceId, user_id: userId })
       .orderBy('created_at', 'desc');
-    return rows.map(fromRow);
+    return rows.map(tokens.fromRow);
   }
 
   async get(instanceId: string, userId: string, id: string) {
-    const row = await this.db<TokenRow>('tokens').where({ instance_id: instanceId, user_id: userId, id }).first();
-    return row && fromRow(row);
+    const row = await this.db('tokens').where({ instance_id: instanceId, user_id: userId, id }).first();
+    return row && tokens.fromRow(row);
   }
 
   async delete(instanceId: string, userId: string, id: string) {
@@ -131,6 +107,6 @@ export class KnexTokenRepo implements TokenRepo {
   }
 
   async touch(id: string, at: string) {
-    await this.db('tokens').where({ id }).update({ last_used_at: at });
+    await this.db('tokens').where({ id }).update(tokens.toRow({ lastUsedAt: at }));
   }
 }

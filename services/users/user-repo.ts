@@ -1,5 +1,5 @@
 import type { Db } from '../db/database';
-import { bool } from '../db/database';
+import { boolean, mapTable, text, textOrNull } from '../db/columns';
 import type { Role } from '../auth/roles';
 
 export interface User {
@@ -36,78 +36,40 @@ export interface UserRepo {
   existing(instanceId: string, ids: string[]): Promise<string[]>;
 }
 
-interface UserRow {
-  id: string;
-  instance_id: string;
-  username: string | null;
-  email: string;
-  fallback_email: string;
-  display_name: string;
-  role: Role;
-  active: boolean | number;
-  password_hash: string | null;
-  created_at: string;
-  updated_at: string;
-}
-
-const COLUMNS: Record<keyof User, keyof UserRow> = {
-  id: 'id',
-  instanceId: 'instance_id',
-  username: 'username',
-  email: 'email',
-  fallbackEmail: 'fallback_email',
-  displayName: 'display_name',
-  role: 'role',
-  active: 'active',
-  passwordHash: 'password_hash',
-  createdAt: 'created_at',
-  updatedAt: 'updated_at',
-};
-
-function fromRow(row: UserRow): User {
-  return {
-    id: row.id,
-    instanceId: row.instance_id,
-    username: row.username,
-    email: row.email,
-    fallbackEmail: row.fallback_email,
-    displayName: row.display_name,
-    role: row.role,
-    active: bool(row.active),
-    passwordHash: row.password_hash,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
-
-function toRow(values: Partial<User>): Partial<UserRow> {
-  const row: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(values)) {
-    if (value !== undefined) row[COLUMNS[key as keyof User]] = value;
-  }
-  return row as Partial<UserRow>;
-}
+const users = mapTable<User>('users', {
+  id: text(),
+  instanceId: text(),
+  username: textOrNull(),
+  email: text(),
+  fallbackEmail: text(),
+  displayName: text(),
+  role: text(),
+  active: boolean(),
+  passwordHash: textOrNull(),
+  createdAt: text(),
+  updatedAt: text(),
+});
 
 export class KnexUserRepo implements UserRepo {
   constructor(private readonly db: Db) {}
 
   async get(instanceId: string, id: string) {
-    const row = await this.db<UserRow>('users').where({ instance_id: instanceId, id }).first();
-    return row && fromRow(row);
+    const row = await this.db('users').where({ instance_id: instanceId, id }).first();
+    return row && users.fromRow(row);
   }
 
   async findByLogin(instanceId: string, login: string) {
     const column = login.includes('@') ? 'email' : 'username';
-    const row = await this.db<UserRow>('users').where({ instance_id: instanceId, [column]: login }).first();
-    return row && fromRow(row);
+    const row = await this.db('users').where({ instance_id: instanceId, [column]: login }).first();
+    return row && users.fromRow(row);
   }
 
   async insert(user: User) {
-    await this.db('users').insert(toRow(user));
+    await this.db('users').insert(users.toRow(user));
   }
 
   async update(instanceId: string, id: string, patch: UserPatch) {
-    await this.db('users').where({ instance_id: instanceId, id }).update(toRow(patch));
+    await this.db('users').where({ instance_id: instanceId, id }).update(users.toRow(patch));
   }
 
   async delete(instanceId: string, id: string) {
@@ -115,7 +77,7 @@ export class KnexUserRepo implements UserRepo {
   }
 
   async list({ instanceId, search, page, perPage }: { instanceId: string; search?: string; page: number; perPage: number }) {
-    const query = this.db<UserRow>('users').where({ instance_id: instanceId });
+    const query = this.db('users').where({ instance_id: instanceId });
     if (search) {
       const like = `%${search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
       query.andWhere((q) =>
@@ -126,7 +88,7 @@ export class KnexUserRepo implements UserRepo {
       );
     }
     const rows = await query.orderBy('username').orderBy('id').limit(perPage).offset((page - 1) * perPage);
-    return rows.map(fromRow);
+    return rows.map(users.fromRow);
   }
 
   async countActiveOwners(instanceId: string) {

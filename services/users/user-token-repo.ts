@@ -1,4 +1,5 @@
 import type { Db } from '../db/database';
+import { mapTable, text } from '../db/columns';
 
 export type UserTokenKind = 'invite' | 'reset';
 
@@ -19,25 +20,26 @@ export interface UserTokenRepo {
   consume(tokenHash: string): Promise<boolean>;
 }
 
+const userTokens = mapTable<UserToken>('user_tokens', {
+  tokenHash: text(),
+  instanceId: text(),
+  userId: text(),
+  kind: text(),
+  expiresAt: text(),
+  createdAt: text(),
+});
+
 export class KnexUserTokenRepo implements UserTokenRepo {
   constructor(private readonly db: Db) {}
 
   async replace(token: UserToken) {
     await this.db('user_tokens').where({ user_id: token.userId, kind: token.kind }).delete();
-    await this.db('user_tokens').insert({
-      token_hash: token.tokenHash,
-      instance_id: token.instanceId,
-      user_id: token.userId,
-      kind: token.kind,
-      expires_at: token.expiresAt,
-      created_at: token.createdAt,
-    });
+    await this.db('user_tokens').insert(userTokens.toRow(token));
   }
 
   async find(tokenHash: string, kind: UserTokenKind) {
     const row = await this.db('user_tokens').where({ token_hash: tokenHash, kind }).first();
-    if (!row) return undefined;
-    return { tokenHash: row.token_hash, instanceId: row.instance_id, userId: row.user_id, kind: row.kind, expiresAt: row.expires_at, createdAt: row.created_at };
+    return row ? userTokens.fromRow(row) : undefined;
   }
 
   async consume(tokenHash: string) {
