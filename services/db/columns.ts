@@ -9,8 +9,10 @@
 export interface Column<T> {
   /** The column's name when it is not the field's name in snake_case. */
   readonly name?: string;
-  read(value: unknown): T;
-  write(value: T): unknown;
+  // Function properties rather than methods, so a kind fits only a field of its own type (methods' parameters are
+  // bivariant: integer() would fit a `number | null` field and write(null) would go unchecked).
+  readonly read: (value: unknown) => T;
+  readonly write: (value: T) => unknown;
   /** The same kind, stored under another column name. */
   as(name: string): Column<T>;
 }
