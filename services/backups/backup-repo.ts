@@ -85,7 +85,7 @@ export class KnexBackupRepo implements BackupRepo {
 
   async get(instanceId: string, id: string) {
     const row = await this.db('backups').where({ instance_id: instanceId, id }).first();
-    return row && backups.fromRow(row);
+    return row ? backups.fromRow(row) : undefined;
   }
 
   async list(query: { instanceId: string; type?: BackupType; identifier?: string; page: number; perPage: number }) {

@@ -39,7 +39,7 @@ export class KnexDnsRecordRepo implements DnsRecordRepo {
 
   async find(fqdn: string, type: string) {
     const row = await this.db('dns_records').where({ fqdn, type }).first();
-    return row && dnsRecords.fromRow(row);
+    return row ? dnsRecords.fromRow(row) : undefined;
   }
 
   async save(r: DnsRecord) {

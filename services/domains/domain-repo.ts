@@ -67,12 +67,12 @@ export class KnexDomainRepo implements DomainRepo {
 
   async get(instanceId: string, domain: string) {
     const row = await this.db('domains').where({ instance_id: instanceId, domain }).first();
-    return row && fromRow(row);
+    return row ? fromRow(row) : undefined;
   }
 
   async getAny(domain: string) {
     const row = await this.db('domains').where({ domain }).first();
-    return row && fromRow(row);
+    return row ? fromRow(row) : undefined;
   }
 
   async insert(domain: Domain) {

@@ -88,7 +88,7 @@ export class KnexEventlogRepo implements EventlogRepo {
 
   async get(instanceId: string, id: string) {
     const row = await this.db('eventlog').where({ instance_id: instanceId, id }).first();
-    return row && fromRow(row);
+    return row ? fromRow(row) : undefined;
   }
 
   async deleteBefore(before: string, keep: { actions: string[]; before: string }) {

@@ -41,7 +41,7 @@ export class KnexGroupRepo implements GroupRepo {
 
   async get(instanceId: string, id: string) {
     const row = await this.db('groups').where({ instance_id: instanceId, id }).first();
-    return row && groups.fromRow(row);
+    return row ? groups.fromRow(row) : undefined;
   }
 
   async insert(group: Group) {

@@ -68,12 +68,12 @@ export class KnexInstanceRepo implements InstanceRepo {
 
   async get(id: string) {
     const row = await this.db('instances').where({ id }).first();
-    return row && instances.fromRow(row);
+    return row ? instances.fromRow(row) : undefined;
   }
 
   async findDefault() {
     const row = await this.db('instances').where({ is_default: true }).first();
-    return row && instances.fromRow(row);
+    return row ? instances.fromRow(row) : undefined;
   }
 
   async findByDomains(domains: string[]) {

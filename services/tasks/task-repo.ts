@@ -163,12 +163,12 @@ export class KnexTaskRepo implements TaskRepo {
 
   async get(id: number) {
     const row = await this.db('tasks').where({ id }).first();
-    return row && fromRow(row);
+    return row ? fromRow(row) : undefined;
   }
 
   async getForInstance(instanceId: string, id: number) {
     const row = await this.db('tasks').where({ id, instance_id: instanceId }).first();
-    return row && fromRow(row);
+    return row ? fromRow(row) : undefined;
   }
 
   async list({ instanceId, type, page, perPage }: TaskPage) {

@@ -44,7 +44,7 @@ export class KnexExportRepo implements ExportRepo {
 
   async get(instanceId: string, id: string) {
     const row = await this.db('instance_exports').where({ instance_id: instanceId, id }).first();
-    return row && tenantExports.fromRow(row);
+    return row ? tenantExports.fromRow(row) : undefined;
   }
 
   async finish(id: string, patch: Pick<TenantExport, 'state' | 'parts' | 'size'>) {

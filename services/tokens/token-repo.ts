@@ -78,7 +78,7 @@ export class KnexTokenRepo implements TokenRepo {
 
   async get(instanceId: string, userId: string, id: string) {
     const row = await this.db('tokens').where({ instance_id: instanceId, user_id: userId, id }).first();
-    return row && tokens.fromRow(row);
+    return row ? tokens.fromRow(row) : undefined;
   }
 
   async delete(instanceId: string, userId: string, id: string) {

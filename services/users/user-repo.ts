@@ -55,13 +55,13 @@ export class KnexUserRepo implements UserRepo {
 
   async get(instanceId: string, id: string) {
     const row = await this.db('users').where({ instance_id: instanceId, id }).first();
-    return row && users.fromRow(row);
+    return row ? users.fromRow(row) : undefined;
   }
 
   async findByLogin(instanceId: string, login: string) {
     const column = login.includes('@') ? 'email' : 'username';
     const row = await this.db('users').where({ instance_id: instanceId, [column]: login }).first();
-    return row && users.fromRow(row);
+    return row ? users.fromRow(row) : undefined;
   }
 
   async insert(user: User) {
