@@ -21,7 +21,7 @@ export const boxName = (tenant: 'A' | 'B') => `Isolation box of tenant ${tenant}
 export const TIME_ZONES = { A: 'Europe/Berlin', B: 'America/New_York' };
 
 
-interface Tenant {
+export interface Tenant {
   name: 'A' | 'B';
   instanceId: string;
   /** The Host header of the tenant (public routes resolve the tenant from it). */
