@@ -15,6 +15,7 @@ import { registerSessionCommands } from './commands/session';
 import { registerTaskCommands } from './commands/tasks';
 import { registerTokenCommands } from './commands/tokens';
 import { registerUserCommands } from './commands/users';
+import { exitQuietlyWhenPipeCloses } from './ui/closed-pipe';
 import { processIo } from './ui/io';
 
 const HELP_AFTER = `
@@ -39,6 +40,7 @@ Run berth <command> --help for a command's flags; docs/cli.md has the whole guid
 
 /** The `berth` command: the server commands that run Berth, and the client commands that talk to a box. */
 function main(): void {
+  exitQuietlyWhenPipeCloses([process.stdout, process.stderr], (code) => process.exit(code));
   const ctx = createContext(processIo(), process, (code) => process.exit(code));
   const program = new Command()
     .name('berth')

@@ -1,0 +1,26 @@
+/**
+ * Folder loops between services/ modules (services/apps → services/domains → services/apps), run by
+ * `npm run lint` after .dependency-cruiser.cjs. Type-only imports do not count (TypeScript removes them, so
+ * this cruise sees the code as it runs): dependency-cruiser cannot filter them out of folder-scope rules,
+ * hence a cruise of its own with tsPreCompilationDeps off.
+ * A warning until issue 14 WP6 (modules own their interfaces) removes the loops; then it becomes an error.
+ * @type {import('dependency-cruiser').IConfiguration}
+ */
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-folder-loop',
+      severity: 'warn',
+      comment: 'services/<a> and services/<b> import each other (directly or round other folders): one should own the interface the other implements.',
+      scope: 'folder',
+      from: { path: '^services/[^/]+$' },
+      to: { path: '^services/[^/]+$', circular: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: ['^dist/', '(^|/)generated/'] },
+    tsPreCompilationDeps: false,
+    tsConfig: { fileName: 'tsconfig.json' },
+  },
+};
