@@ -8,8 +8,8 @@ import { containerSpec, volumeName } from './container-spec';
 import { probeHttp, type HostPorts } from './host-ports';
 import { parseManifest, type Manifest } from './manifest';
 import { exitReason } from './exit-reason';
-import type { AppPublisher } from './reverse-proxy';
-import type { AppDnsStep } from '../domains/app-dns';
+import type { AppPublisher } from './app-publisher';
+import type { AppDnsStep } from './app-dns-step';
 import type { AppBackups } from '../backups/app-backup';
 
 export interface AppTaskArgs {
