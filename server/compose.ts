@@ -76,7 +76,7 @@ import { TenantDeletion } from '../services/tenants/tenant-deletion';
 import { TenantExporter } from '../services/tenants/tenant-export';
 import { TenantFsck } from '../services/tenants/tenant-fsck';
 import { TenantService } from '../services/tenants/tenant-service';
-import { AppBackups } from '../services/backups/app-backup';
+import { AppBackupRunner } from '../services/backups/app-backup';
 import { BackupRetention } from '../services/backups/backup-retention';
 import { BackupService } from '../services/backups/backup-service';
 import { BackupTargets } from '../services/backups/backup-target';
@@ -227,7 +227,7 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
     restoreStatus: (instanceId) => restore.status(instanceId),
   });
   const backupTargets = new BackupTargets({ settings: store.settings, defaultFolder: config.backupRoots[0] });
-  const appBackups = new AppBackups({ backups: store.backups, runtime, targets: backupTargets, clock });
+  const appBackups = new AppBackupRunner({ backups: store.backups, runtime, targets: backupTargets, clock });
   const lifecycle = new AppLifecycle({
     apps: store.apps, runtime, hostPorts, publisher, dns: appDns, clock, startTimeoutMs: config.appStartTimeoutSecs * 1000, backups: appBackups,
   });

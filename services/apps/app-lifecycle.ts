@@ -10,7 +10,7 @@ import { parseManifest, type Manifest } from './manifest';
 import { exitReason } from './exit-reason';
 import type { AppPublisher } from './app-publisher';
 import type { AppDnsStep } from './app-dns-step';
-import type { AppBackups } from '../backups/app-backup';
+import type { AppBackups } from './app-backups';
 
 export interface AppTaskArgs {
   appId: string;
