@@ -47,7 +47,7 @@ import { AppHealthMonitor } from '../services/apps/app-health';
 import { AppReconciler } from '../services/apps/app-reconciler';
 import { CatalogueService, loadBuiltinCatalogue } from '../services/apps/catalogue';
 import { LocalHostPorts } from '../services/apps/host-ports';
-import { NoPublisher } from '../services/apps/reverse-proxy';
+import { NoPublisher } from '../services/proxy/reverse-proxy';
 import { AcmeClientIssuer } from '../services/certificates/acme-issuer';
 import { CertificateService } from '../services/certificates/certificate-service';
 import { CertificateRenewal, RenewalSchedule } from '../services/certificates/certificate-renewal';
@@ -65,7 +65,7 @@ import { CloudflareProvider } from '../services/domains/cloudflare-provider';
 import { DigitalOceanProvider } from '../services/domains/digitalocean-provider';
 import { Route53Provider } from '../services/domains/route53-provider';
 import { JsonApi } from '../services/domains/json-api';
-import { NginxCommand, NginxPublisher } from '../services/domains/nginx-publisher';
+import { NginxCommand, NginxPublisher } from '../services/proxy/nginx-publisher';
 import { DockerRuntime } from '../services/docker/docker-runtime';
 import { AppMonitorLoop } from '../workers/app-monitor';
 import { createAdminSurface } from '../api/admin/surface';
@@ -76,7 +76,7 @@ import { TenantDeletion } from '../services/tenants/tenant-deletion';
 import { TenantExporter } from '../services/tenants/tenant-export';
 import { TenantFsck } from '../services/tenants/tenant-fsck';
 import { TenantService } from '../services/tenants/tenant-service';
-import { AppBackups } from '../services/backups/app-backup';
+import { AppBackupRunner } from '../services/backups/app-backup';
 import { BackupRetention } from '../services/backups/backup-retention';
 import { BackupService } from '../services/backups/backup-service';
 import { BackupTargets } from '../services/backups/backup-target';
@@ -227,7 +227,7 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
     restoreStatus: (instanceId) => restore.status(instanceId),
   });
   const backupTargets = new BackupTargets({ settings: store.settings, defaultFolder: config.backupRoots[0] });
-  const appBackups = new AppBackups({ backups: store.backups, runtime, targets: backupTargets, clock });
+  const appBackups = new AppBackupRunner({ backups: store.backups, runtime, targets: backupTargets, clock });
   const lifecycle = new AppLifecycle({
     apps: store.apps, runtime, hostPorts, publisher, dns: appDns, clock, startTimeoutMs: config.appStartTimeoutSecs * 1000, backups: appBackups,
   });

@@ -8,9 +8,9 @@ import { containerSpec, volumeName } from './container-spec';
 import { probeHttp, type HostPorts } from './host-ports';
 import { parseManifest, type Manifest } from './manifest';
 import { exitReason } from './exit-reason';
-import type { AppPublisher } from './reverse-proxy';
-import type { AppDnsStep } from '../domains/app-dns';
-import type { AppBackups } from '../backups/app-backup';
+import type { AppPublisher } from './app-publisher';
+import type { AppDnsStep } from './app-dns-step';
+import type { AppBackups } from './app-backups';
 
 export interface AppTaskArgs {
   appId: string;

@@ -17,7 +17,7 @@ import type { AppTaskArgs } from './app-lifecycle';
 import type { CatalogueService } from './catalogue';
 import type { HostPorts } from './host-ports';
 import { parseManifest } from './manifest';
-import { hostsOf, type AppDnsStep } from '../domains/app-dns';
+import { hostsOf, type AppDnsStep } from './app-dns-step';
 
 export const APP_TASK = 'app';
 

@@ -4,7 +4,7 @@ import type { Clock } from '../core/clock';
 import type { App } from '../apps/app-repo';
 import type { AppRuntime } from '../apps/app-runtime';
 import { LABELS } from '../apps/app-runtime';
-import type { Manifest } from '../apps/manifest';
+import type { AppBackups, AppRestorePlan, AppSnapshot } from '../apps/app-backups';
 import type { TaskContext } from '../tasks/task-registry';
 import type { Backup, BackupFile, BackupRepo } from './backup-repo';
 import { collect, discard, loadFile, storeFile } from './backup-files';
@@ -21,22 +21,9 @@ const DATA_FILE = 'data.tar.gz';
 /** The first path part of the engine's archive of DATA_DIR, and of the tar a restore hands it. */
 const DATA_ROOT = 'data';
 
-/** What an app backup's config.json holds: what the app is made from, to put it back as it was. */
-export interface AppSnapshot {
-  manifest: Manifest;
-  appStoreId: string | null;
-  env: Record<string, string>;
-  memoryLimit: number;
-  label: string | null;
-  tags: string[];
-  fqdn: string;
-  portBindings: App['portBindings'];
-}
-
 /** A checked backup, ready to be put back: every file was read whole, decrypted and matched its checksum. */
-export interface RestorePlan {
+export interface RestorePlan extends AppRestorePlan {
   backup: Backup;
-  snapshot: AppSnapshot;
   storage: BackupStorage;
   password: string | null;
   /** Format rsync: every file, folder and link of the data, each stored file already read whole. */
@@ -54,7 +41,7 @@ export interface AppBackupDeps {
 }
 
 /** Backing up and restoring one app: its config and manifest, and the contents of its data volume. */
-export class AppBackups {
+export class AppBackupRunner implements AppBackups {
   constructor(private readonly deps: AppBackupDeps) {}
 
   /**

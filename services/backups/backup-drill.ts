@@ -5,7 +5,7 @@ import { LABELS } from '../apps/app-runtime';
 import type { Manifest } from '../apps/manifest';
 import type { NotificationService } from '../notifications/notification-service';
 import type { TaskContext } from '../tasks/task-registry';
-import { AppBackups, DATA_DIR } from './app-backup';
+import { DATA_DIR, type AppBackupRunner } from './app-backup';
 import { collect, loadFile } from './backup-files';
 import type { Backup, BackupRepo } from './backup-repo';
 import type { BackupTargets } from './backup-target';
@@ -23,7 +23,7 @@ export interface DrillResult {
 
 export interface BackupDrillDeps {
   backups: BackupRepo;
-  appBackups: AppBackups;
+  appBackups: AppBackupRunner;
   runtime: AppRuntime;
   targets: BackupTargets;
   notifications: Pick<NotificationService, 'notifyAdmins'>;

@@ -6,6 +6,7 @@ import type { BackupFreshness } from './backup-freshness';
 import { CLEAN_BACKUPS_TASK, type BackupService } from './backup-service';
 import { cleanupDue } from './cleanup-time';
 import { BACKUP_CONFIG_SETTING } from './backup-target';
+import { DEFAULT_TIME_ZONE, TIME_ZONE_SETTING } from '../settings/settings-service';
 
 /**
  * Automatic backups: a tenant that has stored a backup configuration gets a box backup (and a cleanup after it)
@@ -46,7 +47,7 @@ export class BackupSchedule {
     const { store } = this.deps;
     if (!(await store.backups.list({ instanceId, page: 1, perPage: 1 })).length) return false;
     const [last] = await store.tasks.list({ instanceId, type: CLEAN_BACKUPS_TASK, page: 1, perPage: 1 });
-    const timeZone = (await store.settings.get<string>(instanceId, 'time_zone')) ?? 'UTC';
+    const timeZone = (await store.settings.get<string>(instanceId, TIME_ZONE_SETTING)) ?? DEFAULT_TIME_ZONE;
     return cleanupDue(this.deps.clock(), last ? new Date(last.createdAt) : null, timeZone);
   }
 

@@ -1,7 +1,7 @@
 import type { Clock } from '../core/clock';
 import type { Store } from '../db/store';
 import type { TaskContext } from '../tasks/task-registry';
-import { AppBackups, backupId } from './app-backup';
+import { backupId, type AppBackupRunner } from './app-backup';
 import type { Backup } from './backup-repo';
 import { storeFile } from './backup-files';
 import type { BackupTargets } from './backup-target';
@@ -9,7 +9,7 @@ import { writeIndex } from './box-backup-index';
 
 export interface BoxBackupDeps {
   store: Store;
-  appBackups: AppBackups;
+  appBackups: AppBackupRunner;
   targets: BackupTargets;
   clock: Clock;
   version: string;

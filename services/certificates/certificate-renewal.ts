@@ -1,8 +1,8 @@
 import type { AppRepo } from '../apps/app-repo';
-import type { AppPublisher } from '../apps/reverse-proxy';
+import type { AppPublisher } from '../apps/app-publisher';
+import { hostsOf } from '../apps/app-dns-step';
 import { BerthError } from '../core/errors';
 import type { Logger } from '../core/logger';
-import { hostsOf } from '../domains/app-dns';
 import type { TaskContext } from '../tasks/task-registry';
 import type { NotificationService } from '../notifications/notification-service';
 import type { TaskService } from '../tasks/task-service';

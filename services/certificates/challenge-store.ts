@@ -9,8 +9,8 @@ export interface ChallengeStore {
 
 /**
  * Files under `<root>/.well-known/acme-challenge/`, which every app site's port-80 server serves with nginx's
- * `root` (nginx-site.ts). Files rather than a route into Berth: the worker that runs the ACME flow and the
- * process nginx would proxy to may differ, and nginx answers even while Berth's API restarts.
+ * `root` (services/proxy/nginx-site.ts). Files rather than a route into Berth: the worker that runs the ACME
+ * flow and the process nginx would proxy to may differ, and nginx answers even while Berth's API restarts.
  */
 export class WebrootChallenges implements ChallengeStore {
   constructor(readonly root: string) {}

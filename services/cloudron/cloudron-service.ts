@@ -10,9 +10,8 @@ import { CLIENT_LOGIN, type TokenService } from '../tokens/token-service';
 import { checkDisplayName, checkEmail, checkPassword, checkUsername } from '../users/user-rules';
 import type { User } from '../users/user-repo';
 import type { EventlogService } from '../eventlog/eventlog-service';
+import { DEFAULT_BOX_NAME, NAME_SETTING } from '../settings/settings-service';
 import { dashboardFqdn, readyDashboard, SETTING_ACTIVATED, SETTING_DASHBOARD, type DashboardSetup, type DashboardSetupService, type ProgressState } from './dashboard-setup';
-
-export const DEFAULT_CLOUDRON_NAME = 'Berth';
 
 export interface Status {
   version: string;
@@ -42,9 +41,6 @@ export interface ActivateInput {
   displayName?: string;
 }
 
-/** Where the box's name is stored; SettingsService writes it. */
-export const SETTING_NAME = 'cloudron_name';
-
 /** The box's lifecycle: status, first-run setup and activation, login and logout. */
 export class CloudronService {
   constructor(
@@ -63,14 +59,14 @@ export class CloudronService {
   ) {}
 
   async status(instance: Instance): Promise<Status> {
-    const found = await this.deps.store.settings.getMany(instance.id, [SETTING_ACTIVATED, SETTING_DASHBOARD, SETTING_NAME]);
+    const found = await this.deps.store.settings.getMany(instance.id, [SETTING_ACTIVATED, SETTING_DASHBOARD, NAME_SETTING]);
     const activated = found[SETTING_ACTIVATED];
     const dashboard = readyDashboard(found[SETTING_DASHBOARD] as DashboardSetup | undefined);
-    const name = found[SETTING_NAME] as string | undefined;
+    const name = found[NAME_SETTING] as string | undefined;
     return {
       version: this.deps.version,
       provider: 'generic',
-      cloudronName: name ?? DEFAULT_CLOUDRON_NAME,
+      cloudronName: name ?? DEFAULT_BOX_NAME,
       footer: '',
       adminFqdn: dashboard ? dashboardFqdn(dashboard.domain) : '',
       activated: activated !== undefined,
@@ -80,9 +76,9 @@ export class CloudronService {
   }
 
   async config(instanceId: string): Promise<BoxConfig> {
-    const found = await this.deps.store.settings.getMany(instanceId, [SETTING_DASHBOARD, SETTING_NAME]);
+    const found = await this.deps.store.settings.getMany(instanceId, [SETTING_DASHBOARD, NAME_SETTING]);
     const dashboard = readyDashboard(found[SETTING_DASHBOARD] as DashboardSetup | undefined);
-    const name = found[SETTING_NAME] as string | undefined;
+    const name = found[NAME_SETTING] as string | undefined;
     const adminDomain = dashboard?.domain ?? '';
     return {
       adminDomain,
@@ -91,7 +87,7 @@ export class CloudronService {
       version: this.deps.version,
       isDemo: false,
       provider: 'generic',
-      cloudronName: name ?? DEFAULT_CLOUDRON_NAME,
+      cloudronName: name ?? DEFAULT_BOX_NAME,
     };
   }
 

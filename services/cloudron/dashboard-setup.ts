@@ -4,7 +4,7 @@ import { BerthError, conflict, validationError } from '../core/errors';
 import type { Store } from '../db/store';
 import type { Actor, EventlogService } from '../eventlog/eventlog-service';
 import type { Instance } from '../instances/instance-repo';
-import type { DashboardPublisher } from '../apps/reverse-proxy';
+import type { DashboardPublisher } from '../proxy/reverse-proxy';
 import { dashboardOwner, type AppDns } from '../domains/app-dns';
 import { interfaceIpv4 } from '../domains/box-ip';
 import type { DomainService, DomainView } from '../domains/domain-service';

@@ -7,7 +7,7 @@ import { mergeBackupConfig, type BackupConfig, type BackupConfigInput, type Targ
 import type { BackupTargets } from '../backups/backup-target';
 import { probeIndex } from '../backups/box-backup-index';
 import { RESTORE_SETTING, RESTORE_TASK, type RestoreRequest } from '../backups/box-restore';
-import type { ProgressState } from './dashboard-setup';
+import { SETTING_ACTIVATED, type ProgressState } from './dashboard-setup';
 
 /** `POST /cloudron/restore`: seed 001's body, plus today's Cloudron's `remotePath`. */
 export interface RestoreInput {
@@ -33,7 +33,7 @@ export class RestoreService {
 
   async start(instance: Instance, input: RestoreInput, ip: string | null): Promise<number> {
     const { store, targets } = this.deps;
-    if (await store.settings.get(instance.id, 'activated')) {
+    if (await store.settings.get(instance.id, SETTING_ACTIVATED)) {
       throw new BerthError('ALREADY_ACTIVATED', 409, 'The box is activated: a box can only be restored from a backup before activation');
     }
     const [running] = await store.tasks.unfinishedOn(objectKey(instance.id));

@@ -1,36 +1,14 @@
 import type { Clock } from '../core/clock';
 import { conflict, validationError } from '../core/errors';
 import type { App } from '../apps/app-repo';
+import { hostsOf, type AppDnsStep, type AppHost } from '../apps/app-dns-step';
 import type { BoxIp } from './box-ip';
 import type { DnsProviders } from './dns-provider';
 import type { DnsRecordRepo } from './dns-record-repo';
 import type { Domain, DomainRepo } from './domain-repo';
 
-/** A name an app is reached at: its fqdn and each alternate domain. */
-export interface AppHost {
-  domain: string;
-  fqdn: string;
-}
-
-export function hostsOf(app: Pick<App, 'domain' | 'fqdn' | 'alternateDomains'>): AppHost[] {
-  return [
-    { domain: app.domain, fqdn: app.fqdn },
-    ...app.alternateDomains.map((alt) => ({ domain: alt.domain, fqdn: alt.subdomain ? `${alt.subdomain}.${alt.domain}` : alt.domain })),
-  ];
-}
-
 /** The `app_id` of the dashboard's records in `dns_records`: no app has it, so no app takes its name. */
 export const dashboardOwner = (instanceId: string) => `dashboard-${instanceId}`;
-
-/** What app operations ask before a task starts, and what the app task does to DNS. */
-export interface AppDnsStep {
-  /** 400 for a domain the tenant has not added; 409 for a record Berth did not write, unless `overwrite`. */
-  check(instanceId: string, appId: string, hosts: AppHost[], overwrite: boolean): Promise<void>;
-  /** Makes the app's A records point at the box and takes back the ones it no longer needs. Idempotent. */
-  sync(app: App): Promise<void>;
-  /** Removes every record Berth wrote for the app. Idempotent. */
-  remove(app: App): Promise<void>;
-}
 
 /**
  * Apps' A records through their domain's provider. `dns_records` remembers what Berth wrote, so a record

@@ -1,8 +1,9 @@
 import type { AppRepo } from '../apps/app-repo';
-import type { AppPublisher, WellKnownPublisher } from '../apps/reverse-proxy';
+import type { AppPublisher } from '../apps/app-publisher';
+import { hostsOf, type AppDnsStep } from '../apps/app-dns-step';
 import type { TaskContext } from '../tasks/task-registry';
-import { hostsOf, type AppDnsStep } from './app-dns';
 import type { DomainRepo } from './domain-repo';
+import type { WellKnownPublisher } from './well-known-publisher';
 
 export const SYNC_DOMAIN_TASK = 'syncDomain';
 

@@ -2,9 +2,16 @@ import type { Clock } from '../core/clock';
 import { notFound, validationError } from '../core/errors';
 import type { SettingsRepo } from './settings-repo';
 import type { Actor, EventlogService } from '../eventlog/eventlog-service';
-import { DEFAULT_CLOUDRON_NAME, SETTING_NAME } from '../cloudron/cloudron-service';
 
+/**
+ * The settings this module owns: it alone writes them; others (CloudronService's status, the backup schedule,
+ * tenant export) read them by these keys.
+ */
+export const NAME_SETTING = 'cloudron_name';
+export const DEFAULT_BOX_NAME = 'Berth';
+export const TIME_ZONE_SETTING = 'time_zone';
 export const DEFAULT_TIME_ZONE = 'UTC';
+const AVATAR_SETTING = 'cloudron_avatar';
 const AVATAR_MAX_BYTES = 512 * 1024;
 const TIME_ZONES = new Set([...Intl.supportedValuesOf('timeZone'), 'UTC', 'Etc/UTC']);
 
@@ -18,7 +25,7 @@ export class SettingsService {
   constructor(private readonly deps: { settings: SettingsRepo; eventlog: EventlogService; clock: Clock }) {}
 
   async name(instanceId: string): Promise<string> {
-    return (await this.deps.settings.get<string>(instanceId, SETTING_NAME)) ?? DEFAULT_CLOUDRON_NAME;
+    return (await this.deps.settings.get<string>(instanceId, NAME_SETTING)) ?? DEFAULT_BOX_NAME;
   }
 
   async setName(actor: Actor, raw: string): Promise<void> {
@@ -27,24 +34,24 @@ export class SettingsService {
       throw validationError('name must be 1 to 64 characters without control characters', { field: 'name' });
     }
     const before = await this.name(actor.instanceId);
-    await this.deps.settings.set(actor.instanceId, SETTING_NAME, name);
+    await this.deps.settings.set(actor.instanceId, NAME_SETTING, name);
     await this.deps.eventlog.record(actor, 'settings.cloudron_name', null, { changes: { name: { before, after: name } } });
   }
 
   async timeZone(instanceId: string): Promise<string> {
-    return (await this.deps.settings.get<string>(instanceId, 'time_zone')) ?? DEFAULT_TIME_ZONE;
+    return (await this.deps.settings.get<string>(instanceId, TIME_ZONE_SETTING)) ?? DEFAULT_TIME_ZONE;
   }
 
   /** IANA names only (`Europe/Berlin`, `UTC`). */
   async setTimeZone(actor: Actor, timeZone: string): Promise<void> {
     if (!TIME_ZONES.has(timeZone)) throw validationError(`timeZone "${timeZone}" is not an IANA time zone name`, { field: 'timeZone' });
     const before = await this.timeZone(actor.instanceId);
-    await this.deps.settings.set(actor.instanceId, 'time_zone', timeZone);
+    await this.deps.settings.set(actor.instanceId, TIME_ZONE_SETTING, timeZone);
     await this.deps.eventlog.record(actor, 'settings.time_zone', null, { changes: { timeZone: { before, after: timeZone } } });
   }
 
   async avatar(instanceId: string): Promise<Avatar> {
-    const stored = await this.deps.settings.get<{ contentType: Avatar['contentType']; data: string }>(instanceId, 'cloudron_avatar');
+    const stored = await this.deps.settings.get<{ contentType: Avatar['contentType']; data: string }>(instanceId, AVATAR_SETTING);
     if (!stored) throw notFound('No avatar is set');
     return { contentType: stored.contentType, data: Buffer.from(stored.data, 'base64') };
   }
@@ -54,7 +61,7 @@ export class SettingsService {
     if (data.length > AVATAR_MAX_BYTES) throw validationError(`avatar must be at most ${AVATAR_MAX_BYTES / 1024} KiB`, { field: 'avatar' });
     const contentType = imageType(data);
     if (!contentType) throw validationError('avatar must be a PNG or JPEG image', { field: 'avatar' });
-    await this.deps.settings.set(actor.instanceId, 'cloudron_avatar', { contentType, data: data.toString('base64') });
+    await this.deps.settings.set(actor.instanceId, AVATAR_SETTING, { contentType, data: data.toString('base64') });
     await this.deps.eventlog.record(actor, 'settings.cloudron_avatar', null, { contentType, bytes: data.length });
   }
 }

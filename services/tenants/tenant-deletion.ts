@@ -3,10 +3,12 @@ import path from 'node:path';
 import type { Store } from '../db/store';
 import type { AppRuntime } from '../apps/app-runtime';
 import { volumeName } from '../apps/container-spec';
-import type { AppPublisher, DashboardPublisher } from '../apps/reverse-proxy';
+import type { AppPublisher } from '../apps/app-publisher';
+import type { DashboardPublisher } from '../proxy/reverse-proxy';
 import type { TaskContext } from '../tasks/task-registry';
 import type { Logger } from '../core/logger';
-import { dashboardOwner, type AppDns, type AppDnsStep } from '../domains/app-dns';
+import type { AppDnsStep } from '../apps/app-dns-step';
+import { dashboardOwner, type AppDns } from '../domains/app-dns';
 
 /**
  * Deletes a tenant, step by step, each step converging so a run interrupted by a crash runs again from the

@@ -7,6 +7,8 @@ import type { Store } from '../db/store';
 import type { AppRuntime } from '../apps/app-runtime';
 import type { TaskContext } from '../tasks/task-registry';
 import type { ExportPart } from './export-repo';
+import { NAME_SETTING, TIME_ZONE_SETTING } from '../settings/settings-service';
+import { SETTING_ACTIVATED } from '../cloudron/dashboard-setup';
 
 /**
  * Builds a tenant's export in parts, as cozy-stack's: part one (cursor null) is a gzipped tar of the tenant's
@@ -59,7 +61,7 @@ export class TenantExporter {
     const groups = await store.groups.list(instanceId);
     const members = await store.groups.members(groups.map((g) => g.id));
     const apps = await store.apps.list(instanceId);
-    const settings = await store.settings.getMany(instanceId, ['cloudron_name', 'time_zone', 'activated']);
+    const settings = await store.settings.getMany(instanceId, [NAME_SETTING, TIME_ZONE_SETTING, SETTING_ACTIVATED]);
     const events = await store.eventlog.list({ instanceId, page: 1, perPage: 100_000 });
     const files: Record<string, unknown> = {
       'instance.json': instance,

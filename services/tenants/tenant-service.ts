@@ -12,6 +12,7 @@ import type { InvitationService } from '../users/invitation-service';
 import { checkDomain } from '../apps/app-input';
 import type { CodeKind } from './code-repo';
 import type { Contexts } from './contexts';
+import { SETTING_ACTIVATED } from '../cloudron/dashboard-setup';
 
 export const INSTANCE_DELETE_TASK = 'instanceDelete';
 export const INSTANCE_EXPORT_TASK = 'instanceExport';
@@ -96,7 +97,7 @@ export class TenantService {
           id: ownerId, instanceId, username: null, email: input.email, fallbackEmail: '', displayName: '', role: 'owner', active: true,
           passwordHash: null, createdAt: now, updatedAt: now,
         });
-        await repos.settings.insertOnce(instanceId, 'activated', { at: now, by: 'admin' });
+        await repos.settings.insertOnce(instanceId, SETTING_ACTIVATED, { at: now, by: 'admin' });
       });
     } catch (err) {
       if (isUniqueViolation(err)) throw conflict(`An instance with the domain ${domain} exists`, { field: 'domain' });

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { NginxCommand } from '../../services/domains/nginx-publisher';
-import { acceptingWorkers, masterPid } from '../../services/domains/nginx-workers';
+import { NginxCommand } from '../../services/proxy/nginx-publisher';
+import { acceptingWorkers, masterPid } from '../../services/proxy/nginx-workers';
 import { NGINX_BIN, proxyGet, startNginx, type TestNginx } from '../helpers/nginx';
 
 jest.setTimeout(60_000);

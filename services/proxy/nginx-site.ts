@@ -1,6 +1,6 @@
 import type { App } from '../apps/app-repo';
 import type { NginxConfig } from '../core/config';
-import type { AppHost } from './app-dns';
+import type { AppHost } from '../apps/app-dns-step';
 
 /** Apps may take uploads this large; nginx's 1 MiB default breaks most of them. */
 const MAX_BODY = '1g';

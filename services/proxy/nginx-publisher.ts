@@ -2,12 +2,14 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { App } from '../apps/app-repo';
-import type { AppPublisher, DashboardPublisher, DashboardSite, WellKnownPublisher } from '../apps/reverse-proxy';
+import type { AppPublisher } from '../apps/app-publisher';
+import { hostsOf } from '../apps/app-dns-step';
 import type { NginxConfig } from '../core/config';
-import { hostsOf } from './app-dns';
 import { acceptingWorkers, masterPid, untilWorkersReplaced } from './nginx-workers';
 import type { CertificateService } from '../certificates/certificate-service';
-import type { Domain, DomainRepo } from './domain-repo';
+import type { Domain, DomainRepo } from '../domains/domain-repo';
+import type { WellKnownPublisher } from '../domains/well-known-publisher';
+import type { DashboardPublisher, DashboardSite } from './reverse-proxy';
 import { renderAppSite, renderDashboardSite, renderShared, renderWellKnownSite, type WellKnownFiles } from './nginx-site';
 
 /** What the publisher asks of nginx: check the whole configuration, then reload it. */
