@@ -67,6 +67,8 @@ import { Route53Provider } from '../services/domains/route53-provider';
 import { JsonApi } from '../services/domains/json-api';
 import { NginxCommand, NginxPublisher } from '../services/proxy/nginx-publisher';
 import { DockerRuntime } from '../services/docker/docker-runtime';
+import { DockerPlatformContainers } from '../services/docker/docker-platform-containers';
+import type { PlatformContainers } from '../services/platform/platform-containers';
 import { AppMonitorLoop } from '../workers/app-monitor';
 import { createAdminSurface } from '../api/admin/surface';
 import { renderAdminError } from '../api/admin/errors';
@@ -102,6 +104,8 @@ export interface Berth {
   tenants: TenantService;
   apps: AppService;
   reconciler: AppReconciler;
+  /** Containers modules run that are not apps (mail server, addon databases, scheduler jobs). */
+  platform: PlatformContainers;
   /** Automatic backups (run every ten minutes by processes with workers). */
   backupSchedule: BackupSchedule;
   /** Set when this process runs task workers. */
@@ -179,6 +183,7 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
   // A local socket means the engine is on this machine: its volume folders and bridges may be ours to use.
   const engineIsLocal = !config.dockerHost || config.dockerHost.startsWith('unix:');
   const runtime = new DockerRuntime(docker, { hostReads: engineIsLocal, firewall: engineIsLocal ? new IptablesIsolation({ logger }) : undefined });
+  const platform = new DockerPlatformContainers(docker, runtime);
   const hostPorts = new LocalHostPorts();
   const providers = new DnsProviders([
     new PassiveProvider('noop'),
@@ -232,7 +237,7 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
     apps: store.apps, runtime, hostPorts, publisher, dns: appDns, clock, startTimeoutMs: config.appStartTimeoutSecs * 1000, backups: appBackups,
   });
   const deletion = new TenantDeletion({
-    store, runtime, publisher, dns: appDns, logger, dataDir: config.dataDir, dropCaches: (id) => instances.forget(id), removeBackups: (id) => backupTargets.removeAll(id),
+    store, runtime, platform, publisher, dns: appDns, logger, dataDir: config.dataDir, dropCaches: (id) => instances.forget(id), removeBackups: (id) => backupTargets.removeAll(id),
     // The task service is built from the registry this deletion is part of: reached when a deletion runs.
     stopTasks: (instanceId, exceptTaskId) => tasks.stopAllOf(instanceId, exceptTaskId, 60_000),
   });
@@ -378,6 +383,7 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
     tenants,
     apps,
     reconciler,
+    platform,
     backupSchedule,
     runner,
     reaper,

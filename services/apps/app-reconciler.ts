@@ -2,7 +2,7 @@ import { conflict } from '../core/errors';
 import type { Logger } from '../core/logger';
 import type { InstanceRepo } from '../instances/instance-repo';
 import type { App, AppRepo } from './app-repo';
-import type { AppRuntime, ManagedContainer } from './app-runtime';
+import { isAppContainer, type AppRuntime, type ManagedContainer } from './app-runtime';
 import { INSTALLATION_STATES } from './app-states';
 import type { AppService } from './app-service';
 
@@ -27,8 +27,9 @@ export class AppReconciler {
   async reconcile(options: { removeOrphans: boolean }): Promise<ReconcileReport> {
     await this.deps.runtime.isolateNetworks();
     // Only this box's tenants: an engine shared with another Berth (its tests, a staging box) keeps its containers.
+    // Only apps' containers: a module's platform containers (services/platform/) are its own to converge.
     const tenants = new Set(await this.deps.instances.ids());
-    const containers = (await this.deps.runtime.listManaged()).filter((c) => tenants.has(c.instanceId));
+    const containers = (await this.deps.runtime.listManaged()).filter((c) => tenants.has(c.instanceId) && isAppContainer(c));
     const apps = await this.deps.apps.listInStates([...INSTALLATION_STATES]);
     const report: ReconcileReport = { recreated: [], orphans: [], removed: [] };
     const withContainer = new Set(containers.map((c) => c.appId));

@@ -84,6 +84,8 @@ export interface ManagedContainer {
   appId: string;
   instanceId: string;
   status: string;
+  /** Set on a module's platform container (services/platform/): the module. Such a container is never an app's. */
+  platform?: string;
 }
 
 export interface LogOptions {
@@ -123,4 +125,9 @@ export const LABELS = {
   app: 'io.berth.app',
   fqdn: 'io.berth.fqdn',
   specHash: 'io.berth.spec-hash',
+  /** On platform containers and their volumes (services/platform/): the module that runs them. */
+  platform: 'io.berth.platform',
 } as const;
+
+/** A container of an app's, not a module's platform container: the only kind the reconciler and fsck judge. */
+export const isAppContainer = (container: ManagedContainer) => !container.platform;

@@ -15,7 +15,7 @@ import { BerthError } from '../core/errors';
 import { dockerError, gone } from './docker-errors';
 import { DockerNetworks } from './docker-networks';
 import { hostFolderOf, hostReadsApply, tarFolder } from './host-volume-tar';
-import { demuxLines, FrameDecoder } from './log-demux';
+import { containerLogs, openExec } from './container-io';
 import type { NetworkFirewall } from './network-firewall';
 
 export interface DockerRuntimeOptions {
@@ -263,69 +263,13 @@ export class DockerRuntime implements AppRuntime {
   async *logs(appId: string, options: LogOptions): AsyncIterable<LogLine> {
     const [found] = await this.containersOf(appId);
     if (!found) return;
-    const container = this.docker.getContainer(found.Id);
-    // Omitting tail means all lines.
-    const common = { stdout: true, stderr: true, timestamps: true, ...(options.tail !== undefined ? { tail: options.tail } : {}) };
-    if (!options.follow) {
-      const buffer = (await container.logs({ ...common, follow: false })) as unknown as Buffer;
-      yield* demuxLines([buffer]);
-      return;
-    }
-    const stream = (await container.logs({ ...common, follow: true })) as unknown as NodeJS.ReadableStream & { destroy(): void };
-    const stop = () => stream.destroy();
-    options.signal?.addEventListener('abort', stop, { once: true });
-    try {
-      yield* demuxLines(stream as AsyncIterable<Buffer>);
-    } finally {
-      options.signal?.removeEventListener('abort', stop);
-      stream.destroy();
-    }
+    yield* containerLogs(this.docker.getContainer(found.Id), options);
   }
 
   async exec(appId: string, options: { cmd: string[]; tty: boolean }): Promise<ExecSession> {
     const [found] = await this.containersOf(appId);
     if (!found) throw new BerthError('CONFLICT', 409, 'The app has no container');
-    const exec = await this.docker.getContainer(found.Id).exec({
-      Cmd: options.cmd,
-      AttachStdin: true,
-      AttachStdout: true,
-      AttachStderr: true,
-      Tty: options.tty,
-    });
-    const stream = await exec.start({ hijack: true, stdin: true, Tty: options.tty });
-    return {
-      tty: options.tty,
-      onOutput: (listener) => {
-        // Without a tty the engine multiplexes stdout and stderr into frames.
-        const decoder = new FrameDecoder((kind, payload) => listener(kind === 2 ? 2 : 1, payload));
-        stream.on('data', (chunk: Buffer) => (options.tty ? listener(1, chunk) : decoder.push(chunk)));
-      },
-      onEnd: (listener) => {
-        let ended = false;
-        const once = () => {
-          if (!ended) listener();
-          ended = true;
-        };
-        stream.on('end', once);
-        stream.on('close', once);
-        stream.on('error', once);
-      },
-      write: (data) => void stream.write(data),
-      endInput: () => void stream.end(),
-      close: () => stream.destroy(),
-      resize: async (rows, cols) => {
-        if (options.tty) await exec.resize({ h: rows, w: cols }).catch(() => undefined);
-      },
-      exitCode: async () => {
-        // The stream ends a little before the engine records the exit code.
-        for (let i = 0; i < 50; i++) {
-          const info = await exec.inspect();
-          if (!info.Running && info.ExitCode !== null) return info.ExitCode;
-          await new Promise((r) => setTimeout(r, 20 * (i + 1)));
-        }
-        return -1;
-      },
-    };
+    return openExec(this.docker.getContainer(found.Id), options);
   }
 
   async listManaged(): Promise<ManagedContainer[]> {
@@ -338,6 +282,7 @@ export class DockerRuntime implements AppRuntime {
       appId: c.Labels[LABELS.app] ?? '',
       instanceId: c.Labels[LABELS.instance] ?? '',
       status: c.State,
+      ...(c.Labels[LABELS.platform] ? { platform: c.Labels[LABELS.platform] } : {}),
     }));
   }
 

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Store } from '../db/store';
 import type { AppRuntime } from '../apps/app-runtime';
+import type { PlatformContainers } from '../platform/platform-containers';
 import { volumeName } from '../apps/container-spec';
 import type { AppPublisher } from '../apps/app-publisher';
 import type { DashboardPublisher } from '../proxy/reverse-proxy';
@@ -12,9 +13,9 @@ import { dashboardOwner, type AppDns } from '../domains/app-dns';
 
 /**
  * Deletes a tenant, step by step, each step converging so a run interrupted by a crash runs again from the
- * top and finishes: the apps (containers, data volumes, proxy entries), the tenant's network, its tokens, then
- * its exports, then the instance row, whose deletion cascades to everything else it owns (users, groups, tasks,
- * audit log, domains, …). Apps' DNS records are removed through their providers; a provider that fails is
+ * top and finishes: the apps (containers, data volumes, proxy entries), the modules' platform containers and
+ * their volumes, the tenant's network, its tokens, then its exports, then the instance row, whose deletion
+ * cascades to everything else it owns (users, groups, tasks, audit log, domains, …). Apps' DNS records are removed through their providers; a provider that fails is
  * logged and does not stop the deletion (the records stay at the provider).
  */
 export class TenantDeletion {
@@ -22,6 +23,8 @@ export class TenantDeletion {
     private readonly deps: {
       store: Store;
       runtime: AppRuntime;
+      /** Modules' containers that are not apps (mail server, addon databases, jobs), with their volumes. */
+      platform: Pick<PlatformContainers, 'removeAll'>;
       publisher: AppPublisher & DashboardPublisher;
       dns: Pick<AppDnsStep, 'remove'> & Pick<AppDns, 'removeOwned'>;
       logger: Logger;
@@ -58,6 +61,9 @@ export class TenantDeletion {
     await this.deps.dns.removeOwned(instanceId, dashboardOwner(instanceId)).catch((err: Error) =>
       this.deps.logger.warn({ instanceId, err: err.message }, 'removing the dashboard\'s DNS record failed; it stays at the provider'),
     );
+    step(ctx, 74, 'Removing the tenant\'s platform containers');
+    await this.deps.platform.removeAll(instanceId);
+    // After every container on it has gone: the engine refuses to remove a network in use.
     step(ctx, 75, 'Removing the tenant network');
     await this.deps.runtime.removeNetwork(instanceId);
     step(ctx, 80, 'Removing exports');

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { validationError } from '../core/errors';
 import type { Store } from '../db/store';
-import type { AppRuntime } from '../apps/app-runtime';
+import { isAppContainer, type AppRuntime } from '../apps/app-runtime';
 import type { AppReconciler } from '../apps/app-reconciler';
 import type { StoredInstance } from '../instances/instance-repo';
 
@@ -26,7 +26,8 @@ export class TenantFsck {
   async *check(instance: StoredInstance): AsyncGenerator<Finding> {
     const { store, runtime } = this.deps;
     const apps = await store.apps.list(instance.id);
-    const containers = (await runtime.listManaged()).filter((c) => c.instanceId === instance.id);
+    // A module's platform containers are not apps: neither missing apps' containers nor orphans.
+    const containers = (await runtime.listManaged()).filter((c) => c.instanceId === instance.id && isAppContainer(c));
     const withContainer = new Set(containers.map((c) => c.appId));
     for (const app of apps.filter((a) => a.installationState === 'installed' && !withContainer.has(a.id))) {
       yield { type: 'app_container_missing', app_id: app.id, fqdn: app.fqdn, fixer: 'app-containers' };
