@@ -1,7 +1,28 @@
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
-import type { ExecSession, LogLine, LogOptions } from '../apps/app-runtime';
+import { LABELS, type ContainerState, type ExecSession, type LogLine, type LogOptions } from '../apps/app-runtime';
+import { dockerError, gone } from './docker-errors';
 import { demuxLines, FrameDecoder } from './log-demux';
+
+/** A container's state (by id or name), or undefined when the engine has no such container. */
+export async function inspectContainer(container: Docker.Container): Promise<ContainerState | undefined> {
+  try {
+    const info = await container.inspect();
+    return {
+      id: info.Id,
+      running: info.State.Running,
+      restarting: info.State.Restarting,
+      status: info.State.Status,
+      exitCode: info.State.ExitCode,
+      oomKilled: info.State.OOMKilled,
+      specHash: info.Config.Labels?.[LABELS.specHash],
+      startedAt: info.State.StartedAt,
+    };
+  } catch (err) {
+    if (gone(err)) return undefined;
+    throw dockerError(err);
+  }
+}
 
 /** A container's log lines, once or followed until `signal` aborts: for apps and platform containers alike. */
 export async function* containerLogs(container: Docker.Container, options: LogOptions): AsyncIterable<LogLine> {

@@ -13,7 +13,7 @@ import {
   type PlatformRef,
   type PlatformSpec,
 } from '../platform/platform-spec';
-import { containerLogs, openExec } from './container-io';
+import { containerLogs, inspectContainer, openExec } from './container-io';
 import { dockerError, gone } from './docker-errors';
 
 const statusOf = (err: unknown) => (err as { statusCode?: number }).statusCode;
@@ -90,23 +90,9 @@ export class DockerPlatformContainers implements PlatformContainers {
     }));
   }
 
-  async state(ref: PlatformRef): Promise<PlatformState | undefined> {
+  state(ref: PlatformRef): Promise<PlatformState | undefined> {
     checkRef(ref);
-    try {
-      const info = await this.docker.getContainer(platformContainerName(ref)).inspect();
-      return {
-        id: info.Id,
-        running: info.State.Running,
-        status: info.State.Status,
-        exitCode: info.State.ExitCode,
-        oomKilled: info.State.OOMKilled,
-        specHash: info.Config.Labels?.[LABELS.specHash],
-        startedAt: info.State.StartedAt,
-      };
-    } catch (err) {
-      if (gone(err)) return undefined;
-      throw dockerError(err);
-    }
+    return inspectContainer(this.docker.getContainer(platformContainerName(ref)));
   }
 
   async *logs(ref: PlatformRef, options: LogOptions): AsyncIterable<LogLine> {

@@ -15,7 +15,7 @@ import { BerthError } from '../core/errors';
 import { dockerError, gone } from './docker-errors';
 import { DockerNetworks } from './docker-networks';
 import { hostFolderOf, hostReadsApply, tarFolder } from './host-volume-tar';
-import { containerLogs, openExec } from './container-io';
+import { containerLogs, inspectContainer, openExec } from './container-io';
 import type { NetworkFirewall } from './network-firewall';
 
 export interface DockerRuntimeOptions {
@@ -161,23 +161,8 @@ export class DockerRuntime implements AppRuntime {
     return found ? this.inspectById(found.Id) : undefined;
   }
 
-  async inspectById(containerId: string): Promise<ContainerState | undefined> {
-    try {
-      const info = await this.docker.getContainer(containerId).inspect();
-      return {
-        id: info.Id,
-        running: info.State.Running,
-        restarting: info.State.Restarting,
-        status: info.State.Status,
-        exitCode: info.State.ExitCode,
-        oomKilled: info.State.OOMKilled,
-        specHash: info.Config.Labels?.[LABELS.specHash],
-        startedAt: info.State.StartedAt,
-      };
-    } catch (err) {
-      if (gone(err)) return undefined;
-      throw dockerError(err);
-    }
+  inspectById(containerId: string): Promise<ContainerState | undefined> {
+    return inspectContainer(this.docker.getContainer(containerId));
   }
 
   async create(spec: ContainerSpec) {

@@ -1,4 +1,4 @@
-import type { ExecSession, LogLine, LogOptions } from '../apps/app-runtime';
+import type { ContainerState, ExecSession, LogLine, LogOptions } from '../apps/app-runtime';
 import type { PlatformRef, PlatformSpec } from './platform-spec';
 
 /**
@@ -44,12 +44,5 @@ export interface PlatformContainer {
   specHash: string | undefined;
 }
 
-export interface PlatformState {
-  id: string;
-  running: boolean;
-  status: string;
-  exitCode: number;
-  oomKilled: boolean;
-  specHash: string | undefined;
-  startedAt: string;
-}
+/** As an app container's: running, status, exit code, OOM flag, the spec hash on it, when it started. */
+export type PlatformState = ContainerState;
