@@ -18,6 +18,7 @@ import { appHandlers } from './handlers/apps';
 import { catalogueHandlers } from './handlers/catalogue';
 import { domainHandlers } from './handlers/domains';
 import { backupHandlers } from './handlers/backups';
+import type { BoxHandlers } from './handler-types';
 import type { BoxServices } from './services';
 
 /** A token works only while its tenant serves requests (not blocked, not being deleted). */
@@ -42,25 +43,26 @@ export interface BoxSurfaceOptions {
 export async function createBoxSurface(services: BoxServices, options: BoxSurfaceOptions): Promise<Surface> {
   const document = options.document ?? loadDocument('box');
   const access = AccessRules.fromDocument(document);
+  const handlers: BoxHandlers = {
+    ...cloudronHandlers(services),
+    ...profileHandlers(services),
+    ...tokenHandlers(services),
+    ...taskHandlers(services),
+    ...userHandlers(services),
+    ...groupHandlers(services),
+    ...eventlogHandlers(services),
+    ...notificationHandlers(services),
+    ...settingsHandlers(services),
+    ...appHandlers(services),
+    ...catalogueHandlers(services),
+    ...domainHandlers(services),
+    ...backupHandlers(services),
+  };
   return createSurface({
     name: 'box',
     mounts: ['/api/v1'],
     document,
-    handlers: {
-      ...cloudronHandlers(services),
-      ...profileHandlers(services),
-      ...tokenHandlers(services),
-      ...taskHandlers(services),
-      ...userHandlers(services),
-      ...groupHandlers(services),
-      ...eventlogHandlers(services),
-      ...notificationHandlers(services),
-      ...settingsHandlers(services),
-      ...appHandlers(services),
-      ...catalogueHandlers(services),
-      ...domainHandlers(services),
-      ...backupHandlers(services),
-    },
+    handlers,
     renderError: renderBoxError,
     bodyLimit: options.bodyLimit,
     security: {

@@ -8,6 +8,7 @@ const root = path.resolve(__dirname, '../..');
 const GENERATED = [
   { file: 'cli/generated/box.ts', document: 'openapi/box.yaml' },
   { file: 'cli/generated/admin.ts', document: 'openapi/admin.yaml' },
+  { file: 'cli/generated/scheduler.ts', document: 'openapi/scheduler.yaml' },
 ];
 
 /**

@@ -2,12 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { notFound } from '../../../services/core/errors';
-import type { Handler } from '../../openapi/surface';
+import type { AdminHandlers } from '../handler-types';
 import { type AdminServices, instanceResource, jsonApi } from '../services';
 
 const ok = (body: unknown) => ({ status: 200, body });
 
-export function instanceHandlers(s: AdminServices): Record<string, Handler> {
+export function instanceHandlers(s: AdminServices) {
   return {
     listInstances: async (call) => {
       const limit = Number(call.query['page[limit]'] ?? 100);
@@ -104,5 +104,5 @@ export function instanceHandlers(s: AdminServices): Record<string, Handler> {
       const dryRun = (call.body as { dry_run?: boolean } | undefined)?.dry_run ?? true;
       return ok({ domain: instance.domain, dry_run: dryRun, fixed: await s.fsck.fix(instance, call.params.fixer, dryRun) });
     },
-  };
+  } satisfies Partial<AdminHandlers>;
 }

@@ -1,7 +1,7 @@
 import { WebSocketServer } from 'ws';
 import type { App } from '../../../services/apps/app-repo';
 import type { LogLine } from '../../../services/apps/app-runtime';
-import type { Handler } from '../../openapi/surface';
+import type { BoxHandlers } from '../handler-types';
 import { actorOf, type BoxServices, ok, principalOf } from '../services';
 import { execOverWebSocket } from './app-exec';
 
@@ -52,7 +52,7 @@ function logEntry(line: LogLine) {
   return { realtimeTimestamp: line.time, message: line.message, source: 'main', stream: line.stream };
 }
 
-export function appHandlers(s: BoxServices): Record<string, Handler> {
+export function appHandlers(s: BoxServices) {
   const wss = new WebSocketServer({ noServer: true });
   return {
     installApp: async (call) => {
@@ -111,5 +111,5 @@ export function appHandlers(s: BoxServices): Record<string, Handler> {
     },
 
     execApp: (call) => execOverWebSocket(s, wss, call),
-  };
+  } satisfies Partial<BoxHandlers>;
 }

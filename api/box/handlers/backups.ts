@@ -1,5 +1,5 @@
 import type { Backup } from '../../../services/backups/backup-repo';
-import type { Handler } from '../../openapi/surface';
+import type { BoxHandlers } from '../handler-types';
 import { actorOf, type BoxServices, ok, principalOf } from '../services';
 
 /**
@@ -34,7 +34,7 @@ function pageOf(query: Record<string, unknown>) {
   return { page: Number(query.page ?? 1), perPage: Number(query.per_page ?? 25) };
 }
 
-export function backupHandlers(s: BoxServices): Record<string, Handler> {
+export function backupHandlers(s: BoxServices) {
   return {
     getBackupConfig: async (call) => ok(await s.backups.config(principalOf(call).instanceId)),
     setBackupConfig: async (call) => {
@@ -69,5 +69,5 @@ export function backupHandlers(s: BoxServices): Record<string, Handler> {
       const { app, taskId } = await s.apps.clone(actorOf(call), call.params.appId, call.body);
       return { status: 201, body: { id: app.id, taskId } };
     },
-  };
+  } satisfies Partial<BoxHandlers>;
 }

@@ -1,11 +1,11 @@
 import type { CatalogueEntry } from '../../../services/apps/catalogue';
-import type { Handler } from '../../openapi/surface';
+import type { BoxHandlers } from '../handler-types';
 import { actorOf, type BoxServices, noContent, ok, principalOf } from '../services';
 
 const renderEntry = (e: CatalogueEntry) => ({ id: e.manifest.id, version: e.manifest.version, title: e.manifest.title, manifest: e.manifest, source: e.source });
 
 /** The local catalogue at Cloudron's appstore paths. */
-export function catalogueHandlers(s: BoxServices): Record<string, Handler> {
+export function catalogueHandlers(s: BoxServices) {
   return {
     listCatalogueApps: async (call) => ok({ apps: (await s.catalogue.list(principalOf(call).instanceId)).map(renderEntry) }),
     getCatalogueApp: async (call) => ok(renderEntry(await s.catalogue.get(principalOf(call).instanceId, call.params.appstoreId))),
@@ -16,5 +16,5 @@ export function catalogueHandlers(s: BoxServices): Record<string, Handler> {
       await s.catalogue.remove(actorOf(call), call.params.appstoreId, call.query.version as string | undefined);
       return noContent();
     },
-  };
+  } satisfies Partial<BoxHandlers>;
 }

@@ -1,7 +1,7 @@
-import type { Handler } from '../../openapi/surface';
+import type { BoxHandlers } from '../handler-types';
 import { actorOf, type BoxServices, noContent, ok, principalOf } from '../services';
 
-export function domainHandlers(s: BoxServices): Record<string, Handler> {
+export function domainHandlers(s: BoxServices) {
   return {
     listDomains: async (call) => ok({ domains: await s.domains.list(principalOf(call).instanceId) }),
     addDomain: async (call) => ({ status: 201, body: await s.domains.add(actorOf(call), call.body) }),
@@ -15,5 +15,5 @@ export function domainHandlers(s: BoxServices): Record<string, Handler> {
       return noContent();
     },
     checkDomainDns: async (call) => ok(await s.domains.dnsCheck(principalOf(call).instanceId, call.params.domain, call.query.subdomain as string | undefined)),
-  };
+  } satisfies Partial<BoxHandlers>;
 }

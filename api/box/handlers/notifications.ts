@@ -1,5 +1,5 @@
 import type { Notification } from '../../../services/notifications/notification-repo';
-import type { Handler } from '../../openapi/surface';
+import type { BoxHandlers } from '../handler-types';
 import { type BoxServices, noContent, ok, principalOf } from '../services';
 
 /** Cloudron's notification object. */
@@ -7,7 +7,7 @@ export function renderNotification(n: Notification) {
   return { id: n.id, eventId: n.eventId, title: n.title, message: n.message, creationTime: n.createdAt, acknowledged: n.acknowledged };
 }
 
-export function notificationHandlers(s: BoxServices): Record<string, Handler> {
+export function notificationHandlers(s: BoxServices) {
   return {
     listNotifications: async (call) => {
       const q = call.query as { page?: number; per_page?: number; acknowledged?: boolean };
@@ -19,5 +19,5 @@ export function notificationHandlers(s: BoxServices): Record<string, Handler> {
       await s.notifications.acknowledge(principalOf(call).instanceId, call.params.notificationId, (call.body as { acknowledged: boolean }).acknowledged);
       return noContent();
     },
-  };
+  } satisfies Partial<BoxHandlers>;
 }

@@ -1,5 +1,5 @@
 import type { Task } from '../../../services/tasks/task-repo';
-import type { Handler } from '../../openapi/surface';
+import type { BoxHandlers } from '../handler-types';
 import { type BoxServices, noContent, ok, principalOf } from '../services';
 
 /** Task JSON per seed 001 (times in UTC milliseconds), plus pending, startTime and endTime. */
@@ -23,7 +23,7 @@ export function renderTask(task: Task) {
 
 const logLine = (entry: { at: number; line: string }) => `${new Date(entry.at).toISOString()} ${entry.line}`;
 
-export function taskHandlers(s: BoxServices): Record<string, Handler> {
+export function taskHandlers(s: BoxServices) {
   return {
     listTasks: async (call) => {
       const { type, page = 1, per_page: perPage = 25 } = call.query as { type?: string; page?: number; per_page?: number };
@@ -67,5 +67,5 @@ export function taskHandlers(s: BoxServices): Record<string, Handler> {
       await s.tasks.stop(principalOf(call).instanceId, Number(call.params.taskId));
       return noContent();
     },
-  };
+  } satisfies Partial<BoxHandlers>;
 }
