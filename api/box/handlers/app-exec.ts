@@ -17,7 +17,7 @@ export async function execOverWebSocket(s: BoxServices, wss: WebSocketServer, ca
   if (!head || (call.req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
     throw badRequest('This endpoint needs a WebSocket upgrade (Connection: Upgrade, Upgrade: websocket)');
   }
-  const cmd = parseCmd(call.query.cmd as string | undefined);
+  const cmd = parseCmd(call.query.cmd);
   const session = await s.apps.exec(actorOf(call), call.params.appId, { cmd, tty: call.query.tty === true });
   wss.handleUpgrade(call.req, call.req.socket as Duplex, head, (ws) => bridge(ws, session));
   return undefined;

@@ -30,8 +30,8 @@ export function renderBackup(backup: Backup, folder: string) {
 
 const accepted = (taskId: number) => ({ status: 202, body: { taskId } });
 
-function pageOf(query: Record<string, unknown>) {
-  return { page: Number(query.page ?? 1), perPage: Number(query.per_page ?? 25) };
+function pageOf(query: { page?: number; per_page?: number }) {
+  return { page: query.page ?? 1, perPage: query.per_page ?? 25 };
 }
 
 export function backupHandlers(s: BoxServices) {
@@ -42,10 +42,9 @@ export function backupHandlers(s: BoxServices) {
       return ok({});
     },
     listBackups: async (call) => {
-      const type = call.query.type as 'box' | 'app' | undefined;
       const { instanceId } = principalOf(call);
       const folder = await s.backups.folder(instanceId);
-      const backups = await s.backups.list(instanceId, { ...pageOf(call.query), type });
+      const backups = await s.backups.list(instanceId, { ...pageOf(call.query), type: call.query.type });
       return ok({ backups: backups.map((b) => renderBackup(b, folder)) });
     },
     getBackup: async (call) => {
@@ -56,7 +55,7 @@ export function backupHandlers(s: BoxServices) {
     createBackup: async (call) => accepted(await s.backups.create(actorOf(call))),
     cleanupBackups: async (call) => accepted(await s.backups.cleanup(actorOf(call))),
     verifyBackup: async (call) => accepted(await s.backups.verify(actorOf(call), call.params.backupId)),
-    drillBackup: async (call) => accepted(await s.backups.drill(actorOf(call), (call.body as { backupId?: string } | undefined)?.backupId)),
+    drillBackup: async (call) => accepted(await s.backups.drill(actorOf(call), call.body?.backupId)),
     backupApp: async (call) => accepted(await s.apps.backup(actorOf(call), call.params.appId)),
     listAppBackups: async (call) => {
       const { instanceId } = principalOf(call);

@@ -13,7 +13,7 @@ export function catalogueHandlers(s: BoxServices) {
       ok(renderEntry(await s.catalogue.get(principalOf(call).instanceId, call.params.appstoreId, call.params.version))),
     addCatalogueApp: async (call) => ({ status: 201, body: renderEntry(await s.catalogue.add(actorOf(call), call.body.manifest)) }),
     removeCatalogueApp: async (call) => {
-      await s.catalogue.remove(actorOf(call), call.params.appstoreId, call.query.version as string | undefined);
+      await s.catalogue.remove(actorOf(call), call.params.appstoreId, call.query.version);
       return noContent();
     },
   } satisfies Partial<BoxHandlers>;

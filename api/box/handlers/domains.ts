@@ -14,6 +14,6 @@ export function domainHandlers(s: BoxServices) {
       await s.domains.remove(actorOf(call), call.params.domain);
       return noContent();
     },
-    checkDomainDns: async (call) => ok(await s.domains.dnsCheck(principalOf(call).instanceId, call.params.domain, call.query.subdomain as string | undefined)),
+    checkDomainDns: async (call) => ok(await s.domains.dnsCheck(principalOf(call).instanceId, call.params.domain, call.query.subdomain)),
   } satisfies Partial<BoxHandlers>;
 }

@@ -16,7 +16,7 @@ export function renderEvent(event: AuditEvent) {
 export function eventlogHandlers(s: BoxServices) {
   return {
     listEvents: async (call) => {
-      const q = call.query as { page?: number; per_page?: number; action?: string; search?: string; from?: string; to?: string };
+      const q = call.query;
       const events = await s.eventlog.list({
         instanceId: principalOf(call).instanceId,
         page: q.page ?? 1,

@@ -10,13 +10,13 @@ export function renderNotification(n: Notification) {
 export function notificationHandlers(s: BoxServices) {
   return {
     listNotifications: async (call) => {
-      const q = call.query as { page?: number; per_page?: number; acknowledged?: boolean };
+      const q = call.query;
       const list = await s.notifications.list({ instanceId: principalOf(call).instanceId, acknowledged: q.acknowledged, page: q.page ?? 1, perPage: q.per_page ?? 25 });
       return ok({ notifications: list.map(renderNotification) });
     },
     getNotification: async (call) => ok(renderNotification(await s.notifications.get(principalOf(call).instanceId, call.params.notificationId))),
     updateNotification: async (call) => {
-      await s.notifications.acknowledge(principalOf(call).instanceId, call.params.notificationId, (call.body as { acknowledged: boolean }).acknowledged);
+      await s.notifications.acknowledge(principalOf(call).instanceId, call.params.notificationId, call.body.acknowledged);
       return noContent();
     },
   } satisfies Partial<BoxHandlers>;

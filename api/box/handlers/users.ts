@@ -21,7 +21,7 @@ export function renderUser(user: UserWithGroups) {
 export function userHandlers(s: BoxServices) {
   return {
     listUsers: async (call) => {
-      const { page = 1, per_page: perPage = 25, search } = call.query as { page?: number; per_page?: number; search?: string };
+      const { page = 1, per_page: perPage = 25, search } = call.query;
       const users = await s.users.list(principalOf(call), { page, perPage, search });
       return ok({ users: users.map(renderUser) });
     },
