@@ -20,6 +20,12 @@ describe('the generated API clients', () => {
   const script: string = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).scripts['generate:client'];
   const steps = script.split('&&').map((s) => s.trim());
 
+  it('checks every generated file, and the script generates each of them', () => {
+    const files = fs.readdirSync(path.join(root, 'cli/generated')).map((name) => `cli/generated/${name}`);
+    expect(files.sort()).toEqual(GENERATED.map((g) => g.file).sort());
+    expect(steps).toHaveLength(GENERATED.length);
+  });
+
   it.each(GENERATED)('$file is what npm run generate:client makes of $document', ({ file, document }) => {
     const step = steps.find((s) => s.includes(`-o ${file}`));
     expect(step).toContain(document);
