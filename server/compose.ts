@@ -3,7 +3,7 @@ import type { Express } from 'express';
 import type { Redis } from 'ioredis';
 import type Docker from 'dockerode';
 import { createBoxSurface } from '../api/box/surface';
-import { createSchedulerSurface } from '../api/health/surface';
+import { createSchedulerSurface } from '../api/scheduler/surface';
 import { createHttpApp } from '../api/http/app';
 import type { Surface } from '../api/openapi/surface';
 import { LoginThrottle, type LoginThrottleLimits } from '../services/auth/login-throttle';

@@ -41,19 +41,19 @@ export interface BoxServices {
 }
 
 /** The caller of an authenticated operation (the surface has already checked the token). */
-export function principalOf(call: Call): Principal {
+export function principalOf(call: Pick<Call, 'principal'>): Principal {
   if (!call.principal) throw unauthorized();
   return call.principal;
 }
 
 /** Who makes an authenticated call, for the audit log. */
-export function actorOf(call: Call): Actor {
+export function actorOf(call: Pick<Call, 'principal' | 'ip'>): Actor {
   const principal = principalOf(call);
   return { instanceId: principal.instanceId, userId: principal.userId, tokenId: principal.tokenId, ip: call.ip || null };
 }
 
 /** The tenant of a public call (no token): chosen by the Host header. */
-export async function tenantOf(s: BoxServices, call: Call) {
+export async function tenantOf(s: BoxServices, call: Pick<Call, 'req'>) {
   const instance = await s.instances.resolveByHost(call.req.headers.host);
   await s.instances.assertOpen(instance.id);
   return instance;

@@ -20,7 +20,7 @@ export async function createBackend(document: OpenApiDocument, options: Partial<
   const ajvs = new Map<string, Ajv2020>();
   const backend = new OpenApi31Backend({
     // A deep copy: dereferencing mutates the document, which is also served raw at /openapi/<name>.json.
-    definition: structuredClone(document) as unknown as Document,
+    definition: structuredClone(document) as Document,
     strict: true,
     validate: true,
     coerceTypes: true,

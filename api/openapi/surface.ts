@@ -6,15 +6,15 @@ import { BerthError, notFound, toBerthError, validationError } from '../../servi
 import type { Principal } from '../../services/auth/principal';
 import { createBackend } from './backend';
 import type { OpenApiDocument } from './document';
+import type { HandlersOf, TypedCall } from './typed-call';
 import { describeValidationError } from './validation-message';
 
-/** One validated request, as a handler sees it. */
+/** One validated request, before it is typed by its operation (see typed-call.ts). */
 export interface Call {
   operationId: string;
   params: Record<string, string>;
   query: Record<string, unknown>;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- validated against the document before the handler runs
-  body: any;
+  body: unknown;
   /** Set on operations that need a token; undefined on public ones. */
   principal: Principal | undefined;
   ip: string;
@@ -23,7 +23,7 @@ export interface Call {
 }
 
 /** The bytes of an uploaded file field (multipart/form-data), if the request carried one. */
-export function uploadedFile(call: Call, field: string): Buffer | undefined {
+export function uploadedFile(call: Pick<Call, 'req'>, field: string): Buffer | undefined {
   return ((call.req.files as Express.Multer.File[] | undefined) ?? []).find((f) => f.fieldname === field)?.buffer;
 }
 
@@ -34,8 +34,6 @@ export interface Reply {
   headers?: Record<string, string | number>;
 }
 
-export type Handler = (call: Call) => Promise<Reply | undefined>;
-
 export interface SurfaceSecurity {
   /** Finds the principal behind the request's credentials; rejects with a BerthError (401, or 400). */
   authenticate(req: Request, res: Response): Promise<Principal>;
@@ -43,12 +41,13 @@ export interface SurfaceSecurity {
   authorize(operation: Operation, principal: Principal): void;
 }
 
-export interface SurfaceOptions {
+/** `Ops` is the document's `operations` interface as openapi-typescript generates it. */
+export interface SurfaceOptions<Ops> {
   name: string;
   /** URL prefixes the surface answers under, e.g. `/api/v1` or `/health`. */
   mounts: string[];
   document: OpenApiDocument;
-  handlers: Record<string, Handler>;
+  handlers: HandlersOf<Ops>;
   /** Writes an error in this surface's own format. */
   renderError(res: Response, error: BerthError): void;
   bodyLimit: number;
@@ -72,7 +71,7 @@ const apiRequests = new WeakMap<Request, { query: Record<string, unknown> }>();
  * (auth first, then path, query and body), and a handler turns the validated request into one service call.
  * Start-up fails when an operation has no handler or a handler has no operation.
  */
-export async function createSurface(options: SurfaceOptions): Promise<Surface> {
+export async function createSurface<Ops>(options: SurfaceOptions<Ops>): Promise<Surface> {
   const apiRoot = serverUrl(options.document);
   const backend = await createBackend(options.document, { apiRoot });
   checkHandlers(backend, options);
@@ -127,10 +126,11 @@ export async function createSurface(options: SurfaceOptions): Promise<Surface> {
     }
   }
 
-  for (const [operationId, handler] of Object.entries(options.handlers)) {
+  for (const operationId of Object.keys(options.handlers) as Array<keyof Ops & string>) {
+    const handler = options.handlers[operationId];
     backend.register(operationId, async (c: Context, req: Request, res: Response) => {
       const needsAuth = (c.operation.security ?? []).length > 0;
-      const reply = await handler({
+      const call: Call = {
         operationId,
         params: c.request.params as Record<string, string>,
         query: c.request.query as Record<string, unknown>,
@@ -139,7 +139,9 @@ export async function createSurface(options: SurfaceOptions): Promise<Surface> {
         ip: req.ip ?? req.socket.remoteAddress ?? '',
         req,
         res,
-      });
+      };
+      // openapi-backend has validated the request against this very operation, whose types the handler has.
+      const reply = await handler(call as TypedCall<Ops[typeof operationId]>);
       if (reply) send(res, reply);
     });
   }
@@ -256,9 +258,9 @@ function allowedMethods(backend: OpenAPIBackend, path: string): string[] {
   });
 }
 
-function checkHandlers(backend: OpenAPIBackend, options: SurfaceOptions): void {
+function checkHandlers<Ops>(backend: OpenAPIBackend, options: SurfaceOptions<Ops>): void {
   const operations = backend.getOperations().map((op) => op.operationId as string);
-  const missing = operations.filter((id) => !options.handlers[id]);
+  const missing = operations.filter((id) => !(id in (options.handlers as object)));
   const orphans = Object.keys(options.handlers).filter((id) => !operations.includes(id));
   if (missing.length || orphans.length) {
     throw new Error(

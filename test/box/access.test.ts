@@ -1,5 +1,6 @@
 import type { Operation } from 'openapi-backend';
-import { BOX_ACCESS } from '../../api/box/access';
+import { AccessRules } from '../../api/box/access-rules';
+import { loadDocument } from '../../api/openapi/document';
 import { ROLES, hasRole, type Role } from '../../services/auth/roles';
 import { activate, bearer, createUserWithToken, startTestApp, type TestApp } from '../helpers/app';
 
@@ -13,9 +14,10 @@ function send(app: TestApp, op: Operation, headers: Record<string, string> = {})
   return app.api[method](urlFor(op)).set(headers);
 }
 
-describe('every box API operation is guarded by the access table', () => {
+describe('every box API operation is guarded by its x-berth-access rule', () => {
   let app: TestApp;
   let operations: Operation[];
+  const rules = AccessRules.fromDocument(loadDocument('box'));
   beforeAll(async () => {
     app = await startTestApp();
     await activate(app);
@@ -24,11 +26,11 @@ describe('every box API operation is guarded by the access table', () => {
   afterAll(() => app.close());
 
   it('has an access rule for every operation', () => {
-    for (const op of operations) expect(BOX_ACCESS[op.operationId as string]).toBeDefined();
+    for (const op of operations) expect(rules.of(op.operationId as string).role).toBeDefined();
   });
 
   it('answers 401 without a token on every non-public operation', async () => {
-    for (const op of operations.filter((o) => BOX_ACCESS[o.operationId as string].role !== 'public')) {
+    for (const op of operations.filter((o) => rules.of(o.operationId as string).role !== 'public')) {
       const res = await send(app, op);
       expect([op.operationId, res.status]).toEqual([op.operationId, 401]);
       expect(res.body.code).toBe('UNAUTHORIZED');
@@ -39,7 +41,7 @@ describe('every box API operation is guarded by the access table', () => {
     const tokens = {} as Record<Role, string>;
     for (const role of ROLES) tokens[role] = (await createUserWithToken(app, role)).token;
     for (const op of operations) {
-      const needed = BOX_ACCESS[op.operationId as string].role;
+      const needed = rules.of(op.operationId as string).role;
       if (needed === 'public') continue;
       for (const role of ROLES.filter((r) => !hasRole(r, needed))) {
         const res = await send(app, op, bearer(tokens[role]));
@@ -51,7 +53,7 @@ describe('every box API operation is guarded by the access table', () => {
   it('answers 403 to a read-only token on every mutating operation', async () => {
     const { token } = await createUserWithToken(app, 'owner', { readOnly: true });
     for (const op of operations) {
-      const access = BOX_ACCESS[op.operationId as string];
+      const access = rules.of(op.operationId as string);
       if (access.role === 'public' || op.method.toLowerCase() === 'get' || access.readOnlyTokenAllowed) continue;
       const res = await send(app, op, bearer(token));
       expect([op.operationId, res.status]).toEqual([op.operationId, 403]);

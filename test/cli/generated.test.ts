@@ -8,6 +8,7 @@ const root = path.resolve(__dirname, '../..');
 const GENERATED = [
   { file: 'cli/generated/box.ts', document: 'openapi/box.yaml' },
   { file: 'cli/generated/admin.ts', document: 'openapi/admin.yaml' },
+  { file: 'cli/generated/scheduler.ts', document: 'openapi/scheduler.yaml' },
 ];
 
 /**
@@ -18,6 +19,12 @@ const GENERATED = [
 describe('the generated API clients', () => {
   const script: string = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).scripts['generate:client'];
   const steps = script.split('&&').map((s) => s.trim());
+
+  it('checks every generated file, and the script generates each of them', () => {
+    const files = fs.readdirSync(path.join(root, 'cli/generated')).map((name) => `cli/generated/${name}`);
+    expect(files.sort()).toEqual(GENERATED.map((g) => g.file).sort());
+    expect(steps).toHaveLength(GENERATED.length);
+  });
 
   it.each(GENERATED)('$file is what npm run generate:client makes of $document', ({ file, document }) => {
     const step = steps.find((s) => s.includes(`-o ${file}`));

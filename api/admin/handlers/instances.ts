@@ -2,29 +2,37 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { notFound } from '../../../services/core/errors';
-import type { Handler } from '../../openapi/surface';
+import type { Quotas } from '../../../services/instances/instance-repo';
+import type { AdminBody, AdminHandlers } from '../handler-types';
 import { type AdminServices, instanceResource, jsonApi } from '../services';
 
 const ok = (body: unknown) => ({ status: 200, body });
 
-export function instanceHandlers(s: AdminServices): Record<string, Handler> {
+/** A null quota is no quota, as an absent one (the document allows both). */
+function quotasOf(quotas: AdminBody<'createInstance'>['quotas']): Quotas | undefined {
+  if (!quotas) return quotas;
+  return Object.fromEntries(Object.entries(quotas).filter(([, value]) => value !== null));
+}
+
+export function instanceHandlers(s: AdminServices) {
   return {
     listInstances: async (call) => {
-      const limit = Number(call.query['page[limit]'] ?? 100);
-      const skip = Number(call.query['page[skip]'] ?? 0);
+      const limit = call.query['page[limit]'] ?? 100;
+      const skip = call.query['page[skip]'] ?? 0;
       const { instances, count } = await s.tenants.list({ limit, skip });
       const next = skip + instances.length < count ? `/instances?page[limit]=${limit}&page[skip]=${skip + limit}` : undefined;
       return jsonApi(200, { data: instances.map(instanceResource), meta: { count }, links: next ? { next } : {} });
     },
     countInstances: async () => ok({ count: await s.tenants.count() }),
     createInstance: async (call) => {
-      const { instance, ownerId, inviteLink } = await s.tenants.create(call.body, call.ip || null);
+      const { instance, ownerId, inviteLink } = await s.tenants.create({ ...call.body, quotas: quotasOf(call.body.quotas) }, call.ip || null);
       return jsonApi(201, { data: instanceResource(instance), meta: { owner_id: ownerId, invite_link: inviteLink } });
     },
     getInstance: async (call) => jsonApi(200, { data: instanceResource(await s.tenants.get(call.params.domain)) }),
     updateInstance: async (call) => {
-      const { blocking_reason: blockingReason, ...rest } = call.body;
-      const instance = await s.tenants.patch(call.params.domain, { ...rest, ...(blockingReason !== undefined ? { blockingReason } : {}) }, call.ip || null);
+      const { blocking_reason: blockingReason, quotas, ...rest } = call.body;
+      const patch = { ...rest, ...(quotas !== undefined ? { quotas: quotasOf(quotas) } : {}), ...(blockingReason !== undefined ? { blockingReason } : {}) };
+      const instance = await s.tenants.patch(call.params.domain, patch, call.ip || null);
       return jsonApi(200, { data: instanceResource(instance) });
     },
     deleteInstance: async (call) => ({ status: 202, body: { task_id: await s.tenants.remove(call.params.domain, call.ip || null) } }),
@@ -46,11 +54,11 @@ export function instanceHandlers(s: AdminServices): Record<string, Handler> {
       return { status: 204 };
     },
     deleteClients: async (call) => {
-      const kind = call.query.Kind === undefined ? undefined : String(call.query.Kind);
+      const kind = call.query.Kind;
       return ok({ count: await s.tenants.revokeClients(call.params.domain, kind, call.ip || null) });
     },
     createInstanceToken: async (call) => {
-      const body = (call.body ?? {}) as { user_id?: string; expires_in?: number; read_only?: boolean };
+      const body = call.body ?? {};
       const minted = await s.tenants.mintToken(call.params.domain, { userId: body.user_id, expiresInSecs: body.expires_in, readOnly: body.read_only }, call.ip || null);
       return { status: 201, body: { token: minted.token, user_id: minted.userId, expires_at: minted.expiresAt } };
     },
@@ -76,7 +84,7 @@ export function instanceHandlers(s: AdminServices): Record<string, Handler> {
       });
     },
     getExportData: async (call) => {
-      const { export: found, part } = await s.tenants.exportPart(call.params.domain, call.params.exportId, call.query.cursor as string | undefined);
+      const { export: found, part } = await s.tenants.exportPart(call.params.domain, call.params.exportId, call.query.cursor);
       const file = path.join(s.exporter.dir(found.instanceId, found.id), part.file);
       if (!fs.existsSync(file)) throw notFound(`The file of this part is missing (${part.file}); GET /instances/{domain}/fsck reports it`);
       const gz = part.file.endsWith('.gz');
@@ -101,8 +109,8 @@ export function instanceHandlers(s: AdminServices): Record<string, Handler> {
     },
     fixInstance: async (call) => {
       const instance = await s.tenants.get(call.params.domain);
-      const dryRun = (call.body as { dry_run?: boolean } | undefined)?.dry_run ?? true;
+      const dryRun = call.body?.dry_run ?? true;
       return ok({ domain: instance.domain, dry_run: dryRun, fixed: await s.fsck.fix(instance, call.params.fixer, dryRun) });
     },
-  };
+  } satisfies Partial<AdminHandlers>;
 }

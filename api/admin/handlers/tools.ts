@@ -1,10 +1,10 @@
 import { getHeapSnapshot } from 'node:v8';
 import { pipeline } from 'node:stream/promises';
 import { renderTask } from '../../box/handlers/tasks';
-import type { Handler } from '../../openapi/surface';
+import type { AdminHandlers } from '../handler-types';
 import type { AdminServices } from '../services';
 
-export function toolHandlers(s: AdminServices): Record<string, Handler> {
+export function toolHandlers(s: AdminServices) {
   return {
     getAdminTask: async (call) => ({ status: 200, body: renderTask(await s.tasks.getAny(Number(call.params.taskId))) }),
     getHeapSnapshot: async (call) => {
@@ -12,5 +12,5 @@ export function toolHandlers(s: AdminServices): Record<string, Handler> {
       await pipeline(getHeapSnapshot(), call.res);
       return undefined;
     },
-  };
+  } satisfies Partial<AdminHandlers>;
 }

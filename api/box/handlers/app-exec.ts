@@ -3,7 +3,8 @@ import type { WebSocket, WebSocketServer } from 'ws';
 import type { ExecSession } from '../../../services/apps/app-runtime';
 import { badRequest } from '../../../services/core/errors';
 import { upgradeHead } from '../../http/upgrade';
-import type { Call, Reply } from '../../openapi/surface';
+import type { Reply } from '../../openapi/surface';
+import type { BoxCall } from '../handler-types';
 import { actorOf, type BoxServices } from '../services';
 
 /**
@@ -11,12 +12,12 @@ import { actorOf, type BoxServices } from '../services';
  * surface like any other (token, role, validation), and only once the service has started the command is the
  * connection upgraded. Errors before that are ordinary HTTP error responses.
  */
-export async function execOverWebSocket(s: BoxServices, wss: WebSocketServer, call: Call): Promise<Reply | undefined> {
+export async function execOverWebSocket(s: BoxServices, wss: WebSocketServer, call: BoxCall<'execApp'>): Promise<Reply | undefined> {
   const head = upgradeHead(call.req);
   if (!head || (call.req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
     throw badRequest('This endpoint needs a WebSocket upgrade (Connection: Upgrade, Upgrade: websocket)');
   }
-  const cmd = parseCmd(call.query.cmd as string | undefined);
+  const cmd = parseCmd(call.query.cmd);
   const session = await s.apps.exec(actorOf(call), call.params.appId, { cmd, tty: call.query.tty === true });
   wss.handleUpgrade(call.req, call.req.socket as Duplex, head, (ws) => bridge(ws, session));
   return undefined;

@@ -1,7 +1,7 @@
 import { WebSocketServer } from 'ws';
 import type { App } from '../../../services/apps/app-repo';
 import type { LogLine } from '../../../services/apps/app-runtime';
-import type { Handler } from '../../openapi/surface';
+import type { BoxHandlers } from '../handler-types';
 import { actorOf, type BoxServices, ok, principalOf } from '../services';
 import { execOverWebSocket } from './app-exec';
 
@@ -42,8 +42,7 @@ export function renderApp(app: App) {
 const accepted = (taskId: number) => ({ status: 202, body: { taskId } });
 
 /** `subdomain` is today's Cloudron name for `location`. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the body was validated against the document
-function withLocation(body: any) {
+function withLocation<B extends { location?: string; subdomain?: string }>(body: B): Omit<B, 'subdomain'> {
   const { subdomain, ...rest } = body;
   return subdomain !== undefined && rest.location === undefined ? { ...rest, location: subdomain } : rest;
 }
@@ -52,7 +51,7 @@ function logEntry(line: LogLine) {
   return { realtimeTimestamp: line.time, message: line.message, source: 'main', stream: line.stream };
 }
 
-export function appHandlers(s: BoxServices): Record<string, Handler> {
+export function appHandlers(s: BoxServices) {
   const wss = new WebSocketServer({ noServer: true });
   return {
     installApp: async (call) => {
@@ -82,7 +81,7 @@ export function appHandlers(s: BoxServices): Record<string, Handler> {
     },
 
     getAppLogs: async (call) => {
-      const { lines = 100, format = 'plain' } = call.query as { lines?: number; format?: string };
+      const { lines = 100, format = 'plain' } = call.query;
       const entries = await s.apps.logs(principalOf(call).instanceId, call.params.appId, { lines });
       const out: string[] = [];
       for await (const line of entries) {
@@ -96,7 +95,7 @@ export function appHandlers(s: BoxServices): Record<string, Handler> {
       const { req, res } = call;
       const controller = new AbortController();
       req.on('close', () => controller.abort());
-      const lines = Number(call.query.lines ?? 10);
+      const lines = call.query.lines ?? 10;
       const entries = await s.apps.logs(principalOf(call).instanceId, call.params.appId, { lines, follow: true, signal: controller.signal });
       res.status(200).set({ 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
       res.flushHeaders();
@@ -111,5 +110,5 @@ export function appHandlers(s: BoxServices): Record<string, Handler> {
     },
 
     execApp: (call) => execOverWebSocket(s, wss, call),
-  };
+  } satisfies Partial<BoxHandlers>;
 }

@@ -1,5 +1,5 @@
 import type { Backup } from '../../../services/backups/backup-repo';
-import type { Handler } from '../../openapi/surface';
+import type { BoxHandlers } from '../handler-types';
 import { actorOf, type BoxServices, ok, principalOf } from '../services';
 
 /**
@@ -30,11 +30,11 @@ export function renderBackup(backup: Backup, folder: string) {
 
 const accepted = (taskId: number) => ({ status: 202, body: { taskId } });
 
-function pageOf(query: Record<string, unknown>) {
-  return { page: Number(query.page ?? 1), perPage: Number(query.per_page ?? 25) };
+function pageOf(query: { page?: number; per_page?: number }) {
+  return { page: query.page ?? 1, perPage: query.per_page ?? 25 };
 }
 
-export function backupHandlers(s: BoxServices): Record<string, Handler> {
+export function backupHandlers(s: BoxServices) {
   return {
     getBackupConfig: async (call) => ok(await s.backups.config(principalOf(call).instanceId)),
     setBackupConfig: async (call) => {
@@ -42,10 +42,9 @@ export function backupHandlers(s: BoxServices): Record<string, Handler> {
       return ok({});
     },
     listBackups: async (call) => {
-      const type = call.query.type as 'box' | 'app' | undefined;
       const { instanceId } = principalOf(call);
       const folder = await s.backups.folder(instanceId);
-      const backups = await s.backups.list(instanceId, { ...pageOf(call.query), type });
+      const backups = await s.backups.list(instanceId, { ...pageOf(call.query), type: call.query.type });
       return ok({ backups: backups.map((b) => renderBackup(b, folder)) });
     },
     getBackup: async (call) => {
@@ -56,7 +55,7 @@ export function backupHandlers(s: BoxServices): Record<string, Handler> {
     createBackup: async (call) => accepted(await s.backups.create(actorOf(call))),
     cleanupBackups: async (call) => accepted(await s.backups.cleanup(actorOf(call))),
     verifyBackup: async (call) => accepted(await s.backups.verify(actorOf(call), call.params.backupId)),
-    drillBackup: async (call) => accepted(await s.backups.drill(actorOf(call), (call.body as { backupId?: string } | undefined)?.backupId)),
+    drillBackup: async (call) => accepted(await s.backups.drill(actorOf(call), call.body?.backupId)),
     backupApp: async (call) => accepted(await s.apps.backup(actorOf(call), call.params.appId)),
     listAppBackups: async (call) => {
       const { instanceId } = principalOf(call);
@@ -69,5 +68,5 @@ export function backupHandlers(s: BoxServices): Record<string, Handler> {
       const { app, taskId } = await s.apps.clone(actorOf(call), call.params.appId, call.body);
       return { status: 201, body: { id: app.id, taskId } };
     },
-  };
+  } satisfies Partial<BoxHandlers>;
 }

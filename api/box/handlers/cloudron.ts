@@ -1,7 +1,7 @@
-import type { Handler } from '../../openapi/surface';
+import type { BoxHandlers } from '../handler-types';
 import { type BoxServices, noContent, ok, principalOf, tenantOf } from '../services';
 
-export function cloudronHandlers(s: BoxServices): Record<string, Handler> {
+export function cloudronHandlers(s: BoxServices) {
   return {
     getStatus: async (call) => ok(await s.cloudron.status(await tenantOf(s, call))),
 
@@ -26,5 +26,5 @@ export function cloudronHandlers(s: BoxServices): Record<string, Handler> {
     },
 
     getConfig: async (call) => ok(await s.cloudron.config(principalOf(call).instanceId)),
-  };
+  } satisfies Partial<BoxHandlers>;
 }

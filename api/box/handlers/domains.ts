@@ -1,7 +1,7 @@
-import type { Handler } from '../../openapi/surface';
+import type { BoxHandlers } from '../handler-types';
 import { actorOf, type BoxServices, noContent, ok, principalOf } from '../services';
 
-export function domainHandlers(s: BoxServices): Record<string, Handler> {
+export function domainHandlers(s: BoxServices) {
   return {
     listDomains: async (call) => ok({ domains: await s.domains.list(principalOf(call).instanceId) }),
     addDomain: async (call) => ({ status: 201, body: await s.domains.add(actorOf(call), call.body) }),
@@ -14,6 +14,6 @@ export function domainHandlers(s: BoxServices): Record<string, Handler> {
       await s.domains.remove(actorOf(call), call.params.domain);
       return noContent();
     },
-    checkDomainDns: async (call) => ok(await s.domains.dnsCheck(principalOf(call).instanceId, call.params.domain, call.query.subdomain as string | undefined)),
-  };
+    checkDomainDns: async (call) => ok(await s.domains.dnsCheck(principalOf(call).instanceId, call.params.domain, call.query.subdomain)),
+  } satisfies Partial<BoxHandlers>;
 }

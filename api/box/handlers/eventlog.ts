@@ -1,5 +1,5 @@
 import type { AuditEvent } from '../../../services/eventlog/eventlog-repo';
-import type { Handler } from '../../openapi/surface';
+import type { BoxHandlers } from '../handler-types';
 import { type BoxServices, ok, principalOf } from '../services';
 
 export function renderEvent(event: AuditEvent) {
@@ -13,10 +13,10 @@ export function renderEvent(event: AuditEvent) {
   };
 }
 
-export function eventlogHandlers(s: BoxServices): Record<string, Handler> {
+export function eventlogHandlers(s: BoxServices) {
   return {
     listEvents: async (call) => {
-      const q = call.query as { page?: number; per_page?: number; action?: string; search?: string; from?: string; to?: string };
+      const q = call.query;
       const events = await s.eventlog.list({
         instanceId: principalOf(call).instanceId,
         page: q.page ?? 1,
@@ -29,5 +29,5 @@ export function eventlogHandlers(s: BoxServices): Record<string, Handler> {
       return ok({ eventlogs: events.map(renderEvent) });
     },
     getEvent: async (call) => ok(renderEvent(await s.eventlog.get(principalOf(call).instanceId, call.params.eventId))),
-  };
+  } satisfies Partial<BoxHandlers>;
 }

@@ -1,10 +1,10 @@
-import type { Handler } from '../../openapi/surface';
+import type { BoxHandlers } from '../handler-types';
 import { actorOf, type BoxServices, noContent, ok, principalOf } from '../services';
 
 const renderGroup = (g: { id: string; name: string; userIds?: string[] }) =>
   g.userIds ? { id: g.id, name: g.name, userIds: g.userIds } : { id: g.id, name: g.name };
 
-export function groupHandlers(s: BoxServices): Record<string, Handler> {
+export function groupHandlers(s: BoxServices) {
   return {
     listGroups: async (call) => ok({ groups: (await s.groups.list(principalOf(call).instanceId)).map(renderGroup) }),
     addGroup: async (call) => ({ status: 201, body: renderGroup(await s.groups.create(actorOf(call), call.body.name)) }),
@@ -21,5 +21,5 @@ export function groupHandlers(s: BoxServices): Record<string, Handler> {
       await s.groups.setMembers(actorOf(call), call.params.groupId, call.body.userIds);
       return ok(renderGroup(await s.groups.get(principalOf(call).instanceId, call.params.groupId)));
     },
-  };
+  } satisfies Partial<BoxHandlers>;
 }

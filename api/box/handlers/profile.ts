@@ -1,5 +1,5 @@
 import type { User } from '../../../services/users/user-repo';
-import type { Handler } from '../../openapi/surface';
+import type { BoxHandlers } from '../handler-types';
 import { actorOf, type BoxServices, noContent, ok, principalOf } from '../services';
 
 /** The Profile JSON: never the password hash. */
@@ -17,7 +17,7 @@ export function renderProfile(user: User) {
   };
 }
 
-export function profileHandlers(s: BoxServices): Record<string, Handler> {
+export function profileHandlers(s: BoxServices) {
   return {
     getProfile: async (call) => ok(renderProfile(await s.profile.get(principalOf(call)))),
     updateProfile: async (call) => ok(renderProfile(await s.profile.update(principalOf(call), actorOf(call), call.body))),
@@ -25,5 +25,5 @@ export function profileHandlers(s: BoxServices): Record<string, Handler> {
       await s.profile.changePassword(principalOf(call), actorOf(call), call.body.password, call.body.newPassword);
       return noContent();
     },
-  };
+  } satisfies Partial<BoxHandlers>;
 }

@@ -1,9 +1,9 @@
-import type { Handler } from '../../openapi/surface';
+import type { BoxHandlers } from '../handler-types';
 import { uploadedFile } from '../../openapi/surface';
 import { validationError } from '../../../services/core/errors';
 import { actorOf, type BoxServices, ok, principalOf } from '../services';
 
-export function settingsHandlers(s: BoxServices): Record<string, Handler> {
+export function settingsHandlers(s: BoxServices) {
   return {
     getCloudronName: async (call) => ok({ name: await s.settings.name(principalOf(call).instanceId) }),
     setCloudronName: async (call) => {
@@ -26,5 +26,5 @@ export function settingsHandlers(s: BoxServices): Record<string, Handler> {
       await s.settings.setAvatar(actorOf(call), file);
       return ok({});
     },
-  };
+  } satisfies Partial<BoxHandlers>;
 }

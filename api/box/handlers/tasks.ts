@@ -1,5 +1,5 @@
 import type { Task } from '../../../services/tasks/task-repo';
-import type { Handler } from '../../openapi/surface';
+import type { BoxHandlers } from '../handler-types';
 import { type BoxServices, noContent, ok, principalOf } from '../services';
 
 /** Task JSON per seed 001 (times in UTC milliseconds), plus pending, startTime and endTime. */
@@ -23,10 +23,10 @@ export function renderTask(task: Task) {
 
 const logLine = (entry: { at: number; line: string }) => `${new Date(entry.at).toISOString()} ${entry.line}`;
 
-export function taskHandlers(s: BoxServices): Record<string, Handler> {
+export function taskHandlers(s: BoxServices) {
   return {
     listTasks: async (call) => {
-      const { type, page = 1, per_page: perPage = 25 } = call.query as { type?: string; page?: number; per_page?: number };
+      const { type, page = 1, per_page: perPage = 25 } = call.query;
       const tasks = await s.tasks.list(principalOf(call).instanceId, { type, page, perPage });
       return ok({ tasks: tasks.map(renderTask) });
     },
@@ -34,7 +34,7 @@ export function taskHandlers(s: BoxServices): Record<string, Handler> {
     getTask: async (call) => ok(renderTask(await s.tasks.get(principalOf(call).instanceId, Number(call.params.taskId)))),
 
     getTaskLogs: async (call) => {
-      const lines = call.query.lines as number | undefined;
+      const lines = call.query.lines;
       const entries = await s.tasks.logs(principalOf(call).instanceId, Number(call.params.taskId), lines);
       call.res.status(200).type('text/plain; charset=utf-8').send(entries.map((e) => logLine(e) + '\n').join(''));
       return undefined;
@@ -46,7 +46,7 @@ export function taskHandlers(s: BoxServices): Record<string, Handler> {
       req.on('close', () => controller.abort());
       const lastEventId = Number(req.headers['last-event-id']);
       const resumeAfter = Number.isSafeInteger(lastEventId) && lastEventId >= 0 ? lastEventId : undefined;
-      const events = s.tasks.follow(principalOf(call).instanceId, Number(call.params.taskId), Number(call.query.lines ?? 10_000), controller.signal, resumeAfter);
+      const events = s.tasks.follow(principalOf(call).instanceId, Number(call.params.taskId), call.query.lines ?? 10_000, controller.signal, resumeAfter);
       // The first step checks the task exists, so a 404 still comes back as a JSON error.
       const first = await events.next();
       res.status(200).set({ 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive' });
@@ -67,5 +67,5 @@ export function taskHandlers(s: BoxServices): Record<string, Handler> {
       await s.tasks.stop(principalOf(call).instanceId, Number(call.params.taskId));
       return noContent();
     },
-  };
+  } satisfies Partial<BoxHandlers>;
 }

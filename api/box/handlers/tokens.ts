@@ -1,5 +1,5 @@
 import type { Token } from '../../../services/tokens/token-repo';
-import type { Handler } from '../../openapi/surface';
+import type { BoxHandlers } from '../handler-types';
 import { actorOf, type BoxServices, noContent, ok, principalOf } from '../services';
 
 /** Token JSON as Cloudron shapes it. The hash never leaves the database. */
@@ -16,7 +16,7 @@ export function renderToken(token: Token) {
   };
 }
 
-export function tokenHandlers(s: BoxServices): Record<string, Handler> {
+export function tokenHandlers(s: BoxServices) {
   return {
     listTokens: async (call) => ok({ tokens: (await s.tokens.list(principalOf(call))).map(renderToken) }),
     createToken: async (call) => {
@@ -29,5 +29,5 @@ export function tokenHandlers(s: BoxServices): Record<string, Handler> {
       await s.tokens.revoke(principalOf(call), call.params.tokenId, actorOf(call));
       return noContent();
     },
-  };
+  } satisfies Partial<BoxHandlers>;
 }

@@ -1,5 +1,5 @@
 import type { UserWithGroups } from '../../../services/users/user-service';
-import type { Handler } from '../../openapi/surface';
+import type { BoxHandlers } from '../handler-types';
 import { actorOf, type BoxServices, noContent, ok, principalOf, tenantOf } from '../services';
 
 /** User JSON per seed 001, plus `role`. Never the password hash. */
@@ -18,10 +18,10 @@ export function renderUser(user: UserWithGroups) {
   };
 }
 
-export function userHandlers(s: BoxServices): Record<string, Handler> {
+export function userHandlers(s: BoxServices) {
   return {
     listUsers: async (call) => {
-      const { page = 1, per_page: perPage = 25, search } = call.query as { page?: number; per_page?: number; search?: string };
+      const { page = 1, per_page: perPage = 25, search } = call.query;
       const users = await s.users.list(principalOf(call), { page, perPage, search });
       return ok({ users: users.map(renderUser) });
     },
@@ -57,5 +57,5 @@ export function userHandlers(s: BoxServices): Record<string, Handler> {
       await s.users.setGroups(principalOf(call), actorOf(call), call.params.userId, call.body.groupIds);
       return noContent();
     },
-  };
+  } satisfies Partial<BoxHandlers>;
 }

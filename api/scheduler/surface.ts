@@ -1,0 +1,22 @@
+import type { HealthService } from '../../services/health/health-service';
+import { loadDocument } from '../openapi/document';
+import { createSurface, type Surface } from '../openapi/surface';
+import { renderSchedulerError } from './errors';
+import type { SchedulerHandlers } from './handler-types';
+import { healthHandlers } from './handlers/health';
+
+/**
+ * The scheduler surface (seed 000, openapi/scheduler.yaml). Today it holds the health routes; jobs,
+ * executions and metrics join it with the scheduler.
+ */
+export async function createSchedulerSurface(health: HealthService, options: { bodyLimit: number }): Promise<Surface> {
+  const handlers: SchedulerHandlers = { ...healthHandlers(health) };
+  return createSurface({
+    name: 'scheduler',
+    mounts: ['/health'],
+    document: loadDocument('scheduler'),
+    renderError: renderSchedulerError,
+    bodyLimit: options.bodyLimit,
+    handlers,
+  });
+}
