@@ -157,13 +157,15 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
   const tokens = new TokenService({ tokens: store.tokens, clock, eventlog });
   const throttle = new LoginThrottle(clock, options.loginLimits);
   const profile = new ProfileService({ users: store.users, tokens, eventlog, throttle, clock });
-  const users = new UserService({ store, eventlog, clock });
-  const groups = new GroupService({ store, eventlog, clock });
+  const users = new UserService({ users: store.users, groups: store.groups, tokens: store.tokens, transactor: store, eventlog, clock });
+  const groups = new GroupService({ groups: store.groups, users: store.users, transactor: store, eventlog, clock });
   const settings = new SettingsService({ settings: store.settings, eventlog, clock });
   const mailer = config.smtpUrl ? new SmtpMailer(config.smtpUrl, config.mailFrom) : new NoMailer();
   const notifications = new NotificationService({ notifications: store.notifications, users: store.users, mailer, clock, logger });
   const invitations = new InvitationService({
-    store,
+    users: store.users,
+    userTokens: store.userTokens,
+    transactor: store,
     tokens,
     mailer,
     eventlog,
