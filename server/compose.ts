@@ -220,11 +220,11 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
     ? new NginxPublisher({ config: config.nginx, domains: store.domains, nginx: new NginxCommand(config.nginx), certificates, dashboardUpstream: ownListener(config) })
     : new NoPublisher();
   const dashboardSetup = new DashboardSetupService({
-    store, domains, dns: appDns, publisher, eventlog, clock,
+    settings: store.settings, taskRepo: store.tasks, domains, dns: appDns, publisher, eventlog, clock,
     tasks: { create: (task) => tasks.create(task) },
   });
   const cloudron = new CloudronService({
-    store, tokens, throttle, eventlog, clock, version, setup: dashboardSetup,
+    settings: store.settings, users: store.users, transactor: store, tokens, throttle, eventlog, clock, version, setup: dashboardSetup,
     // Built once the task service exists; reached only when a status is asked for.
     restoreStatus: (instanceId) => restore.status(instanceId),
   });
@@ -306,7 +306,7 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
   });
   const backupLimits = { roots: config.backupRoots, endpoints: config.backupEndpoints };
   const backups = new BackupService({ store, tasks, targets: backupTargets, eventlog, clock, limits: backupLimits });
-  const restore = new RestoreService({ store, tasks, targets: backupTargets, eventlog, limits: backupLimits });
+  const restore = new RestoreService({ settings: store.settings, instances: store.instances, taskRepo: store.tasks, tasks, targets: backupTargets, eventlog, limits: backupLimits });
   const freshness = new BackupFreshness({ store, notifications, clock });
   const backupSchedule = new BackupSchedule({ store, backups, freshness, clock, logger });
   const schedules = options.workers && options.schedules !== false;
