@@ -246,10 +246,10 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
     apps: lifecycle,
     tenants: { deletion, exporter },
     backups: {
-      box: new BoxBackups({ store, appBackups, targets: backupTargets, clock, version }),
+      box: new BoxBackups({ apps: store.apps, backups: store.backups, tenantDump: store.tenantDump, appBackups, targets: backupTargets, clock, version }),
       retention: new BackupRetention({ backups: store.backups, targets: backupTargets, clock }),
       drill: new BackupDrill({ backups: store.backups, appBackups, runtime, targets: backupTargets, notifications }),
-      restore: new BoxRestore({ store, targets: backupTargets, apps: lifecycle, eventlog, clock }),
+      restore: new BoxRestore({ settings: store.settings, appRepo: store.apps, transactor: store, targets: backupTargets, apps: lifecycle, eventlog, clock }),
     },
     renewal: new CertificateRenewal({ apps: store.apps, certificates, publisher, notifications }),
     domains: {
@@ -305,10 +305,12 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
     dns: appDns,
   });
   const backupLimits = { roots: config.backupRoots, endpoints: config.backupEndpoints };
-  const backups = new BackupService({ store, tasks, targets: backupTargets, eventlog, clock, limits: backupLimits });
+  const backups = new BackupService({ backups: store.backups, apps: store.apps, tasks, targets: backupTargets, eventlog, clock, limits: backupLimits });
   const restore = new RestoreService({ settings: store.settings, instances: store.instances, taskRepo: store.tasks, tasks, targets: backupTargets, eventlog, limits: backupLimits });
-  const freshness = new BackupFreshness({ store, notifications, clock });
-  const backupSchedule = new BackupSchedule({ store, backups, freshness, clock, logger });
+  const freshness = new BackupFreshness({ instances: store.instances, settings: store.settings, backups: store.backups, notifications, clock });
+  const backupSchedule = new BackupSchedule({
+    instances: store.instances, settings: store.settings, tasks: store.tasks, backupRepo: store.backups, backups, freshness, clock, logger,
+  });
   const schedules = options.workers && options.schedules !== false;
   const backupCron = schedules ? scheduleBackups(backupSchedule, logger) : undefined;
   const renewalCron = schedules && certificates ? scheduleRenewals(new RenewalSchedule({ certificates, tasks, logger }), logger) : undefined;
