@@ -234,11 +234,21 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
     apps: store.apps, runtime, hostPorts, publisher, dns: appDns, clock, startTimeoutMs: config.appStartTimeoutSecs * 1000, backups: appBackups,
   });
   const deletion = new TenantDeletion({
-    store, runtime, publisher, dns: appDns, logger, dataDir: config.dataDir, dropCaches: (id) => instances.forget(id), removeBackups: (id) => backupTargets.removeAll(id),
+    instances: store.instances, apps: store.apps, tokens: store.tokens, runtime, publisher, dns: appDns, logger, dataDir: config.dataDir, dropCaches: (id) => instances.forget(id), removeBackups: (id) => backupTargets.removeAll(id),
     // The task service is built from the registry this deletion is part of: reached when a deletion runs.
     stopTasks: (instanceId, exceptTaskId) => tasks.stopAllOf(instanceId, exceptTaskId, 60_000),
   });
-  const exporter = new TenantExporter({ store, runtime, dataDir: config.dataDir });
+  const exporter = new TenantExporter({
+    exports: store.exports,
+    instances: store.instances,
+    users: store.users,
+    groups: store.groups,
+    apps: store.apps,
+    settings: store.settings,
+    events: store.eventlog,
+    runtime,
+    dataDir: config.dataDir,
+  });
   const registry = buildTaskRegistry({
     testTasks: config.testTasks,
     crashAt: config.testCrashAt,
@@ -317,11 +327,12 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
   const reconciler = new AppReconciler({ apps: store.apps, instances: store.instances, runtime, service: apps, logger });
   const contexts = Contexts.fromFile(config.contextsFile);
   const tenants = new TenantService({
-    store, tokens, invitations, tasks, eventlog, contexts, clock, sessionCodeLifetimeMs: config.sessionCodeSecs * 1000, changed: (id) => instances.forget(id),
+    instances: store.instances, users: store.users, apps: store.apps, exports: store.exports, codes: store.codes, tokenRepo: store.tokens, transactor: store,
+    tokens, invitations, tasks, eventlog, contexts, clock, sessionCodeLifetimeMs: config.sessionCodeSecs * 1000, changed: (id) => instances.forget(id),
   });
   const passphrase = AdminPassphrase.inDataDir(config.dataDir);
   const adminSurface = await createAdminSurface(
-    { passphrase, throttle: new LoginThrottle(clock, options.loginLimits), tenants, contexts, fsck: new TenantFsck({ store, runtime, reconciler, dataDir: config.dataDir }), exporter, tasks },
+    { passphrase, throttle: new LoginThrottle(clock, options.loginLimits), tenants, contexts, fsck: new TenantFsck({ apps: store.apps, exports: store.exports, runtime, reconciler, dataDir: config.dataDir }), exporter, tasks },
     { bodyLimit: config.bodyLimit },
   );
   const monitor = options.workers
