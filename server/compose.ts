@@ -195,7 +195,9 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
   ]);
   const boxIp = new BoxIp({ settings: store.settings, publicIp: config.publicIp });
   const domains = new DomainService({
-    store,
+    domains: store.domains,
+    apps: store.apps,
+    certificateRepo: store.certificates,
     providers,
     certificates: new OpensslFallbackCertificates(),
     boxIp,
@@ -304,7 +306,13 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
 
   const catalogue = new CatalogueService({ builtin: loadBuiltinCatalogue(), repo: store.catalogue, eventlog, clock });
   const apps = new AppService({
-    store,
+    apps: store.apps,
+    transactor: store,
+    users: store.users,
+    groups: store.groups,
+    instances: store.instances,
+    backups: store.backups,
+    taskRepo: store.tasks,
     tasks,
     runtime,
     hostPorts,
