@@ -161,13 +161,15 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
   const tokens = new TokenService({ tokens: store.tokens, clock, eventlog });
   const throttle = new LoginThrottle(clock, options.loginLimits);
   const profile = new ProfileService({ users: store.users, tokens, eventlog, throttle, clock });
-  const users = new UserService({ store, eventlog, clock });
-  const groups = new GroupService({ store, eventlog, clock });
+  const users = new UserService({ users: store.users, groups: store.groups, tokens: store.tokens, transactor: store, eventlog, clock });
+  const groups = new GroupService({ groups: store.groups, users: store.users, transactor: store, eventlog, clock });
   const settings = new SettingsService({ settings: store.settings, eventlog, clock });
   const mailer = config.smtpUrl ? new SmtpMailer(config.smtpUrl, config.mailFrom) : new NoMailer();
   const notifications = new NotificationService({ notifications: store.notifications, users: store.users, mailer, clock, logger });
   const invitations = new InvitationService({
-    store,
+    users: store.users,
+    userTokens: store.userTokens,
+    transactor: store,
     tokens,
     mailer,
     eventlog,
@@ -198,7 +200,9 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
   ]);
   const boxIp = new BoxIp({ settings: store.settings, publicIp: config.publicIp });
   const domains = new DomainService({
-    store,
+    domains: store.domains,
+    apps: store.apps,
+    certificateRepo: store.certificates,
     providers,
     certificates: new OpensslFallbackCertificates(),
     boxIp,
@@ -223,11 +227,11 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
     ? new NginxPublisher({ config: config.nginx, domains: store.domains, nginx: new NginxCommand(config.nginx), certificates, dashboardUpstream: ownListener(config) })
     : new NoPublisher();
   const dashboardSetup = new DashboardSetupService({
-    store, domains, dns: appDns, publisher, eventlog, clock,
+    settings: store.settings, taskRepo: store.tasks, domains, dns: appDns, publisher, eventlog, clock,
     tasks: { create: (task) => tasks.create(task) },
   });
   const cloudron = new CloudronService({
-    store, tokens, throttle, eventlog, clock, version, setup: dashboardSetup,
+    settings: store.settings, users: store.users, transactor: store, tokens, throttle, eventlog, clock, version, setup: dashboardSetup,
     // Built once the task service exists; reached only when a status is asked for.
     restoreStatus: (instanceId) => restore.status(instanceId),
   });
@@ -237,11 +241,21 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
     apps: store.apps, runtime, hostPorts, publisher, dns: appDns, clock, startTimeoutMs: config.appStartTimeoutSecs * 1000, backups: appBackups,
   });
   const deletion = new TenantDeletion({
-    store, runtime, platform, publisher, dns: appDns, logger, dataDir: config.dataDir, dropCaches: (id) => instances.forget(id), removeBackups: (id) => backupTargets.removeAll(id),
+    instances: store.instances, apps: store.apps, tokens: store.tokens, runtime, platform, publisher, dns: appDns, logger, dataDir: config.dataDir, dropCaches: (id) => instances.forget(id), removeBackups: (id) => backupTargets.removeAll(id),
     // The task service is built from the registry this deletion is part of: reached when a deletion runs.
     stopTasks: (instanceId, exceptTaskId) => tasks.stopAllOf(instanceId, exceptTaskId, 60_000),
   });
-  const exporter = new TenantExporter({ store, runtime, dataDir: config.dataDir });
+  const exporter = new TenantExporter({
+    exports: store.exports,
+    instances: store.instances,
+    users: store.users,
+    groups: store.groups,
+    apps: store.apps,
+    settings: store.settings,
+    events: store.eventlog,
+    runtime,
+    dataDir: config.dataDir,
+  });
   const registry = buildTaskRegistry({
     testTasks: config.testTasks,
     crashAt: config.testCrashAt,
@@ -249,10 +263,10 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
     apps: lifecycle,
     tenants: { deletion, exporter },
     backups: {
-      box: new BoxBackups({ store, appBackups, targets: backupTargets, clock, version }),
+      box: new BoxBackups({ apps: store.apps, backups: store.backups, tenantDump: store.tenantDump, appBackups, targets: backupTargets, clock, version }),
       retention: new BackupRetention({ backups: store.backups, targets: backupTargets, clock }),
       drill: new BackupDrill({ backups: store.backups, appBackups, runtime, targets: backupTargets, notifications }),
-      restore: new BoxRestore({ store, targets: backupTargets, apps: lifecycle, eventlog, clock }),
+      restore: new BoxRestore({ settings: store.settings, appRepo: store.apps, transactor: store, targets: backupTargets, apps: lifecycle, eventlog, clock }),
     },
     renewal: new CertificateRenewal({ apps: store.apps, certificates, publisher, notifications }),
     domains: {
@@ -297,7 +311,13 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
 
   const catalogue = new CatalogueService({ builtin: loadBuiltinCatalogue(), repo: store.catalogue, eventlog, clock });
   const apps = new AppService({
-    store,
+    apps: store.apps,
+    transactor: store,
+    users: store.users,
+    groups: store.groups,
+    instances: store.instances,
+    backups: store.backups,
+    taskRepo: store.tasks,
     tasks,
     runtime,
     hostPorts,
@@ -308,21 +328,24 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
     dns: appDns,
   });
   const backupLimits = { roots: config.backupRoots, endpoints: config.backupEndpoints };
-  const backups = new BackupService({ store, tasks, targets: backupTargets, eventlog, clock, limits: backupLimits });
-  const restore = new RestoreService({ store, tasks, targets: backupTargets, eventlog, limits: backupLimits });
-  const freshness = new BackupFreshness({ store, notifications, clock });
-  const backupSchedule = new BackupSchedule({ store, backups, freshness, clock, logger });
+  const backups = new BackupService({ backups: store.backups, apps: store.apps, tasks, targets: backupTargets, eventlog, clock, limits: backupLimits });
+  const restore = new RestoreService({ settings: store.settings, instances: store.instances, taskRepo: store.tasks, tasks, targets: backupTargets, eventlog, limits: backupLimits });
+  const freshness = new BackupFreshness({ instances: store.instances, settings: store.settings, backups: store.backups, notifications, clock });
+  const backupSchedule = new BackupSchedule({
+    instances: store.instances, settings: store.settings, tasks: store.tasks, backupRepo: store.backups, backups, freshness, clock, logger,
+  });
   const schedules = options.workers && options.schedules !== false;
   const backupCron = schedules ? scheduleBackups(backupSchedule, logger) : undefined;
   const renewalCron = schedules && certificates ? scheduleRenewals(new RenewalSchedule({ certificates, tasks, logger }), logger) : undefined;
   const reconciler = new AppReconciler({ apps: store.apps, instances: store.instances, runtime, service: apps, logger });
   const contexts = Contexts.fromFile(config.contextsFile);
   const tenants = new TenantService({
-    store, tokens, invitations, tasks, eventlog, contexts, clock, sessionCodeLifetimeMs: config.sessionCodeSecs * 1000, changed: (id) => instances.forget(id),
+    instances: store.instances, users: store.users, apps: store.apps, exports: store.exports, codes: store.codes, tokenRepo: store.tokens, transactor: store,
+    tokens, invitations, tasks, eventlog, contexts, clock, sessionCodeLifetimeMs: config.sessionCodeSecs * 1000, changed: (id) => instances.forget(id),
   });
   const passphrase = AdminPassphrase.inDataDir(config.dataDir);
   const adminSurface = await createAdminSurface(
-    { passphrase, throttle: new LoginThrottle(clock, options.loginLimits), tenants, contexts, fsck: new TenantFsck({ store, runtime, reconciler, dataDir: config.dataDir }), exporter, tasks },
+    { passphrase, throttle: new LoginThrottle(clock, options.loginLimits), tenants, contexts, fsck: new TenantFsck({ apps: store.apps, exports: store.exports, runtime, reconciler, dataDir: config.dataDir }), exporter, tasks },
     { bodyLimit: config.bodyLimit },
   );
   const monitor = options.workers

@@ -2,12 +2,17 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../core/clock';
 import { BerthError, conflict, notFound, validationError } from '../core/errors';
 import { isUniqueViolation } from '../db/database';
-import type { Store } from '../db/store';
+import type { Transactor } from '../db/transactor';
+import type { BackupRepo } from '../backups/backup-repo';
+import type { GroupRepo } from '../groups/group-repo';
+import type { InstanceRepo } from '../instances/instance-repo';
+import type { TaskRepo } from '../tasks/task-repo';
+import type { UserRepo } from '../users/user-repo';
 import type { Actor, EventlogService } from '../eventlog/eventlog-service';
 import type { Principal } from '../auth/principal';
 import { hasRole } from '../auth/roles';
 import type { TaskService } from '../tasks/task-service';
-import type { App, AppPatch, PortBinding } from './app-repo';
+import type { App, AppPatch, AppRepo, PortBinding } from './app-repo';
 import type { AppRuntime, ExecSession, LogLine } from './app-runtime';
 import { ALLOWED_FROM, isPending, PENDING_STATE, type AppOperation } from './app-states';
 import {
@@ -45,7 +50,11 @@ export type ConfigureInput = Partial<
 >;
 
 export interface AppServiceDeps {
-  store: Store;
+  apps: AppRepo;
+  /** An app's row and its icon or port bindings, written together. */
+  transactor: Transactor<{ apps: AppRepo }>;
+  /** Access restrictions (users, groups), quotas (instances), the backup a restore or clone starts from. */
+  users: UserRepo; groups: GroupRepo; instances: InstanceRepo; backups: BackupRepo; taskRepo: TaskRepo;
   tasks: TaskService;
   runtime: AppRuntime;
   hostPorts: HostPorts;
@@ -64,16 +73,16 @@ export class AppService {
 
   /** Admins see every app of the tenant; other users the apps their access restriction lets them use. */
   async list(principal: Principal): Promise<App[]> {
-    const apps = await this.settle(await this.deps.store.apps.list(principal.instanceId));
+    const apps = await this.settle(await this.deps.apps.list(principal.instanceId));
     if (hasRole(principal.role, 'admin')) return apps;
-    const groups = (await this.deps.store.groups.groupsOf([principal.userId])).get(principal.userId) ?? [];
+    const groups = (await this.deps.groups.groupsOf([principal.userId])).get(principal.userId) ?? [];
     return apps.filter((app) => canUse(app, principal.userId, groups));
   }
 
   async get(principal: Principal, id: string): Promise<App> {
     const app = await this.find(principal.instanceId, id);
     if (!hasRole(principal.role, 'admin')) {
-      const groups = (await this.deps.store.groups.groupsOf([principal.userId])).get(principal.userId) ?? [];
+      const groups = (await this.deps.groups.groupsOf([principal.userId])).get(principal.userId) ?? [];
       if (!canUse(app, principal.userId, groups)) throw notFound('No such app');
     }
     return app;
@@ -125,7 +134,7 @@ export class AppService {
     await this.deps.runtime.ping();
     await this.checkPortsFree(portBindings, app.id);
 
-    await this.deps.store
+    await this.deps.transactor
       .transaction(async (repos) => {
         await repos.apps.insert(app);
         if (icon) await repos.apps.setIcon(app.id, icon, now);
@@ -137,7 +146,7 @@ export class AppService {
     try {
       taskId = await this.startTask(app, { appId: app.id, op: 'install', ...clone }, actor);
     } catch (err) {
-      await this.deps.store.apps.delete(app.id);
+      await this.deps.apps.delete(app.id);
       throw err;
     }
     await this.deps.eventlog.record(actor, clone ? 'app.clone' : 'app.install', app.id, {
@@ -193,7 +202,7 @@ export class AppService {
     const changes = describeChanges(app, { ...metadata, ...container }, portBindings);
     const needsTask = Object.keys(container).length > 0 || portBindings !== undefined;
     if (!needsTask) {
-      if (Object.keys(metadata).length) await this.deps.store.apps.update(app.id, metadata, this.now());
+      if (Object.keys(metadata).length) await this.deps.apps.update(app.id, metadata, this.now());
       await this.deps.eventlog.record(actor, 'app.configure', app.id, { changes });
       return { taskId: null };
     }
@@ -238,7 +247,7 @@ export class AppService {
   /** Puts one of the app's own backups back: 404 for a backup that is not this app's. */
   async restore(actor: Actor, id: string, backupId: string): Promise<number> {
     const app = await this.find(actor.instanceId, id);
-    const backup = await this.deps.store.backups.get(actor.instanceId, backupId);
+    const backup = await this.deps.backups.get(actor.instanceId, backupId);
     if (!backup || backup.type !== 'app' || backup.identifier !== app.id) throw notFound('No such backup of this app');
     if (backup.state !== 'normal') throw conflict(`Backup ${backupId} is not complete (state ${backup.state})`);
     await this.deps.runtime.ping();
@@ -255,7 +264,7 @@ export class AppService {
    */
   async clone(actor: Actor, id: string, input: { backupId: string; location: string; domain: string; portBindings?: Record<string, number | null> | null }) {
     const source = await this.find(actor.instanceId, id);
-    const backup = await this.deps.store.backups.get(actor.instanceId, input.backupId);
+    const backup = await this.deps.backups.get(actor.instanceId, input.backupId);
     if (!backup || backup.type !== 'app' || backup.identifier !== source.id || !backup.manifest) throw notFound('No such backup of this app');
     if (backup.state !== 'normal') throw conflict(`Backup ${backup.id} is not complete (state ${backup.state})`);
     return this.install(
@@ -272,14 +281,14 @@ export class AppService {
   /** Visible to whoever may use the app (the same rule as get). */
   async getIcon(principal: Principal, id: string): Promise<Buffer> {
     const app = await this.get(principal, id);
-    const icon = await this.deps.store.apps.getIcon(app.instanceId, app.id);
+    const icon = await this.deps.apps.getIcon(app.instanceId, app.id);
     if (!icon) throw notFound('The app has no icon');
     return icon;
   }
 
   async setIcon(actor: Actor, id: string, raw: string | null): Promise<void> {
     const app = await this.find(actor.instanceId, id);
-    await this.deps.store.apps.setIcon(app.id, checkIcon(raw), this.now());
+    await this.deps.apps.setIcon(app.id, checkIcon(raw), this.now());
     await this.deps.eventlog.record(actor, 'app.configure', app.id, { changes: { icon: raw ? 'set' : 'removed' } });
   }
 
@@ -303,7 +312,7 @@ export class AppService {
   }
 
   private async find(instanceId: string, id: string): Promise<App> {
-    const app = await this.deps.store.apps.get(instanceId, id);
+    const app = await this.deps.apps.get(instanceId, id);
     if (!app) throw notFound('No such app');
     return (await this.settle([app]))[0];
   }
@@ -317,7 +326,7 @@ export class AppService {
     if (!stuck.length) return apps;
     const settled = new Map<string, App>();
     for (const app of stuck) {
-      const task = await this.deps.store.tasks.get(app.taskId!);
+      const task = await this.deps.taskRepo.get(app.taskId!);
       if (task && task.state !== 'error') continue;
       const error = {
         message: task?.error?.message ?? 'The task was lost',
@@ -325,7 +334,7 @@ export class AppService {
         taskId: app.taskId,
         reason: task?.error?.code ?? 'lost',
       };
-      if (await this.deps.store.apps.update(app.id, { installationState: 'error', error }, this.now(), [app.installationState])) {
+      if (await this.deps.apps.update(app.id, { installationState: 'error', error }, this.now(), [app.installationState])) {
         settled.set(app.id, { ...app, installationState: 'error', error });
       }
     }
@@ -334,14 +343,14 @@ export class AppService {
 
   /** Uninstall wins over a running operation: that task is told to stop, and the uninstall queues behind it. */
   private async preempt(app: App): Promise<void> {
-    const [running] = await this.deps.store.tasks.unfinishedOn(objectKey(app.id));
+    const [running] = await this.deps.taskRepo.unfinishedOn(objectKey(app.id));
     if (running && !running.stopRequested) await this.deps.tasks.stop(app.instanceId, running.id).catch(() => undefined);
   }
 
   /** The atomic state move: only from the states the operation allows, else 409 naming the state found. */
   private async enter(app: App, op: Exclude<AppOperation, 'install'>, patch: AppPatch, portBindings?: PortBinding[]): Promise<void> {
     const allowed = ALLOWED_FROM[op];
-    const moved = await this.deps.store
+    const moved = await this.deps.transactor
       .transaction(async (repos) => {
         const ok = await repos.apps.update(app.id, { ...patch, installationState: PENDING_STATE[op], error: null }, this.now(), allowed);
         if (ok && portBindings) await repos.apps.replacePortBindings(app.id, portBindings);
@@ -351,7 +360,7 @@ export class AppService {
         throw this.explainConflict(err, { ...app, ...patch } as App);
       });
     if (!moved) {
-      const current = (await this.deps.store.apps.get(app.instanceId, app.id)) ?? app;
+      const current = (await this.deps.apps.get(app.instanceId, app.id)) ?? app;
       throw conflict(`Cannot ${op} the app while it is ${current.installationState}`, { installationState: current.installationState });
     }
   }
@@ -360,7 +369,7 @@ export class AppService {
     try {
       return await this.startTask(app, args, actor);
     } catch (err) {
-      await this.deps.store.apps.update(app.id, { installationState: app.installationState, error: app.error }, this.now(), [PENDING_STATE[op]]);
+      await this.deps.apps.update(app.id, { installationState: app.installationState, error: app.error }, this.now(), [PENDING_STATE[op]]);
       throw err;
     }
   }
@@ -373,7 +382,7 @@ export class AppService {
       objectKey: objectKey(app.id),
       createdBy: actor.userId ?? undefined,
     });
-    await this.deps.store.apps.update(app.id, { taskId: task.id }, this.now());
+    await this.deps.apps.update(app.id, { taskId: task.id }, this.now());
     return task.id;
   }
 
@@ -390,8 +399,8 @@ export class AppService {
   private async checkedAccess(instanceId: string, raw: unknown) {
     const access = checkAccessRestriction(raw);
     if (!access) return null;
-    const users = await this.deps.store.users.existing(instanceId, access.users);
-    const groups = await this.deps.store.groups.existing(instanceId, access.groups);
+    const users = await this.deps.users.existing(instanceId, access.users);
+    const groups = await this.deps.groups.existing(instanceId, access.groups);
     const unknown = [...access.users.filter((u) => !users.includes(u)), ...access.groups.filter((g) => !groups.includes(g))];
     if (unknown.length) throw validationError(`accessRestriction: no such user or group ${unknown.join(', ')}`, { field: 'accessRestriction' });
     return access;
@@ -404,10 +413,10 @@ export class AppService {
    * may both pass (fsck reports it); disk is measured, so an app may grow past it until the next install is refused.
    */
   private async checkQuotas(instanceId: string, asked: { memoryLimit: number; appId?: string }): Promise<void> {
-    const quotas = (await this.deps.store.instances.get(instanceId))?.quotas ?? {};
+    const quotas = (await this.deps.instances.get(instanceId))?.quotas ?? {};
     if (quotas.apps === undefined && quotas.memory === undefined && quotas.disk === undefined) return;
     const adding = asked.appId === undefined;
-    const apps = (await this.deps.store.apps.list(instanceId)).filter((a) => a.id !== asked.appId);
+    const apps = (await this.deps.apps.list(instanceId)).filter((a) => a.id !== asked.appId);
     if (adding && quotas.apps !== undefined && apps.length + 1 > quotas.apps) {
       throw new BerthError('QUOTA_EXCEEDED', 403, `This instance may have at most ${quotas.apps} apps`, { quota: 'apps', limit: quotas.apps });
     }
@@ -431,7 +440,7 @@ export class AppService {
 
   /** 409 before any task starts: a port another app holds, or one something else on the machine listens on. */
   private async checkPortsFree(bindings: PortBinding[], appId: string): Promise<void> {
-    const taken = await this.deps.store.apps.takenPorts(bindings, appId);
+    const taken = await this.deps.apps.takenPorts(bindings, appId);
     if (taken.length) throw portConflict(taken[0], 'by another app');
     for (const binding of bindings) {
       if (!(await this.deps.hostPorts.isFree(binding.hostPort, binding.protocol))) throw portConflict(binding, 'on this machine');

@@ -1,5 +1,7 @@
 import type { Clock } from '../core/clock';
-import type { Store } from '../db/store';
+import type { InstanceRepo } from '../instances/instance-repo';
+import type { SettingsRepo } from '../settings/settings-repo';
+import type { BackupRepo } from './backup-repo';
 import type { NotificationService } from '../notifications/notification-service';
 import { BACKUP_CONFIG_SETTING } from './backup-target';
 
@@ -17,13 +19,15 @@ export interface Overdue {
  * backups are judged; the others never asked for any.
  */
 export class BackupFreshness {
-  constructor(private readonly deps: { store: Store; notifications: NotificationService; clock: Clock }) {}
+  constructor(
+    private readonly deps: { instances: InstanceRepo; settings: SettingsRepo; backups: BackupRepo; notifications: NotificationService; clock: Clock },
+  ) {}
 
   async overdue(instanceId: string): Promise<Overdue | null> {
-    const { store } = this.deps;
-    const config = await store.settings.get<{ intervalSecs?: number }>(instanceId, BACKUP_CONFIG_SETTING);
+    const { settings, backups } = this.deps;
+    const config = await settings.get<{ intervalSecs?: number }>(instanceId, BACKUP_CONFIG_SETTING);
     if (!config?.intervalSecs) return null;
-    const { lastCompleteAt, firstAt } = await store.backups.history(instanceId, 'box');
+    const { lastCompleteAt, firstAt } = await backups.history(instanceId, 'box');
     const since = lastCompleteAt ?? firstAt;
     if (!since) return null; // nothing attempted yet: the schedule starts the first one
     const late = this.deps.clock().getTime() - Date.parse(since) > 2 * config.intervalSecs * 1000;
@@ -55,7 +59,7 @@ export class BackupFreshness {
     const now = this.deps.clock().getTime();
     if (this.counted && now - this.counted.at < COUNT_TTL_MS) return this.counted.count;
     let count = 0;
-    for (const instanceId of await this.deps.store.instances.ids()) if (await this.overdue(instanceId)) count += 1;
+    for (const instanceId of await this.deps.instances.ids()) if (await this.overdue(instanceId)) count += 1;
     this.counted = { at: now, count };
     return count;
   }

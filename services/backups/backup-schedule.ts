@@ -1,7 +1,10 @@
 import type { Clock } from '../core/clock';
 import { BerthError } from '../core/errors';
 import type { Logger } from '../core/logger';
-import type { Store } from '../db/store';
+import type { InstanceRepo } from '../instances/instance-repo';
+import type { SettingsRepo } from '../settings/settings-repo';
+import type { TaskRepo } from '../tasks/task-repo';
+import type { BackupRepo } from './backup-repo';
 import type { BackupFreshness } from './backup-freshness';
 import { CLEAN_BACKUPS_TASK, type BackupService } from './backup-service';
 import { cleanupDue } from './cleanup-time';
@@ -16,14 +19,25 @@ import { DEFAULT_TIME_ZONE, TIME_ZONE_SETTING } from '../settings/settings-servi
  * and starts the daily retention cleanup (CLEANUP_AT in the tenant's time zone) of tenants that have backups.
  */
 export class BackupSchedule {
-  constructor(private readonly deps: { store: Store; backups: BackupService; freshness: BackupFreshness; clock: Clock; logger: Logger }) {}
+  constructor(
+    private readonly deps: {
+      instances: InstanceRepo;
+      settings: SettingsRepo;
+      tasks: TaskRepo;
+      backupRepo: BackupRepo;
+      backups: BackupService;
+      freshness: BackupFreshness;
+      clock: Clock;
+      logger: Logger;
+    },
+  ) {}
 
   /** Starts what is due; returns the tenants a backup was started for. */
   async runDue(): Promise<string[]> {
     const started: string[] = [];
-    for (const instanceId of await this.deps.store.instances.ids()) {
+    for (const instanceId of await this.deps.instances.ids()) {
       try {
-        const instance = await this.deps.store.instances.get(instanceId);
+        const instance = await this.deps.instances.get(instanceId);
         if (!instance || instance.blocked || instance.deleting) continue;
         await this.deps.freshness.check(instanceId);
         if (await this.due(instanceId)) {
@@ -44,18 +58,18 @@ export class BackupSchedule {
 
   /** Once a day in the tenant's time zone, for tenants with backups (a backup's own cleanup counts). */
   private async cleanupDue(instanceId: string): Promise<boolean> {
-    const { store } = this.deps;
-    if (!(await store.backups.list({ instanceId, page: 1, perPage: 1 })).length) return false;
-    const [last] = await store.tasks.list({ instanceId, type: CLEAN_BACKUPS_TASK, page: 1, perPage: 1 });
-    const timeZone = (await store.settings.get<string>(instanceId, TIME_ZONE_SETTING)) ?? DEFAULT_TIME_ZONE;
+    const { backupRepo, tasks, settings } = this.deps;
+    if (!(await backupRepo.list({ instanceId, page: 1, perPage: 1 })).length) return false;
+    const [last] = await tasks.list({ instanceId, type: CLEAN_BACKUPS_TASK, page: 1, perPage: 1 });
+    const timeZone = (await settings.get<string>(instanceId, TIME_ZONE_SETTING)) ?? DEFAULT_TIME_ZONE;
     return cleanupDue(this.deps.clock(), last ? new Date(last.createdAt) : null, timeZone);
   }
 
   private async due(instanceId: string): Promise<boolean> {
-    const { store } = this.deps;
-    const config = await store.settings.get<{ intervalSecs?: number }>(instanceId, BACKUP_CONFIG_SETTING);
+    const { backupRepo, settings } = this.deps;
+    const config = await settings.get<{ intervalSecs?: number }>(instanceId, BACKUP_CONFIG_SETTING);
     if (!config?.intervalSecs) return false;
-    const [newest] = (await store.backups.list({ instanceId, type: 'box', page: 1, perPage: 5 })).filter((b) => b.state !== 'error');
+    const [newest] = (await backupRepo.list({ instanceId, type: 'box', page: 1, perPage: 5 })).filter((b) => b.state !== 'error');
     return !newest || this.deps.clock().getTime() - Date.parse(newest.createdAt) >= config.intervalSecs * 1000;
   }
 }

@@ -1,10 +1,10 @@
 import type { Clock } from '../core/clock';
 import { notFound, validationError } from '../core/errors';
-import type { Store } from '../db/store';
+import type { AppRepo } from '../apps/app-repo';
 import type { Actor, EventlogService } from '../eventlog/eventlog-service';
 import type { TaskService } from '../tasks/task-service';
 import { mergeBackupConfig, renderBackupConfig, type BackupConfig, type BackupConfigInput, type TargetLimits } from './backup-config';
-import type { Backup, BackupType } from './backup-repo';
+import type { Backup, BackupRepo, BackupType } from './backup-repo';
 import type { BackupTargets } from './backup-target';
 
 export const BOX_BACKUP_TASK = 'backup';
@@ -13,7 +13,8 @@ export const VERIFY_BACKUP_TASK = 'backupVerify';
 export const DRILL_BACKUP_TASK = 'backupDrill';
 
 export interface BackupServiceDeps {
-  store: Store;
+  backups: BackupRepo;
+  apps: AppRepo;
   tasks: TaskService;
   targets: BackupTargets;
   eventlog: EventlogService;
@@ -45,17 +46,17 @@ export class BackupService {
   }
 
   list(instanceId: string, query: { page: number; perPage: number; type?: BackupType }): Promise<Backup[]> {
-    return this.deps.store.backups.list({ instanceId, ...query });
+    return this.deps.backups.list({ instanceId, ...query });
   }
 
   /** 404 for an app the tenant does not have. */
   async listForApp(instanceId: string, appId: string, query: { page: number; perPage: number }): Promise<Backup[]> {
-    if (!(await this.deps.store.apps.get(instanceId, appId))) throw notFound('No such app');
-    return this.deps.store.backups.list({ instanceId, type: 'app', identifier: appId, ...query });
+    if (!(await this.deps.apps.get(instanceId, appId))) throw notFound('No such app');
+    return this.deps.backups.list({ instanceId, type: 'app', identifier: appId, ...query });
   }
 
   async get(instanceId: string, id: string): Promise<Backup> {
-    const backup = await this.deps.store.backups.get(instanceId, id);
+    const backup = await this.deps.backups.get(instanceId, id);
     if (!backup) throw notFound('No such backup');
     return backup;
   }
@@ -66,7 +67,7 @@ export class BackupService {
     const patch: { label?: string; preserveSecs?: number } = {};
     if (input.label !== undefined) patch.label = input.label.trim();
     if (input.preserveSecs !== undefined) patch.preserveSecs = input.preserveSecs;
-    await this.deps.store.backups.update(backup.id, patch, this.deps.clock().toISOString());
+    await this.deps.backups.update(backup.id, patch, this.deps.clock().toISOString());
     await this.deps.eventlog.record(actor, 'backup.update', backup.id, { changes: patch });
     return { ...backup, ...patch };
   }
@@ -103,7 +104,7 @@ export class BackupService {
     if (id) {
       const backup = await this.get(actor.instanceId, id);
       if (backup.state !== 'normal') throw validationError(`Backup ${id} is not complete (state ${backup.state}); only complete backups can be drilled`, { field: 'backupId' });
-    } else if (!(await this.deps.store.backups.listAll(actor.instanceId)).some((b) => b.state === 'normal')) {
+    } else if (!(await this.deps.backups.listAll(actor.instanceId)).some((b) => b.state === 'normal')) {
       throw notFound('There is no complete backup to drill yet');
     }
     return this.startTask(actor, DRILL_BACKUP_TASK, id ? { backupId: id } : {}, 'backup.drill', id ?? null);

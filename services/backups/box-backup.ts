@@ -1,14 +1,17 @@
 import type { Clock } from '../core/clock';
-import type { Store } from '../db/store';
+import type { AppRepo } from '../apps/app-repo';
+import type { TenantDumpRepo } from './tenant-dump-repo';
 import type { TaskContext } from '../tasks/task-registry';
 import { backupId, type AppBackupRunner } from './app-backup';
-import type { Backup } from './backup-repo';
+import type { Backup, BackupRepo } from './backup-repo';
 import { storeFile } from './backup-files';
 import type { BackupTargets } from './backup-target';
 import { writeIndex } from './box-backup-index';
 
 export interface BoxBackupDeps {
-  store: Store;
+  apps: AppRepo;
+  backups: BackupRepo;
+  tenantDump: TenantDumpRepo;
   appBackups: AppBackupRunner;
   targets: BackupTargets;
   clock: Clock;
@@ -23,7 +26,7 @@ export class BoxBackups {
   constructor(private readonly deps: BoxBackupDeps) {}
 
   async create(instanceId: string, ctx: TaskContext): Promise<{ backupId: string; dependsOn: string[] }> {
-    const { store, targets } = this.deps;
+    const { backups, tenantDump, targets } = this.deps;
     const config = await targets.config(instanceId);
     const storage = targets.storage(config, instanceId);
     const now = this.now();
@@ -32,24 +35,24 @@ export class BoxBackups {
       version: this.deps.version, remotePath: '', files: [], dependsOn: [], manifest: null, size: 0, preserveSecs: 0, label: '', error: null, createdAt: now, updatedAt: now,
     };
     box.remotePath = box.id;
-    await store.backups.insert(box);
+    await backups.insert(box);
     try {
       const apps = await this.backUpApps(instanceId, ctx);
       const dependsOn = apps.map((a) => a.id);
       ctx.progress(90, 'Saving the database snapshot');
-      const dump = await store.tenantDump.dump(instanceId);
+      const dump = await tenantDump.dump(instanceId);
       const file = await storeFile(storage, box.remotePath, 'db.json.gz', Buffer.from(JSON.stringify(dump)), { gzip: true, password: config.password });
       const index = await writeIndex(storage, box.remotePath, {
         backupId: box.id, instanceId: targets.folder(config, instanceId), version: box.version, createdAt: box.createdAt, encrypted: box.encrypted, files: [file],
         apps: apps.map((a) => ({ backupId: a.id, appId: a.identifier, files: a.files })),
       }, config.password);
       const files = [file, index];
-      await store.backups.update(box.id, { state: 'normal', files, dependsOn, size: file.size + index.size }, this.now());
+      await backups.update(box.id, { state: 'normal', files, dependsOn, size: file.size + index.size }, this.now());
       ctx.progress(100, 'Done');
       ctx.log(`box backup ${box.id}: ${dependsOn.length} app backups`);
       return { backupId: box.id, dependsOn };
     } catch (err) {
-      await store.backups.update(box.id, { state: 'error', error: (err as Error).message }, this.now()).catch(() => undefined);
+      await backups.update(box.id, { state: 'error', error: (err as Error).message }, this.now()).catch(() => undefined);
       throw err;
     }
   }
@@ -59,12 +62,12 @@ export class BoxBackups {
    * away), and put back to `installed` afterwards. An app busy with another operation is skipped.
    */
   private async backUpApps(instanceId: string, ctx: TaskContext): Promise<Backup[]> {
-    const { store } = this.deps;
-    const apps = (await store.apps.list(instanceId)).filter((a) => a.enableBackup);
+    const { apps: appRepo } = this.deps;
+    const apps = (await appRepo.list(instanceId)).filter((a) => a.enableBackup);
     const done: Backup[] = [];
     for (const [index, app] of apps.entries()) {
       ctx.progress(5 + Math.round((index / Math.max(apps.length, 1)) * 80), `Backing up ${app.fqdn}`);
-      const held = await store.apps.update(app.id, { installationState: 'pending_backup', taskId: ctx.task.id }, this.now(), ['installed']);
+      const held = await appRepo.update(app.id, { installationState: 'pending_backup', taskId: ctx.task.id }, this.now(), ['installed']);
       if (!held) {
         ctx.log(`skipping ${app.fqdn}: it is ${app.installationState}`);
         continue;
@@ -72,7 +75,7 @@ export class BoxBackups {
       try {
         done.push(await this.deps.appBackups.backupApp(app, ctx));
       } finally {
-        await store.apps.update(app.id, { installationState: 'installed', taskId: null }, this.now(), ['pending_backup']);
+        await appRepo.update(app.id, { installationState: 'installed', taskId: null }, this.now(), ['pending_backup']);
       }
     }
     return done;

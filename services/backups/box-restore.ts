@@ -1,7 +1,9 @@
 import type { Clock } from '../core/clock';
 import { isUniqueViolation } from '../db/database';
-import type { Store } from '../db/store';
+import type { Transactor } from '../db/transactor';
 import type { AppLifecycle } from '../apps/app-lifecycle';
+import type { AppRepo } from '../apps/app-repo';
+import type { SettingsRepo } from '../settings/settings-repo';
 import type { EventlogService } from '../eventlog/eventlog-service';
 import type { TaskContext } from '../tasks/task-registry';
 import { BackupIntegrityError } from './backup-crypto';
@@ -11,7 +13,7 @@ import type { BackupFile } from './backup-repo';
 import type { BackupStorage } from './backup-storage';
 import { BACKUP_CONFIG_SETTING, type BackupTargets } from './backup-target';
 import { readIndex, type BoxBackupIndex } from './box-backup-index';
-import type { TenantDump } from './tenant-dump-repo';
+import type { TenantDump, TenantDumpRepo } from './tenant-dump-repo';
 
 export const RESTORE_TASK = 'restore';
 /** The tenant's restore request and its outcome, read by `GET /cloudron/status`; kept through the rebuild. */
@@ -48,7 +50,10 @@ interface CheckedBackup {
 }
 
 export interface BoxRestoreDeps {
-  store: Store;
+  settings: SettingsRepo;
+  appRepo: AppRepo;
+  /** The rebuild: the tenant's rows replaced and the restore's state written, together or not at all. */
+  transactor: Transactor<{ settings: SettingsRepo; tenantDump: TenantDumpRepo }>;
   targets: BackupTargets;
   apps: AppLifecycle;
   eventlog: EventlogService;
@@ -64,7 +69,7 @@ export class BoxRestore {
   constructor(private readonly deps: BoxRestoreDeps) {}
 
   async run(instanceId: string, ctx: TaskContext): Promise<{ backupId: string; apps: number; failedApps: string[] }> {
-    const { settings } = this.deps.store;
+    const { settings } = this.deps;
     const request = await settings.get<RestoreRequest>(instanceId, RESTORE_SETTING);
     if (!request?.config) throw new Error('No restore was requested for this box');
     await settings.set(instanceId, RESTORE_SETTING, { ...request, taskId: ctx.task.id });
@@ -140,7 +145,7 @@ export class BoxRestore {
       })),
     };
     try {
-      await this.deps.store.transaction(async (repos) => {
+      await this.deps.transactor.transaction(async (repos) => {
         if (await repos.settings.get(instanceId, ACTIVATED_SETTING)) throw new Error('The box was activated while the backup was being checked');
         await repos.tenantDump.replace(instanceId, dump, [RESTORE_SETTING]);
         await repos.settings.set(instanceId, BACKUP_CONFIG_SETTING, request.config);
@@ -162,7 +167,7 @@ export class BoxRestore {
     const failed: string[] = [];
     for (const [n, { appId, fqdn, backupId }] of apps.entries()) {
       // After a crash, an app the first run finished is left as it is (each step converges anyway).
-      const row = await this.deps.store.apps.get(instanceId, appId);
+      const row = await this.deps.appRepo.get(instanceId, appId);
       if (row && row.installationState !== 'pending_restore' && row.installationState !== 'pending_install') continue;
       const from = 40 + Math.round((n / apps.length) * 58);
       const span = Math.round(58 / apps.length);
@@ -185,7 +190,7 @@ export class BoxRestore {
 
   /** The request's password goes; what happened stays for the status. */
   private async end(instanceId: string, request: RestoreRequest, taskId: number, outcome: { message: string; errorMessage: string | null }) {
-    await this.deps.store.settings.set(instanceId, RESTORE_SETTING, { ...request, config: null, taskId, ...outcome });
+    await this.deps.settings.set(instanceId, RESTORE_SETTING, { ...request, config: null, taskId, ...outcome });
   }
 }
 

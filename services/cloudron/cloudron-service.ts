@@ -1,14 +1,16 @@
 import type { Clock } from '../core/clock';
 import { newId } from '../core/clock';
 import { BerthError, unauthorized } from '../core/errors';
-import type { Store } from '../db/store';
+import type { Transactor } from '../db/transactor';
+import type { SettingsRepo } from '../settings/settings-repo';
+import type { TokenRepo } from '../tokens/token-repo';
 import type { Instance } from '../instances/instance-repo';
 import type { Principal } from '../auth/principal';
 import type { LoginThrottle } from '../auth/login-throttle';
 import { hashPassword, verifyPassword } from '../auth/passwords';
 import { CLIENT_LOGIN, type TokenService } from '../tokens/token-service';
 import { checkDisplayName, checkEmail, checkPassword, checkUsername } from '../users/user-rules';
-import type { User } from '../users/user-repo';
+import type { User, UserRepo } from '../users/user-repo';
 import type { EventlogService } from '../eventlog/eventlog-service';
 import { DEFAULT_BOX_NAME, NAME_SETTING } from '../settings/settings-service';
 import { dashboardFqdn, readyDashboard, SETTING_ACTIVATED, SETTING_DASHBOARD, type DashboardSetup, type DashboardSetupService, type ProgressState } from './dashboard-setup';
@@ -45,7 +47,10 @@ export interface ActivateInput {
 export class CloudronService {
   constructor(
     private readonly deps: {
-      store: Store;
+      settings: SettingsRepo;
+      users: UserRepo;
+      /** Activation: the once-only latch, the owner and their first login token, together or not at all. */
+      transactor: Transactor<{ settings: SettingsRepo; users: UserRepo; tokens: TokenRepo }>;
       tokens: TokenService;
       throttle: LoginThrottle;
       eventlog: EventlogService;
@@ -59,7 +64,7 @@ export class CloudronService {
   ) {}
 
   async status(instance: Instance): Promise<Status> {
-    const found = await this.deps.store.settings.getMany(instance.id, [SETTING_ACTIVATED, SETTING_DASHBOARD, NAME_SETTING]);
+    const found = await this.deps.settings.getMany(instance.id, [SETTING_ACTIVATED, SETTING_DASHBOARD, NAME_SETTING]);
     const activated = found[SETTING_ACTIVATED];
     const dashboard = readyDashboard(found[SETTING_DASHBOARD] as DashboardSetup | undefined);
     const name = found[NAME_SETTING] as string | undefined;
@@ -76,7 +81,7 @@ export class CloudronService {
   }
 
   async config(instanceId: string): Promise<BoxConfig> {
-    const found = await this.deps.store.settings.getMany(instanceId, [SETTING_DASHBOARD, NAME_SETTING]);
+    const found = await this.deps.settings.getMany(instanceId, [SETTING_DASHBOARD, NAME_SETTING]);
     const dashboard = readyDashboard(found[SETTING_DASHBOARD] as DashboardSetup | undefined);
     const name = found[NAME_SETTING] as string | undefined;
     const adminDomain = dashboard?.domain ?? '';
@@ -100,7 +105,7 @@ export class CloudronService {
     const passwordHash = await hashPassword(password);
     const now = this.deps.clock().toISOString();
 
-    const activated = await this.deps.store.transaction(async (repos) => {
+    const activated = await this.deps.transactor.transaction(async (repos) => {
       if (!(await repos.settings.insertOnce(instance.id, SETTING_ACTIVATED, { at: now }))) {
         throw new BerthError('ALREADY_ACTIVATED', 409, 'Already activated');
       }
@@ -134,7 +139,7 @@ export class CloudronService {
   /** Username (or email) and password for a login token, behind the failed-login throttle. */
   async login(instance: Instance, input: { username: string; password: string; address: string }) {
     const login = input.username.trim().toLowerCase();
-    const user = await this.deps.store.users.findByLogin(instance.id, login);
+    const user = await this.deps.users.findByLogin(instance.id, login);
     const throttleKeys = [`${instance.id}:${login}`, ...(user ? [`user:${user.id}`] : [])];
     this.deps.throttle.check(throttleKeys, input.address);
     const ok = await verifyPassword(input.password, user?.passwordHash ?? null);

@@ -1,7 +1,8 @@
 import { isIP } from 'node:net';
 import type { Clock } from '../core/clock';
 import { BerthError, conflict, validationError } from '../core/errors';
-import type { Store } from '../db/store';
+import type { SettingsRepo } from '../settings/settings-repo';
+import type { TaskRepo } from '../tasks/task-repo';
 import type { Actor, EventlogService } from '../eventlog/eventlog-service';
 import type { Instance } from '../instances/instance-repo';
 import type { DashboardPublisher } from '../proxy/reverse-proxy';
@@ -52,7 +53,8 @@ export const dashboardFqdn = (domain: string) => `my.${domain}`;
 export const readyDashboard = (setup: DashboardSetup | undefined) => (setup && setup.ready !== false ? setup : undefined);
 
 export interface DashboardSetupDeps {
-  store: Store;
+  settings: SettingsRepo;
+  taskRepo: TaskRepo;
   domains: DomainService;
   tasks: Pick<TaskService, 'create'>;
   dns: Pick<AppDns, 'syncOwned'>;
@@ -71,12 +73,12 @@ export class DashboardSetupService {
   constructor(private readonly deps: DashboardSetupDeps) {}
 
   async start(instance: Instance, input: SetupInput, ip: string | null): Promise<{ taskId: number }> {
-    const { settings } = this.deps.store;
+    const { settings } = this.deps;
     if (await settings.get(instance.id, SETTING_ACTIVATED)) {
       throw new BerthError('ALREADY_ACTIVATED', 409, 'Setup is disabled once the box is activated');
     }
     const objectKey = `dashboard:${instance.id}`;
-    const [running] = await this.deps.store.tasks.unfinishedOn(objectKey);
+    const [running] = await this.deps.taskRepo.unfinishedOn(objectKey);
     if (running) throw conflict(`Setup is already running (task ${running.id}); GET /api/v1/cloudron/status shows its progress`, { taskId: running.id });
     const actor: Actor = { instanceId: instance.id, userId: null, tokenId: null, ip };
     const setup = await this.checked(actor, input);
@@ -103,7 +105,7 @@ export class DashboardSetupService {
       };
     } catch (err) {
       if (err instanceof BerthError) {
-        await this.deps.store.settings.set(actor.instanceId, SETTING_SETUP_ERROR, { message: err.message, at: this.deps.clock().toISOString() });
+        await this.deps.settings.set(actor.instanceId, SETTING_SETUP_ERROR, { message: err.message, at: this.deps.clock().toISOString() });
       }
       throw err;
     }
@@ -111,7 +113,7 @@ export class DashboardSetupService {
 
   /** The newest setup: active while its task is unfinished, its progress message, its error when it failed. */
   async progress(instanceId: string): Promise<ProgressState> {
-    const { settings, tasks } = this.deps.store;
+    const { settings, taskRepo: tasks } = this.deps;
     const refused = await settings.get<{ message: string } | null>(instanceId, SETTING_SETUP_ERROR);
     if (refused) return { active: false, message: '', errorMessage: refused.message };
     const [task] = await tasks.list({ instanceId, type: PREPARE_DASHBOARD_TASK, page: 1, perPage: 1 });
@@ -128,7 +130,7 @@ export class DashboardSetupService {
    * `adminFqdn` shows) only once every step has passed.
    */
   async run(instanceId: string, domainName: string, ctx: Pick<TaskContext, 'progress' | 'log'>): Promise<{ adminFqdn: string }> {
-    const { settings } = this.deps.store;
+    const { settings } = this.deps;
     const setup = await settings.get<DashboardSetup>(instanceId, SETTING_DASHBOARD);
     if (!setup || setup.domain !== domainName) throw new Error(`The dashboard domain is no longer ${domainName}: run setup again`);
     const fqdn = dashboardFqdn(setup.domain);
@@ -145,7 +147,7 @@ export class DashboardSetupService {
 
   /** After a change of the dashboard's domain (domain sync): the same DNS and proxy steps, when set up. */
   async refresh(instanceId: string, domainName: string, ctx: Pick<TaskContext, 'progress' | 'log'>, change: DomainChange): Promise<boolean> {
-    const ready = readyDashboard(await this.deps.store.settings.get<DashboardSetup>(instanceId, SETTING_DASHBOARD));
+    const ready = readyDashboard(await this.deps.settings.get<DashboardSetup>(instanceId, SETTING_DASHBOARD));
     if (ready?.domain !== domainName) return false;
     await this.refreshSite(instanceId, domainName, ctx, change);
     return true;

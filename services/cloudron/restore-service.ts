@@ -1,6 +1,7 @@
 import { BerthError, conflict, forbidden, notFound, validationError } from '../core/errors';
-import type { Store } from '../db/store';
-import type { Instance } from '../instances/instance-repo';
+import type { SettingsRepo } from '../settings/settings-repo';
+import type { TaskRepo } from '../tasks/task-repo';
+import type { Instance, InstanceRepo } from '../instances/instance-repo';
 import type { EventlogService } from '../eventlog/eventlog-service';
 import type { TaskService } from '../tasks/task-service';
 import { mergeBackupConfig, type BackupConfig, type BackupConfigInput, type TargetLimits } from '../backups/backup-config';
@@ -29,14 +30,24 @@ const IDLE: ProgressState = { active: false, message: '', errorMessage: null };
  * rest. Its progress and outcome show in `restore` of `GET /cloudron/status`.
  */
 export class RestoreService {
-  constructor(private readonly deps: { store: Store; tasks: TaskService; targets: BackupTargets; eventlog: EventlogService; limits: TargetLimits }) {}
+  constructor(
+    private readonly deps: {
+      settings: SettingsRepo;
+      instances: InstanceRepo;
+      taskRepo: TaskRepo;
+      tasks: TaskService;
+      targets: BackupTargets;
+      eventlog: EventlogService;
+      limits: TargetLimits;
+    },
+  ) {}
 
   async start(instance: Instance, input: RestoreInput, ip: string | null): Promise<number> {
-    const { store, targets } = this.deps;
-    if (await store.settings.get(instance.id, SETTING_ACTIVATED)) {
+    const { settings, taskRepo, targets } = this.deps;
+    if (await settings.get(instance.id, SETTING_ACTIVATED)) {
       throw new BerthError('ALREADY_ACTIVATED', 409, 'The box is activated: a box can only be restored from a backup before activation');
     }
-    const [running] = await store.tasks.unfinishedOn(objectKey(instance.id));
+    const [running] = await taskRepo.unfinishedOn(objectKey(instance.id));
     if (running) throw conflict(`A restore is already running (task ${running.id})`, { taskId: running.id });
 
     const { folder, backupId } = parseLocation(input.remotePath ?? input.backupId, instance.id);
@@ -52,11 +63,11 @@ export class RestoreService {
     }
 
     const request: RestoreRequest = { folder, backupId, version: input.version, config, taskId: null, message: 'Waiting for a worker', errorMessage: null };
-    await store.settings.set(instance.id, RESTORE_SETTING, request);
+    await settings.set(instance.id, RESTORE_SETTING, request);
     const task = await this.deps.tasks
       .create({ instanceId: instance.id, type: RESTORE_TASK, args: { instanceId: instance.id, backup: `${folder}/${backupId}` }, objectKey: objectKey(instance.id) })
       .catch(async (err) => {
-        await store.settings.set(instance.id, RESTORE_SETTING, { ...request, config: null, message: '', errorMessage: (err as Error).message });
+        await settings.set(instance.id, RESTORE_SETTING, { ...request, config: null, message: '', errorMessage: (err as Error).message });
         throw err;
       });
     await this.deps.eventlog.record({ instanceId: instance.id, userId: null, tokenId: null, ip }, 'cloudron.restore.start', `${folder}/${backupId}`, { taskId: task.id, provider: config.provider });
@@ -65,9 +76,9 @@ export class RestoreService {
 
   /** The restore's part of the status: the running task's progress, or how the last restore ended. */
   async status(instanceId: string): Promise<ProgressState> {
-    const request = await this.deps.store.settings.get<RestoreRequest>(instanceId, RESTORE_SETTING);
+    const request = await this.deps.settings.get<RestoreRequest>(instanceId, RESTORE_SETTING);
     if (!request) return IDLE;
-    const task = request.taskId === null ? undefined : await this.deps.store.tasks.get(request.taskId);
+    const task = request.taskId === null ? undefined : await this.deps.taskRepo.get(request.taskId);
     if ((request.taskId === null && request.config) || (task && (task.state === 'pending' || task.state === 'active'))) {
       return { active: true, message: task?.message || request.message, errorMessage: null };
     }
@@ -81,7 +92,7 @@ export class RestoreService {
    * tenant's, and a tenant that is not activated yet must not read it.
    */
   private async refuseOtherTenants(instanceId: string, folder: string): Promise<void> {
-    if (folder !== instanceId && (await this.deps.store.instances.get(folder))) {
+    if (folder !== instanceId && (await this.deps.instances.get(folder))) {
       throw forbidden(`Backup folder ${folder} belongs to another tenant of this box`);
     }
   }

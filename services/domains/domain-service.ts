@@ -1,11 +1,12 @@
 import type { Clock } from '../core/clock';
 import { conflict, notFound, validationError } from '../core/errors';
 import { isUniqueViolation } from '../db/database';
-import type { Store } from '../db/store';
+import type { AppRepo } from '../apps/app-repo';
+import type { CertificateRepo } from '../certificates/certificate-repo';
 import type { Actor, EventlogService } from '../eventlog/eventlog-service';
 import type { BoxIp } from './box-ip';
 import { SECRET_PLACEHOLDER, type DnsProvider, type DnsProviders } from './dns-provider';
-import type { Domain, TlsConfig } from './domain-repo';
+import type { Domain, DomainRepo, TlsConfig } from './domain-repo';
 import { checkDomainName, isWithin } from './domain-name';
 import { configuredResolver } from './dns-resolver';
 import { checkCertificatePair, type FallbackCertificates } from './fallback-cert';
@@ -40,7 +41,11 @@ export interface DomainView {
 const TLS_PROVIDERS = ['letsencrypt-prod', 'letsencrypt-staging', 'acme', 'fallback'];
 
 export interface DomainServiceDeps {
-  store: Store;
+  domains: DomainRepo;
+  /** Which apps use a domain (it cannot be removed under them). */
+  apps: AppRepo;
+  /** The ACME certificates a domain's view lists. */
+  certificateRepo: CertificateRepo;
   providers: DnsProviders;
   certificates: FallbackCertificates;
   boxIp: BoxIp;
@@ -57,13 +62,13 @@ export class DomainService {
   constructor(private readonly deps: DomainServiceDeps) {}
 
   async list(instanceId: string): Promise<DomainView[]> {
-    return (await this.deps.store.domains.list(instanceId)).map((d) => this.view(d));
+    return (await this.deps.domains.list(instanceId)).map((d) => this.view(d));
   }
 
   /** With the ACME certificates of names in the domain (their expiry; never a key). */
   async get(instanceId: string, name: string): Promise<DomainView> {
     const domain = await this.find(instanceId, name);
-    const certificates = (await this.deps.store.certificates.list(instanceId))
+    const certificates = (await this.deps.certificateRepo.list(instanceId))
       .filter((c) => isWithin(c.fqdn, domain.domain))
       .map((c) => ({ fqdn: c.fqdn, issuer: c.issuer, notAfter: c.notAfter }));
     return { ...this.view(domain), certificates };
@@ -81,7 +86,7 @@ export class DomainService {
       updatedAt: now,
     };
     try {
-      await this.deps.store.domains.insert(domain);
+      await this.deps.domains.insert(domain);
     } catch (err) {
       // A name is one tenant's on the whole box: the reverse proxy and certificates are shared.
       if (isUniqueViolation(err)) throw conflict(`The domain ${name} is already added`, { field: 'domain' });
@@ -101,7 +106,7 @@ export class DomainService {
   async update(actor: Actor, rawName: string, input: DomainInput): Promise<DomainView & { taskId?: number }> {
     const current = await this.find(actor.instanceId, rawName);
     const updated: Domain = { ...current, ...(await this.checked(current.domain, input, current)), updatedAt: this.deps.clock().toISOString() };
-    await this.deps.store.domains.update(updated);
+    await this.deps.domains.update(updated);
     const change = changeOf(current, updated);
     const taskId = change.dns || change.proxy ? await this.deps.startSync(actor.instanceId, updated.domain, change) : undefined;
     await this.deps.eventlog.record(actor, 'domain.update', current.domain, { ...this.auditData(updated), ...(taskId ? { taskId } : {}) });
@@ -111,13 +116,13 @@ export class DomainService {
   /** 409 while an app of the tenant is installed at the domain (or has it as an alternate domain). */
   async remove(actor: Actor, rawName: string): Promise<void> {
     const domain = await this.find(actor.instanceId, rawName);
-    const users = (await this.deps.store.apps.list(actor.instanceId)).filter(
+    const users = (await this.deps.apps.list(actor.instanceId)).filter(
       (app) => app.domain === domain.domain || app.alternateDomains.some((alt) => alt.domain === domain.domain),
     );
     if (users.length) {
       throw conflict(`The domain ${domain.domain} is still used by ${users.length} app(s): ${users.map((a) => a.fqdn).join(', ')}`, { field: 'domain' });
     }
-    await this.deps.store.domains.delete(actor.instanceId, domain.domain);
+    await this.deps.domains.delete(actor.instanceId, domain.domain);
     // The sync task of a domain that is gone takes its well-known site back.
     if (domain.wellKnown) await this.deps.startSync(actor.instanceId, domain.domain, { dns: false, proxy: true });
     await this.deps.eventlog.record(actor, 'domain.remove', domain.domain, { provider: domain.provider });
@@ -149,12 +154,12 @@ export class DomainService {
 
   /** The stored domain, with its secrets: for the reverse proxy and the DNS step of app tasks. */
   async internal(instanceId: string, name: string): Promise<Domain | undefined> {
-    return this.deps.store.domains.get(instanceId, name);
+    return this.deps.domains.get(instanceId, name);
   }
 
   private async find(instanceId: string, rawName: string): Promise<Domain> {
     const name = String(rawName ?? '').trim().toLowerCase().replace(/\.$/, '');
-    const domain = await this.deps.store.domains.get(instanceId, name);
+    const domain = await this.deps.domains.get(instanceId, name);
     if (!domain) throw notFound(`No such domain ${name}`);
     return domain;
   }

@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Store } from '../db/store';
+import type { AppRepo } from '../apps/app-repo';
+import type { InstanceRepo } from '../instances/instance-repo';
+import type { TokenRepo } from '../tokens/token-repo';
 import type { AppRuntime } from '../apps/app-runtime';
 import type { PlatformContainers } from '../platform/platform-containers';
 import { volumeName } from '../apps/container-spec';
@@ -21,7 +23,9 @@ import { dashboardOwner, type AppDns } from '../domains/app-dns';
 export class TenantDeletion {
   constructor(
     private readonly deps: {
-      store: Store;
+      instances: InstanceRepo;
+      apps: AppRepo;
+      tokens: TokenRepo;
       runtime: AppRuntime;
       /** Modules' containers that are not apps (mail server, addon databases, jobs), with their volumes. */
       platform: Pick<PlatformContainers, 'removeAll'>;
@@ -38,12 +42,12 @@ export class TenantDeletion {
   ) {}
 
   async run(instanceId: string, ctx: TaskContext): Promise<unknown> {
-    const instance = await this.deps.store.instances.get(instanceId);
+    const instance = await this.deps.instances.get(instanceId);
     if (!instance) return { instanceId, removed: true };
     // An install or export still running would work on what this removes (and could bring a container back).
     step(ctx, 5, 'Stopping the tenant\'s tasks');
     const stoppedTasks = await this.deps.stopTasks(instanceId, ctx.task.id);
-    const apps = await this.deps.store.apps.list(instanceId);
+    const apps = await this.deps.apps.list(instanceId);
     for (const [index, app] of apps.entries()) {
       step(ctx, 10 + Math.round((index / Math.max(apps.length, 1)) * 60), `Removing app ${app.fqdn}`);
       await this.deps.publisher.unpublish(app);
@@ -54,7 +58,7 @@ export class TenantDeletion {
       ctx.log(`Removed the containers of ${app.fqdn}`);
       await this.deps.runtime.removeVolume(volumeName(app.id));
       ctx.log(`Removed the data of ${app.fqdn}`);
-      await this.deps.store.apps.delete(app.id);
+      await this.deps.apps.delete(app.id);
     }
     step(ctx, 72, 'Removing the dashboard\'s site and DNS record');
     await this.deps.publisher.unpublishDashboard(instanceId);
@@ -71,10 +75,10 @@ export class TenantDeletion {
     step(ctx, 82, 'Removing backups');
     await this.deps.removeBackups(instanceId);
     step(ctx, 85, 'Revoking tokens');
-    await this.deps.store.tokens.deleteForInstance(instanceId);
+    await this.deps.tokens.deleteForInstance(instanceId);
     step(ctx, 95, 'Removing the instance');
     // The task row itself belongs to the instance: it goes with it, so the outcome is the row's absence.
-    await this.deps.store.instances.delete(instanceId);
+    await this.deps.instances.delete(instanceId);
     this.deps.dropCaches(instanceId);
     // The task row went with the instance: this line (and its attempt) is what is left of the outcome.
     this.deps.logger.info({ instanceId, domain: instance.domain, apps: apps.length, stoppedTasks, taskId: ctx.task.id, attempt: ctx.task.attempt }, 'instance deleted');

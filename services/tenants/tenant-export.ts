@@ -3,10 +3,15 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { pack } from 'tar-stream';
-import type { Store } from '../db/store';
+import type { AppRepo } from '../apps/app-repo';
+import type { EventlogRepo } from '../eventlog/eventlog-repo';
+import type { GroupRepo } from '../groups/group-repo';
+import type { InstanceRepo } from '../instances/instance-repo';
+import type { SettingsRepo } from '../settings/settings-repo';
+import type { UserRepo } from '../users/user-repo';
 import type { AppRuntime } from '../apps/app-runtime';
 import type { TaskContext } from '../tasks/task-registry';
-import type { ExportPart } from './export-repo';
+import type { ExportPart, ExportRepo } from './export-repo';
 import { NAME_SETTING, TIME_ZONE_SETTING } from '../settings/settings-service';
 import { SETTING_ACTIVATED } from '../cloudron/dashboard-setup';
 
@@ -17,7 +22,20 @@ import { SETTING_ACTIVATED } from '../cloudron/dashboard-setup';
  * written aside and renamed, so a re-run after a crash rewrites them whole.
  */
 export class TenantExporter {
-  constructor(private readonly deps: { store: Store; runtime: AppRuntime; dataDir: string }) {}
+  constructor(
+    private readonly deps: {
+      exports: ExportRepo;
+      /** What records.tar.gz holds. */
+      instances: InstanceRepo;
+      users: UserRepo;
+      groups: GroupRepo;
+      apps: AppRepo;
+      settings: SettingsRepo;
+      events: EventlogRepo;
+      runtime: AppRuntime;
+      dataDir: string;
+    },
+  ) {}
 
   dir(instanceId: string, exportId: string): string {
     return path.join(this.deps.dataDir, 'exports', instanceId, exportId);
@@ -27,7 +45,7 @@ export class TenantExporter {
     try {
       return await this.build(instanceId, exportId, ctx);
     } catch (err) {
-      await this.deps.store.exports.finish(exportId, { state: 'error', parts: [], size: 0 }).catch(() => undefined);
+      await this.deps.exports.finish(exportId, { state: 'error', parts: [], size: 0 }).catch(() => undefined);
       throw err;
     }
   }
@@ -37,7 +55,7 @@ export class TenantExporter {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     ctx.progress(10, 'Exporting records');
     const parts: ExportPart[] = [await this.records(instanceId, dir)];
-    const apps = await this.deps.store.apps.list(instanceId);
+    const apps = await this.deps.apps.list(instanceId);
     for (const [index, app] of apps.entries()) {
       if (!app.manifest.addons?.localstorage) continue;
       ctx.progress(30 + Math.round((index / apps.length) * 60), `Exporting the data of ${app.fqdn}`);
@@ -49,20 +67,20 @@ export class TenantExporter {
       parts.push({ cursor: app.id, ...(await this.write(path.join(dir, `app-${app.id}.tar`), async (out) => pipeline(archive, out))) });
     }
     const size = parts.reduce((sum, p) => sum + p.size, 0);
-    await this.deps.store.exports.finish(exportId, { state: 'done', parts, size });
+    await this.deps.exports.finish(exportId, { state: 'done', parts, size });
     ctx.progress(100, 'Done');
     return { exportId, parts: parts.length, size };
   }
 
   private async records(instanceId: string, dir: string): Promise<ExportPart> {
-    const { store } = this.deps;
-    const instance = await store.instances.get(instanceId);
-    const users = (await store.users.list({ instanceId, page: 1, perPage: 1_000_000 })).map(({ passwordHash, ...user }) => ({ ...user, passwordSet: passwordHash !== null }));
-    const groups = await store.groups.list(instanceId);
-    const members = await store.groups.members(groups.map((g) => g.id));
-    const apps = await store.apps.list(instanceId);
-    const settings = await store.settings.getMany(instanceId, [NAME_SETTING, TIME_ZONE_SETTING, SETTING_ACTIVATED]);
-    const events = await store.eventlog.list({ instanceId, page: 1, perPage: 100_000 });
+    const repos = this.deps;
+    const instance = await repos.instances.get(instanceId);
+    const users = (await repos.users.list({ instanceId, page: 1, perPage: 1_000_000 })).map(({ passwordHash, ...user }) => ({ ...user, passwordSet: passwordHash !== null }));
+    const groups = await repos.groups.list(instanceId);
+    const members = await repos.groups.members(groups.map((g) => g.id));
+    const apps = await repos.apps.list(instanceId);
+    const settings = await repos.settings.getMany(instanceId, [NAME_SETTING, TIME_ZONE_SETTING, SETTING_ACTIVATED]);
+    const events = await repos.events.list({ instanceId, page: 1, perPage: 100_000 });
     const files: Record<string, unknown> = {
       'instance.json': instance,
       'users.json': users,

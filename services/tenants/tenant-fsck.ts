@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { validationError } from '../core/errors';
-import type { Store } from '../db/store';
+import type { AppRepo } from '../apps/app-repo';
+import type { ExportRepo } from './export-repo';
 import { isAppContainer, type AppRuntime } from '../apps/app-runtime';
 import type { AppReconciler } from '../apps/app-reconciler';
 import type { StoredInstance } from '../instances/instance-repo';
@@ -21,11 +22,11 @@ export type Fixer = (typeof FIXERS)[number];
  * findings stream one at a time, and each fixable kind has a fixer that can be tried with `dry_run` first.
  */
 export class TenantFsck {
-  constructor(private readonly deps: { store: Store; runtime: AppRuntime; reconciler: AppReconciler; dataDir: string }) {}
+  constructor(private readonly deps: { apps: AppRepo; exports: ExportRepo; runtime: AppRuntime; reconciler: AppReconciler; dataDir: string }) {}
 
   async *check(instance: StoredInstance): AsyncGenerator<Finding> {
-    const { store, runtime } = this.deps;
-    const apps = await store.apps.list(instance.id);
+    const { apps: appRepo, exports, runtime } = this.deps;
+    const apps = await appRepo.list(instance.id);
     // A module's platform containers are not apps: neither missing apps' containers nor orphans.
     const containers = (await runtime.listManaged()).filter((c) => c.instanceId === instance.id && isAppContainer(c));
     const withContainer = new Set(containers.map((c) => c.appId));
@@ -44,7 +45,7 @@ export class TenantFsck {
     if (quotas.disk !== undefined && disk > quotas.disk) yield { type: 'quota_exceeded', quota: 'disk', used: disk, limit: quotas.disk };
     const exportsDir = path.join(this.deps.dataDir, 'exports', instance.id);
     for (const exportId of fs.existsSync(exportsDir) ? fs.readdirSync(exportsDir) : []) {
-      const found = await store.exports.get(instance.id, exportId);
+      const found = await exports.get(instance.id, exportId);
       for (const part of found?.parts ?? []) {
         if (!fs.existsSync(path.join(exportsDir, exportId, part.file))) yield { type: 'export_part_missing', export_id: exportId, file: part.file };
       }
@@ -58,7 +59,7 @@ export class TenantFsck {
     for await (const finding of this.check(instance)) {
       if (finding.fixer !== fixer) continue;
       if (fixer === 'app-containers') {
-        const app = await this.deps.store.apps.get(instance.id, String(finding.app_id));
+        const app = await this.deps.apps.get(instance.id, String(finding.app_id));
         const taskId = dryRun || !app ? null : await this.deps.reconciler.recreate(app);
         done.push({ action: 'recreate', app_id: finding.app_id, task_id: taskId });
       } else {

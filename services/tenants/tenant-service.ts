@@ -3,14 +3,19 @@ import type { Clock } from '../core/clock';
 import { newId } from '../core/clock';
 import { BerthError, conflict, notFound, validationError } from '../core/errors';
 import { isUniqueViolation } from '../db/database';
-import type { Store } from '../db/store';
+import type { Transactor } from '../db/transactor';
+import type { AppRepo } from '../apps/app-repo';
+import type { SettingsRepo } from '../settings/settings-repo';
+import type { TokenRepo } from '../tokens/token-repo';
+import type { UserRepo } from '../users/user-repo';
+import type { ExportRepo } from './export-repo';
 import type { Actor, EventlogService } from '../eventlog/eventlog-service';
-import type { InstancePatch, Quotas, StoredInstance } from '../instances/instance-repo';
+import type { InstancePatch, InstanceRepo, Quotas, StoredInstance } from '../instances/instance-repo';
 import type { TaskService } from '../tasks/task-service';
 import { CLIENT_API, CLIENT_LOGIN, hashSecret, type TokenService } from '../tokens/token-service';
 import type { InvitationService } from '../users/invitation-service';
 import { checkDomain } from '../apps/app-input';
-import type { CodeKind } from './code-repo';
+import type { CodeKind, CodeRepo } from './code-repo';
 import type { Contexts } from './contexts';
 import { SETTING_ACTIVATED } from '../cloudron/dashboard-setup';
 
@@ -46,7 +51,14 @@ const operator = (instanceId: string, ip: string | null): Actor => ({ instanceId
 export class TenantService {
   constructor(
     private readonly deps: {
-      store: Store;
+      instances: InstanceRepo;
+      users: UserRepo;
+      apps: AppRepo;
+      exports: ExportRepo;
+      codes: CodeRepo;
+      tokenRepo: TokenRepo;
+      /** A new tenant: its instance, its owner and its activation, together or not at all. */
+      transactor: Transactor<{ instances: InstanceRepo; users: UserRepo; settings: SettingsRepo }>;
       tokens: TokenService;
       invitations: InvitationService;
       tasks: TaskService;
@@ -61,17 +73,17 @@ export class TenantService {
   ) {}
 
   async list(page: { limit: number; skip: number }): Promise<{ instances: StoredInstance[]; count: number }> {
-    const [instances, count] = await Promise.all([this.deps.store.instances.list(page), this.deps.store.instances.count()]);
+    const [instances, count] = await Promise.all([this.deps.instances.list(page), this.deps.instances.count()]);
     return { instances, count };
   }
 
   count(): Promise<number> {
-    return this.deps.store.instances.count();
+    return this.deps.instances.count();
   }
 
   /** By domain, or by id (the default instance has no domain). */
   async get(domain: string): Promise<StoredInstance> {
-    const instance = (await this.deps.store.instances.findByDomains([normalise(domain)])) ?? (await this.deps.store.instances.get(domain));
+    const instance = (await this.deps.instances.findByDomains([normalise(domain)])) ?? (await this.deps.instances.get(domain));
     if (!instance) throw notFound(`No instance ${domain}`);
     return instance;
   }
@@ -89,7 +101,7 @@ export class TenantService {
     const instanceId = newId('ins');
     const ownerId = newId('uid');
     try {
-      await this.deps.store.transaction(async (repos) => {
+      await this.deps.transactor.transaction(async (repos) => {
         await repos.instances.insert({
           id: instanceId, domain, isDefault: false, createdAt: now, locale, email: input.email, context, quotas: checkQuotas(input.quotas ?? {}),
         });
@@ -108,7 +120,7 @@ export class TenantService {
     const actor = operator(instanceId, ip);
     const { link } = await this.deps.invitations.inviteAndMail(principal, actor, ownerId);
     await this.deps.eventlog.record(actor, 'instance.create', instanceId, { domain, email: input.email, context, locale });
-    return { instance: (await this.deps.store.instances.get(instanceId))!, ownerId, inviteLink: link };
+    return { instance: (await this.deps.instances.get(instanceId))!, ownerId, inviteLink: link };
   }
 
   async patch(domain: string, patch: TenantPatch, ip: string | null): Promise<StoredInstance> {
@@ -127,17 +139,17 @@ export class TenantService {
     } else if (patch.blockingReason !== undefined && instance.blocked) {
       changes.blockingReason = patch.blockingReason;
     }
-    await this.deps.store.instances.update(instance.id, changes, this.now());
+    await this.deps.instances.update(instance.id, changes, this.now());
     this.deps.changed(instance.id);
     await this.deps.eventlog.record(operator(instance.id, ip), 'instance.update', instance.id, { changes });
-    return (await this.deps.store.instances.get(instance.id))!;
+    return (await this.deps.instances.get(instance.id))!;
   }
 
   /** Flags the tenant as deleting (its box API answers 401 from now on) and starts the deletion task. */
   async remove(domain: string, ip: string | null): Promise<number> {
     const instance = await this.get(domain);
     if (instance.isDefault) throw new BerthError('FORBIDDEN', 403, 'The default instance cannot be deleted');
-    await this.deps.store.instances.update(instance.id, { deleting: true }, this.now());
+    await this.deps.instances.update(instance.id, { deleting: true }, this.now());
     this.deps.changed(instance.id);
     await this.deps.eventlog.record(operator(instance.id, ip), 'instance.delete', instance.id, { domain });
     const task = await this.deps.tasks.create({
@@ -153,14 +165,14 @@ export class TenantService {
   async startExport(domain: string, ip: string | null): Promise<{ exportId: string; taskId: number }> {
     const instance = await this.get(domain);
     const exportId = randomUUID();
-    await this.deps.store.exports.insert({ id: exportId, instanceId: instance.id, taskId: null, state: 'queued', parts: [], size: 0, createdAt: this.now() });
+    await this.deps.exports.insert({ id: exportId, instanceId: instance.id, taskId: null, state: 'queued', parts: [], size: 0, createdAt: this.now() });
     const task = await this.deps.tasks.create({
       instanceId: instance.id,
       type: INSTANCE_EXPORT_TASK,
       args: { instanceId: instance.id, exportId },
       objectKey: `export:${exportId}`,
     });
-    await this.deps.store.exports.setTask(exportId, task.id);
+    await this.deps.exports.setTask(exportId, task.id);
     await this.deps.eventlog.record(operator(instance.id, ip), 'instance.export', exportId, { taskId: task.id });
     return { exportId, taskId: task.id };
   }
@@ -168,7 +180,7 @@ export class TenantService {
   /** The export, and the part with this cursor (the first part without one); 409 while it is being built. */
   async exportPart(domain: string, exportId: string, cursor: string | undefined) {
     const instance = await this.get(domain);
-    const found = await this.deps.store.exports.get(instance.id, exportId);
+    const found = await this.deps.exports.get(instance.id, exportId);
     if (!found) throw notFound('No such export');
     if (found.state !== 'done') throw conflict(`The export is ${found.state === 'queued' ? 'still being built' : 'failed'}`, { state: found.state });
     const part = found.parts.find((p) => p.cursor === (cursor ?? null));
@@ -178,7 +190,7 @@ export class TenantService {
 
   async getExport(domain: string, exportId: string) {
     const instance = await this.get(domain);
-    const found = await this.deps.store.exports.get(instance.id, exportId);
+    const found = await this.deps.exports.get(instance.id, exportId);
     if (!found) throw notFound('No such export');
     return found;
   }
@@ -186,17 +198,17 @@ export class TenantService {
   /** The day a person last used the tenant (a login token created or used), or null. */
   async lastActivity(domain: string): Promise<string | null> {
     const instance = await this.get(domain);
-    const last = await this.deps.store.tokens.lastActivity(instance.id, CLIENT_LOGIN);
+    const last = await this.deps.tokenRepo.lastActivity(instance.id, CLIENT_LOGIN);
     return last ? last.slice(0, 10) : null;
   }
 
   /** Domains of tenants with an app from this catalogue id at this version. */
   async withAppVersion(slug: string, version: string): Promise<string[]> {
-    const apps = await this.deps.store.apps.listInStates(['installed', 'error', 'pending_configure', 'pending_restart', 'pending_start', 'pending_stop', 'pending_recreate']);
+    const apps = await this.deps.apps.listInStates(['installed', 'error', 'pending_configure', 'pending_restart', 'pending_start', 'pending_stop', 'pending_recreate']);
     const ids = new Set(apps.filter((a) => (a.appStoreId ?? a.manifest.id) === slug && a.manifest.version === version).map((a) => a.instanceId));
     const domains: string[] = [];
     for (const id of ids) {
-      const instance = await this.deps.store.instances.get(id);
+      const instance = await this.deps.instances.get(id);
       if (instance?.domain) domains.push(instance.domain);
     }
     return domains.sort();
@@ -205,7 +217,7 @@ export class TenantService {
   /** Logs every person out: the tenant's login tokens go (API tokens stay). */
   async revokeSessions(domain: string, ip: string | null): Promise<number> {
     const instance = await this.get(domain);
-    const removed = await this.deps.store.tokens.deleteForInstance(instance.id, CLIENT_LOGIN);
+    const removed = await this.deps.tokenRepo.deleteForInstance(instance.id, CLIENT_LOGIN);
     await this.deps.eventlog.record(operator(instance.id, ip), 'instance.sessions.revoke', instance.id, { tokens: removed });
     return removed;
   }
@@ -215,7 +227,7 @@ export class TenantService {
     const clientId = kind === undefined ? undefined : { login: CLIENT_LOGIN, api: CLIENT_API }[kind];
     if (kind !== undefined && !clientId) throw validationError('Kind must be login or api', { field: 'Kind' });
     const instance = await this.get(domain);
-    const removed = await this.deps.store.tokens.deleteForInstance(instance.id, clientId);
+    const removed = await this.deps.tokenRepo.deleteForInstance(instance.id, clientId);
     await this.deps.eventlog.record(operator(instance.id, ip), 'instance.clients.revoke', instance.id, { kind: kind ?? 'all', tokens: removed });
     return removed;
   }
@@ -227,7 +239,7 @@ export class TenantService {
   async mintToken(domain: string, input: { userId?: string; expiresInSecs?: number; readOnly?: boolean }, ip: string | null) {
     const instance = await this.get(domain);
     const lifetime = Math.min((input.expiresInSecs ?? TOKEN_LIFETIME_MS.default / 1000) * 1000, TOKEN_LIFETIME_MS.max);
-    const user = input.userId ? await this.deps.store.users.get(instance.id, input.userId) : await this.owner(instance.id);
+    const user = input.userId ? await this.deps.users.get(instance.id, input.userId) : await this.owner(instance.id);
     if (!user || !user.active) throw notFound('No such active user in this instance');
     const expiresAt = new Date(this.deps.clock().getTime() + lifetime).toISOString();
     const issued = await this.deps.tokens.issue({
@@ -241,7 +253,7 @@ export class TenantService {
     const instance = await this.get(domain);
     const code = randomBytes(24).toString('base64url');
     const now = this.deps.clock();
-    await this.deps.store.codes.insert({
+    await this.deps.codes.insert({
       codeHash: hashSecret(code), instanceId: instance.id, kind, createdAt: now.toISOString(),
       expiresAt: new Date(now.getTime() + (kind === 'session_code' ? this.deps.sessionCodeLifetimeMs : CODE_LIFETIME_MS[kind])).toISOString(),
     });
@@ -252,7 +264,7 @@ export class TenantService {
   /** Whether the session code is valid; a code checks true once, then never again. */
   async checkSessionCode(domain: string, code: string): Promise<boolean> {
     const instance = await this.get(domain);
-    return this.deps.store.codes.consume(instance.id, 'session_code', hashSecret(code), this.now());
+    return this.deps.codes.consume(instance.id, 'session_code', hashSecret(code), this.now());
   }
 
   /** A notification from the operator, kept in the tenant's audit log for its admins. */
@@ -270,7 +282,7 @@ export class TenantService {
   }
 
   private async owner(instanceId: string) {
-    const owners = await this.deps.store.users.list({ instanceId, page: 1, perPage: 1000 });
+    const owners = await this.deps.users.list({ instanceId, page: 1, perPage: 1000 });
     return owners.find((u) => u.role === 'owner' && u.active);
   }
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Clock } from '../core/clock';
 import { BerthError, conflict, notFound, unauthorized, validationError } from '../core/errors';
 import { isUniqueViolation } from '../db/database';
-import type { Store } from '../db/store';
+import type { Transactor } from '../db/transactor';
 import type { Principal } from '../auth/principal';
 import type { LoginThrottle } from '../auth/login-throttle';
 import { hashPassword } from '../auth/passwords';
@@ -11,9 +11,10 @@ import type { Instance } from '../instances/instance-repo';
 import type { Mailer } from '../mail/mailer';
 import { CLIENT_LOGIN, hashSecret, type TokenService } from '../tokens/token-service';
 import { assertMayActOn } from './user-access';
-import type { User } from './user-repo';
+import type { User, UserRepo } from './user-repo';
 import { checkDisplayName, checkPassword, checkUsername } from './user-rules';
-import type { UserTokenKind } from './user-token-repo';
+import type { UserTokenKind, UserTokenRepo } from './user-token-repo';
+import type { TokenRepo } from '../tokens/token-repo';
 
 const INVITE_LIFETIME_MS = 7 * 24 * 3600_000;
 const RESET_LIFETIME_MS = 24 * 3600_000;
@@ -31,7 +32,10 @@ export interface Invitation {
 export class InvitationService {
   constructor(
     private readonly deps: {
-      store: Store;
+      users: UserRepo;
+      userTokens: UserTokenRepo;
+      /** Redeeming a link: the link's token used up, the user updated, their login tokens issued or ended. */
+      transactor: Transactor<{ users: UserRepo; userTokens: UserTokenRepo; tokens: TokenRepo }>;
       tokens: TokenService;
       mailer: Mailer;
       eventlog: EventlogService;
@@ -98,7 +102,7 @@ export class InvitationService {
     }
     const passwordHash = await hashPassword(checkPassword(input.password));
     const displayName = input.displayName === undefined ? user.displayName : checkDisplayName(input.displayName);
-    const issued = await this.deps.store.transaction(async (repos) => {
+    const issued = await this.deps.transactor.transaction(async (repos) => {
       if (!(await repos.userTokens.consume(hashSecret(input.inviteToken)))) throw unauthorized('This invitation was already used');
       await repos.users.update(instance.id, user.id, { username, displayName, passwordHash, updatedAt: this.deps.clock().toISOString() });
       return this.deps.tokens.issue({ instanceId: instance.id, userId: user.id, name: 'login', clientId: CLIENT_LOGIN }, repos.tokens);
@@ -119,7 +123,7 @@ export class InvitationService {
     const key = `${instance.id}:reset:${login}`;
     this.deps.throttle.check([key], ip);
     this.deps.throttle.recordFailure([key], ip);
-    const user = await this.deps.store.users.findByLogin(instance.id, login);
+    const user = await this.deps.users.findByLogin(instance.id, login);
     if (!user || !user.active || !this.deps.mailer.configured) return;
     const token = await this.issue(user, 'reset', RESET_LIFETIME_MS);
     const link = `${await this.deps.dashboardUrl(instance.id)}/passwordreset.html?resetToken=${token}`;
@@ -135,7 +139,7 @@ export class InvitationService {
   async resetPassword(instance: Instance, input: { resetToken: string; password: string }, ip: string | null): Promise<void> {
     const user = await this.redeem(instance, input.resetToken, 'reset');
     const passwordHash = await hashPassword(checkPassword(input.password));
-    await this.deps.store.transaction(async (repos) => {
+    await this.deps.transactor.transaction(async (repos) => {
       if (!(await repos.userTokens.consume(hashSecret(input.resetToken)))) throw unauthorized('This reset link was already used');
       await repos.users.update(instance.id, user.id, { passwordHash, updatedAt: this.deps.clock().toISOString() });
       await repos.tokens.deleteForUser(instance.id, user.id, { clientId: CLIENT_LOGIN });
@@ -146,7 +150,7 @@ export class InvitationService {
   private async issue(user: User, kind: UserTokenKind, lifetimeMs: number): Promise<string> {
     const token = randomBytes(32).toString('base64url');
     const now = this.deps.clock();
-    await this.deps.store.userTokens.replace({
+    await this.deps.userTokens.replace({
       tokenHash: hashSecret(token),
       instanceId: user.instanceId,
       userId: user.id,
@@ -159,17 +163,17 @@ export class InvitationService {
 
   /** The user behind a valid, unexpired token of this kind and tenant; 401 otherwise. */
   private async redeem(instance: Instance, secret: string, kind: UserTokenKind): Promise<User> {
-    const found = await this.deps.store.userTokens.find(hashSecret(secret), kind);
+    const found = await this.deps.userTokens.find(hashSecret(secret), kind);
     const what = kind === 'invite' ? 'invitation' : 'reset link';
     if (!found || found.instanceId !== instance.id) throw unauthorized(`Invalid or used ${what}`);
     if (found.expiresAt <= this.deps.clock().toISOString()) throw unauthorized(`This ${what} has expired`);
-    const user = await this.deps.store.users.get(instance.id, found.userId);
+    const user = await this.deps.users.get(instance.id, found.userId);
     if (!user || !user.active) throw unauthorized(`Invalid or used ${what}`);
     return user;
   }
 
   private async user(instanceId: string, id: string): Promise<User> {
-    const user = await this.deps.store.users.get(instanceId, id);
+    const user = await this.deps.users.get(instanceId, id);
     if (!user) throw notFound('No such user');
     return user;
   }

@@ -2,13 +2,15 @@ import type { Clock } from '../core/clock';
 import { newId } from '../core/clock';
 import { BerthError, conflict, notFound, validationError } from '../core/errors';
 import { isUniqueViolation } from '../db/database';
-import type { Store } from '../db/store';
+import type { Transactor } from '../db/transactor';
+import type { GroupRepo } from '../groups/group-repo';
+import type { TokenRepo } from '../tokens/token-repo';
 import type { Principal } from '../auth/principal';
 import { hashPassword } from '../auth/passwords';
 import type { Role } from '../auth/roles';
 import { assertMayActOn, assertMayGrant } from './user-access';
 import { changes, type Actor, type EventlogService } from '../eventlog/eventlog-service';
-import type { User, UserPatch } from './user-repo';
+import type { User, UserPatch, UserRepo } from './user-repo';
 import { checkDisplayName, checkEmail, checkPassword, checkUsername } from './user-rules';
 
 export interface UserWithGroups extends User {
@@ -35,16 +37,23 @@ export interface UserUpdate {
   active?: boolean;
 }
 
+/** The repositories UserService reads, and writes in one transaction. */
+interface UserRepos {
+  users: UserRepo;
+  groups: GroupRepo;
+  tokens: TokenRepo;
+}
+
 /**
  * Managing other users. The rules: an actor acts only on users whose role is at most their own, and only an
  * owner acts on an owner; a role can be granted only up to one's own; there is always an active owner; nobody
  * deactivates, demotes or deletes themselves here (that would lock them out mid-request).
  */
 export class UserService {
-  constructor(private readonly deps: { store: Store; eventlog: EventlogService; clock: Clock }) {}
+  constructor(private readonly deps: UserRepos & { transactor: Transactor<UserRepos>; eventlog: EventlogService; clock: Clock }) {}
 
   async list(principal: Principal, query: { search?: string; page: number; perPage: number }): Promise<UserWithGroups[]> {
-    const users = await this.deps.store.users.list({ instanceId: principal.instanceId, ...query, search: query.search?.trim() || undefined });
+    const users = await this.deps.users.list({ instanceId: principal.instanceId, ...query, search: query.search?.trim() || undefined });
     return this.withGroups(users);
   }
 
@@ -70,7 +79,7 @@ export class UserService {
       createdAt: now,
       updatedAt: now,
     };
-    await this.uniquely(() => this.deps.store.users.insert(user));
+    await this.uniquely(() => this.deps.users.insert(user));
     await this.deps.eventlog.record(actor, 'user.add', user.id, { user: publicFields(user) });
     return { ...user, groupIds: [] };
   }
@@ -96,7 +105,7 @@ export class UserService {
     if (id === principal.userId && (patch.role || patch.active === false)) {
       throw conflict('You cannot change your own role or deactivate yourself');
     }
-    await this.deps.store.transaction(async (repos) => {
+    await this.deps.transactor.transaction(async (repos) => {
       await this.uniquely(() => repos.users.update(principal.instanceId, id, patch));
       if (losesOwner && (await repos.users.countActiveOwners(principal.instanceId)) === 0) {
         throw conflict('There must always be an active owner');
@@ -113,7 +122,7 @@ export class UserService {
     const user = await this.find(principal.instanceId, id);
     assertMayActOn(principal, user);
     if (id === principal.userId) throw conflict('You cannot delete yourself');
-    await this.deps.store.transaction(async (repos) => {
+    await this.deps.transactor.transaction(async (repos) => {
       // Tokens and group memberships go with the row (foreign keys cascade).
       await repos.users.delete(principal.instanceId, id);
       if (user.role === 'owner' && (await repos.users.countActiveOwners(principal.instanceId)) === 0) {
@@ -128,8 +137,8 @@ export class UserService {
     const user = await this.find(principal.instanceId, id);
     assertMayActOn(principal, user);
     const passwordHash = await hashPassword(checkPassword(password));
-    await this.deps.store.users.update(principal.instanceId, id, { passwordHash, updatedAt: this.deps.clock().toISOString() });
-    await this.deps.store.tokens.deleteForUser(principal.instanceId, id, { clientId: 'cid-webadmin', exceptId: principal.tokenId });
+    await this.deps.users.update(principal.instanceId, id, { passwordHash, updatedAt: this.deps.clock().toISOString() });
+    await this.deps.tokens.deleteForUser(principal.instanceId, id, { clientId: 'cid-webadmin', exceptId: principal.tokenId });
     await this.deps.eventlog.record(actor, 'user.password', id, { password: 'changed' });
   }
 
@@ -137,22 +146,22 @@ export class UserService {
     const user = await this.find(principal.instanceId, id);
     assertMayActOn(principal, user);
     const wanted = [...new Set(groupIds)];
-    const found = await this.deps.store.groups.existing(principal.instanceId, wanted);
+    const found = await this.deps.groups.existing(principal.instanceId, wanted);
     const unknown = wanted.filter((g) => !found.includes(g));
     if (unknown.length) throw validationError(`groupIds: no such group ${unknown.join(', ')}`, { field: 'groupIds' });
-    const before = (await this.deps.store.groups.groupsOf([id])).get(id) ?? [];
-    await this.deps.store.transaction((repos) => repos.groups.setGroupsOf(id, wanted));
+    const before = (await this.deps.groups.groupsOf([id])).get(id) ?? [];
+    await this.deps.transactor.transaction((repos) => repos.groups.setGroupsOf(id, wanted));
     await this.deps.eventlog.record(actor, 'user.groups', id, { changes: { groupIds: { before, after: wanted } } });
   }
 
   private async find(instanceId: string, id: string): Promise<User> {
-    const user = await this.deps.store.users.get(instanceId, id);
+    const user = await this.deps.users.get(instanceId, id);
     if (!user) throw notFound('No such user');
     return user;
   }
 
   private async withGroups(users: User[]): Promise<UserWithGroups[]> {
-    const groups = await this.deps.store.groups.groupsOf(users.map((u) => u.id));
+    const groups = await this.deps.groups.groupsOf(users.map((u) => u.id));
     return users.map((u) => ({ ...u, groupIds: groups.get(u.id) ?? [] }));
   }
 
