@@ -15,7 +15,7 @@ import { systemClock, type Clock } from '../services/core/clock';
 import { createLogger, type Logger } from '../services/core/logger';
 import { createDatabase, type Db } from '../services/db/database';
 import { migrateLatest } from '../services/db/migrate';
-import { createStore, type Store } from '../services/db/store';
+import { createStore, type Store } from './store';
 import { createDocker } from '../services/docker/docker-client';
 import { IptablesIsolation } from '../services/docker/network-firewall';
 import { HealthService } from '../services/health/health-service';

@@ -1,22 +1,22 @@
-import type { Db } from './database';
-import { KnexInstanceRepo, type InstanceRepo } from '../instances/instance-repo';
-import { KnexSettingsRepo, type SettingsRepo } from '../settings/settings-repo';
-import { KnexTokenRepo, type TokenRepo } from '../tokens/token-repo';
-import { KnexUserRepo, type UserRepo } from '../users/user-repo';
-import { KnexTaskRepo, type TaskRepo } from '../tasks/task-repo';
-import { KnexGroupRepo, type GroupRepo } from '../groups/group-repo';
-import { KnexEventlogRepo, type EventlogRepo } from '../eventlog/eventlog-repo';
-import { KnexUserTokenRepo, type UserTokenRepo } from '../users/user-token-repo';
-import { KnexAppRepo, type AppRepo } from '../apps/app-repo';
-import { KnexCatalogueRepo, type CatalogueRepo } from '../apps/catalogue-repo';
-import { KnexCodeRepo, type CodeRepo } from '../tenants/code-repo';
-import { KnexExportRepo, type ExportRepo } from '../tenants/export-repo';
-import { KnexDomainRepo, type DomainRepo } from '../domains/domain-repo';
-import { KnexDnsRecordRepo, type DnsRecordRepo } from '../domains/dns-record-repo';
-import { KnexCertificateRepo, type CertificateRepo } from '../certificates/certificate-repo';
-import { KnexBackupRepo, type BackupRepo } from '../backups/backup-repo';
-import { KnexTenantDumpRepo, type TenantDumpRepo } from '../backups/tenant-dump-repo';
-import { KnexNotificationRepo, type NotificationRepo } from '../notifications/notification-repo';
+import type { Db } from '../services/db/database';
+import { KnexInstanceRepo, type InstanceRepo } from '../services/instances/instance-repo';
+import { KnexSettingsRepo, type SettingsRepo } from '../services/settings/settings-repo';
+import { KnexTokenRepo, type TokenRepo } from '../services/tokens/token-repo';
+import { KnexUserRepo, type UserRepo } from '../services/users/user-repo';
+import { KnexTaskRepo, type TaskRepo } from '../services/tasks/task-repo';
+import { KnexGroupRepo, type GroupRepo } from '../services/groups/group-repo';
+import { KnexEventlogRepo, type EventlogRepo } from '../services/eventlog/eventlog-repo';
+import { KnexUserTokenRepo, type UserTokenRepo } from '../services/users/user-token-repo';
+import { KnexAppRepo, type AppRepo } from '../services/apps/app-repo';
+import { KnexCatalogueRepo, type CatalogueRepo } from '../services/apps/catalogue-repo';
+import { KnexCodeRepo, type CodeRepo } from '../services/tenants/code-repo';
+import { KnexExportRepo, type ExportRepo } from '../services/tenants/export-repo';
+import { KnexDomainRepo, type DomainRepo } from '../services/domains/domain-repo';
+import { KnexDnsRecordRepo, type DnsRecordRepo } from '../services/domains/dns-record-repo';
+import { KnexCertificateRepo, type CertificateRepo } from '../services/certificates/certificate-repo';
+import { KnexBackupRepo, type BackupRepo } from '../services/backups/backup-repo';
+import { KnexTenantDumpRepo, type TenantDumpRepo } from '../services/backups/tenant-dump-repo';
+import { KnexNotificationRepo, type NotificationRepo } from '../services/notifications/notification-repo';
 
 /** Every repository, bound to one connection or one transaction. */
 export interface Repositories {
