@@ -99,6 +99,11 @@ export function crashingAt(step: string, definition: TaskDefinition): TaskDefini
   };
 }
 
+/**
+ * Waits `ms`, or until the signal aborts. A wait without a signal (a handler ignoring its signal) does not keep
+ * the process alive: the runner abandons such a handler at its timeout, and the timer of a 10-minute `_sleep`
+ * left behind kept the process (a jest worker) from exiting.
+ */
 function wait(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
@@ -110,6 +115,7 @@ function wait(ms: number, signal?: AbortSignal): Promise<void> {
       signal?.removeEventListener('abort', onAbort);
       resolve();
     }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal) signal.addEventListener('abort', onAbort, { once: true });
+    else timer.unref();
   });
 }
