@@ -3,7 +3,8 @@ import { BerthError } from '../core/errors';
 import type { Logger } from '../core/logger';
 import type { Store } from '../db/store';
 import type { BackupFreshness } from './backup-freshness';
-import { CLEAN_BACKUPS_TASK, type BackupService } from './backup-service';
+import type { BackupService } from './backup-service';
+import { CLEAN_BACKUPS_TASK } from './backup-tasks';
 import { cleanupDue } from './cleanup-time';
 import { BACKUP_CONFIG_SETTING } from './backup-target';
 

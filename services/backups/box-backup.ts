@@ -1,6 +1,6 @@
 import type { Clock } from '../core/clock';
 import type { Store } from '../db/store';
-import type { TaskContext } from '../tasks/task-registry';
+import type { TaskContext } from '../tasks/task-handler';
 import { AppBackups, backupId } from './app-backup';
 import type { Backup } from './backup-repo';
 import { storeFile } from './backup-files';

@@ -1,10 +1,9 @@
 import type { AppRepo } from '../apps/app-repo';
 import type { AppPublisher, WellKnownPublisher } from '../apps/reverse-proxy';
-import type { TaskContext } from '../tasks/task-registry';
+import type { TaskContext } from '../tasks/task-handler';
 import { hostsOf, type AppDnsStep } from './app-dns';
 import type { DomainRepo } from './domain-repo';
 
-export const SYNC_DOMAIN_TASK = 'syncDomain';
 
 /** What a change of a domain asks of the names at it: records through the (new) provider, the proxy's new certificate. */
 export interface DomainChange {

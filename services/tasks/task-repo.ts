@@ -30,7 +30,8 @@ export interface Task {
 export interface NewTaskRow {
   instanceId: string;
   type: string;
-  args: Record<string, unknown>;
+  /** Already checked against the type; stored as JSON. */
+  args: unknown;
   objectKey: string | null;
   /** Set for `refuse` types: at most one unfinished task per exclusive key (enforced by a unique index). */
   exclusiveKey: string | null;

@@ -5,7 +5,7 @@ import { createGzip } from 'node:zlib';
 import { pack } from 'tar-stream';
 import type { Store } from '../db/store';
 import type { AppRuntime } from '../apps/app-runtime';
-import type { TaskContext } from '../tasks/task-registry';
+import type { TaskContext } from '../tasks/task-handler';
 import type { ExportPart } from './export-repo';
 
 /**

@@ -1,3 +1,4 @@
+import { INSTANCE_DELETE_TASK_TYPE, INSTANCE_EXPORT_TASK_TYPE } from './tenant-tasks';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Clock } from '../core/clock';
 import { newId } from '../core/clock';
@@ -13,8 +14,6 @@ import { checkDomain } from '../apps/app-input';
 import type { CodeKind } from './code-repo';
 import type { Contexts } from './contexts';
 
-export const INSTANCE_DELETE_TASK = 'instanceDelete';
-export const INSTANCE_EXPORT_TASK = 'instanceExport';
 
 export interface NewTenant {
   domain: string;
@@ -139,9 +138,8 @@ export class TenantService {
     await this.deps.store.instances.update(instance.id, { deleting: true }, this.now());
     this.deps.changed(instance.id);
     await this.deps.eventlog.record(operator(instance.id, ip), 'instance.delete', instance.id, { domain });
-    const task = await this.deps.tasks.create({
+    const task = await this.deps.tasks.create(INSTANCE_DELETE_TASK_TYPE, {
       instanceId: instance.id,
-      type: INSTANCE_DELETE_TASK,
       args: { instanceId: instance.id, domain: instance.domain },
       objectKey: `instance:${instance.id}`,
     });
@@ -153,9 +151,8 @@ export class TenantService {
     const instance = await this.get(domain);
     const exportId = randomUUID();
     await this.deps.store.exports.insert({ id: exportId, instanceId: instance.id, taskId: null, state: 'queued', parts: [], size: 0, createdAt: this.now() });
-    const task = await this.deps.tasks.create({
+    const task = await this.deps.tasks.create(INSTANCE_EXPORT_TASK_TYPE, {
       instanceId: instance.id,
-      type: INSTANCE_EXPORT_TASK,
       args: { instanceId: instance.id, exportId },
       objectKey: `export:${exportId}`,
     });
