@@ -108,6 +108,8 @@ export interface Berth {
   /** The admin API's app, for its own listener (server/serve.ts opens it once a passphrase is set). */
   admin: { http: Express; surface: Surface; passphrase: AdminPassphrase };
   tasks: TaskService;
+  /** Every task type this process knows (tests create tasks by name through it). */
+  taskTypes: TaskCatalogue;
   tenants: TenantService;
   apps: AppService;
   reconciler: AppReconciler;
@@ -392,6 +394,7 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
     http,
     admin: { http: adminHttp, surface: adminSurface, passphrase },
     tasks,
+    taskTypes,
     tenants,
     apps,
     reconciler,
