@@ -44,10 +44,10 @@ import type { Redis } from 'ioredis';
 import { composeBerth, type Berth } from '../server/compose';
 import { loadConfig } from '../services/core/config';
 import { createRedis, pingRedis, redisOptions } from '../services/queue/redis';
-import { testTaskDefinitions } from '../workers/test-handlers';
+import { NOOP_TASK_TYPE } from '../services/tasks/test-tasks';
 import { fmtRate, median, percentile, runBench, table, envNumber, deleteKeys } from './common';
 
-const TYPE = '_noop';
+const TYPE = NOOP_TASK_TYPE.name;
 const RAW_QUEUE = 'bench-raw-noop';
 const MIN_RATIO = 0.5;
 /** A run that makes no progress for this long is broken. */
@@ -169,7 +169,7 @@ async function runBerth(berth: Berth, instanceId: string, count: number, batch: 
 
   const elu = performance.eventLoopUtilization();
   const started = Date.now();
-  await createInBatches(count, batch, () => berth.tasks.create({ instanceId, type: TYPE, args: {} }));
+  await createInBatches(count, batch, () => berth.tasks.create(NOOP_TASK_TYPE, { instanceId, args: {} }));
   let done = 0;
   let lastProgress = Date.now();
   while (done < count) {
@@ -241,7 +241,7 @@ async function main(): Promise<number> {
       BERTH_TASK_CONCURRENCY: process.env.BERTH_TASK_CONCURRENCY,
       BERTH_LOG_LEVEL: process.env.BERTH_LOG_LEVEL?.trim() || 'silent',
     });
-    const concurrency = config.taskConcurrency[TYPE] ?? testTaskDefinitions().find((d) => d.type === TYPE)!.concurrency;
+    const concurrency = config.taskConcurrency[TYPE] ?? NOOP_TASK_TYPE.concurrency;
 
     berth = await composeBerth(config, { redisUrl, workers: true });
     await pingRedis(berth.redis, 5000);

@@ -9,7 +9,7 @@ import type { Surface } from '../api/openapi/surface';
 import { LoginThrottle, type LoginThrottleLimits } from '../services/auth/login-throttle';
 import { CloudronService } from '../services/cloudron/cloudron-service';
 import { DashboardSetupService } from '../services/cloudron/dashboard-setup';
-import { DomainSync, SYNC_DOMAIN_TASK } from '../services/domains/domain-sync';
+import { DomainSync } from '../services/domains/domain-sync';
 import type { Config } from '../services/core/config';
 import { systemClock, type Clock } from '../services/core/clock';
 import { createLogger, type Logger } from '../services/core/logger';
@@ -25,7 +25,16 @@ import { TaskQueue } from '../services/queue/task-queue';
 import { TaskEvents } from '../services/tasks/task-events';
 import { TaskService } from '../services/tasks/task-service';
 import { FairShare } from '../services/tasks/fair-share';
-import { buildTaskRegistry } from '../workers/handlers';
+import { buildTaskHandlers } from '../workers/handlers';
+import { TaskCatalogue } from '../services/tasks/task-catalogue';
+import { TEST_TASK_TYPES } from '../services/tasks/test-tasks';
+import { APP_TASK_TYPE } from '../services/apps/app-tasks';
+import { AppSettler } from '../services/apps/app-settle';
+import { BACKUP_TASK_TYPES } from '../services/backups/backup-tasks';
+import { RENEW_CERTS_TASK_TYPE } from '../services/certificates/certificate-tasks';
+import { PREPARE_DASHBOARD_TASK_TYPE } from '../services/cloudron/cloudron-tasks';
+import { SYNC_DOMAIN_TASK_TYPE } from '../services/domains/domain-tasks';
+import { TENANT_TASK_TYPES } from '../services/tenants/tenant-tasks';
 import { TaskReaper, type ReaperTiming } from '../workers/task-reaper';
 import { scheduleRetention } from '../workers/retention';
 import { TaskRunner, type RunnerTiming } from '../workers/task-runner';
@@ -101,6 +110,8 @@ export interface Berth {
   /** The admin API's app, for its own listener (server/serve.ts opens it once a passphrase is set). */
   admin: { http: Express; surface: Surface; passphrase: AdminPassphrase };
   tasks: TaskService;
+  /** Every task type this process knows (tests create tasks by name through it). */
+  taskTypes: TaskCatalogue;
   tenants: TenantService;
   apps: AppService;
   reconciler: AppReconciler;
@@ -166,22 +177,22 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
   const settings = new SettingsService({ settings: store.settings, eventlog, clock });
   const mailer = config.smtpUrl ? new SmtpMailer(config.smtpUrl, config.mailFrom) : new NoMailer();
   const notifications = new NotificationService({ notifications: store.notifications, users: store.users, mailer, clock, logger });
-  const invitations = new InvitationService({
-    users: store.users,
-    userTokens: store.userTokens,
-    transactor: store,
-    tokens,
-    mailer,
-    eventlog,
-    throttle,
-    clock,
-    // The tenant's dashboard: its set-up domain, else the domain the admin API gave it, else BERTH_PUBLIC_URL.
-    dashboardUrl: async (instanceId) => {
-      const { adminFqdn } = await cloudron.config(instanceId);
-      const domain = adminFqdn || (await store.instances.get(instanceId))?.domain;
-      return domain ? `https://${domain}` : config.publicUrl;
-    },
-  });
+  // Tasks first: every module's service may start one. The service needs the catalogue (each module's types and
+  // settle hooks), never the handlers, so nothing here waits for a later variable.
+  const taskTypes = new TaskCatalogue({ logger }).add(
+    APP_TASK_TYPE, ...BACKUP_TASK_TYPES, RENEW_CERTS_TASK_TYPE, PREPARE_DASHBOARD_TASK_TYPE, SYNC_DOMAIN_TASK_TYPE, ...TENANT_TASK_TYPES,
+  );
+  if (config.testTasks) taskTypes.add(...TEST_TASK_TYPES);
+  const subscriber = createRedis(options.redisUrl, { enableOfflineQueue: true });
+  subscriber.on('error', () => undefined);
+  const events = new TaskEvents({ publisher: redis, subscriber, logger, prefix: config.redisPrefix });
+  events.start();
+  const queue = new TaskQueue(redis, config.redisPrefix);
+  const tasks = new TaskService({ tasks: store.tasks, catalogue: taskTypes, queue, events, clock });
+  // An app task that ends without its handler writing the outcome (stopped, timed out, crashed) moves its app to error.
+  const settler = new AppSettler({ apps: store.apps, tasks: store.tasks, clock });
+  taskTypes.onSettled(APP_TASK_TYPE, (settled) => settler.settled(settled));
+
   // A local socket means the engine is on this machine: its volume folders and bridges may be ours to use.
   const engineIsLocal = !config.dockerHost || config.dockerHost.startsWith('unix:');
   const runtime = new DockerRuntime(docker, { hostReads: engineIsLocal, firewall: engineIsLocal ? new IptablesIsolation({ logger }) : undefined });
@@ -209,9 +220,7 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
     eventlog,
     clock,
     dnsServers: config.dnsServers,
-    // The task service is built from the registry the sync task is part of: reached when a domain changes.
-    startSync: async (instanceId, domain, change) =>
-      (await tasks.create({ instanceId, type: SYNC_DOMAIN_TASK, args: { instanceId, domain, ...change }, objectKey: `domain:${instanceId}:${domain}` })).id,
+    tasks,
   });
   const appDns = new AppDns({ domains: store.domains, records: store.dnsRecords, providers, boxIp, clock });
   // Without BERTH_NGINX_CONF apps are reached on their loopback ports only.
@@ -227,23 +236,38 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
     ? new NginxPublisher({ config: config.nginx, domains: store.domains, nginx: new NginxCommand(config.nginx), certificates, dashboardUpstream: ownListener(config) })
     : new NoPublisher();
   const dashboardSetup = new DashboardSetupService({
-    settings: store.settings, taskRepo: store.tasks, domains, dns: appDns, publisher, eventlog, clock,
-    tasks: { create: (task) => tasks.create(task) },
-  });
-  const cloudron = new CloudronService({
-    settings: store.settings, users: store.users, transactor: store, tokens, throttle, eventlog, clock, version, setup: dashboardSetup,
-    // Built once the task service exists; reached only when a status is asked for.
-    restoreStatus: (instanceId) => restore.status(instanceId),
+    settings: store.settings, taskRepo: store.tasks, domains, dns: appDns, publisher, eventlog, clock, tasks,
   });
   const backupTargets = new BackupTargets({ settings: store.settings, defaultFolder: config.backupRoots[0] });
+  const backupLimits = { roots: config.backupRoots, endpoints: config.backupEndpoints };
+  const restore = new RestoreService({ settings: store.settings, instances: store.instances, taskRepo: store.tasks, tasks, targets: backupTargets, eventlog, limits: backupLimits });
+  const cloudron = new CloudronService({
+    settings: store.settings, users: store.users, transactor: store, tokens, throttle, eventlog, clock, version, setup: dashboardSetup,
+    restoreStatus: (instanceId) => restore.status(instanceId),
+  });
+  const invitations = new InvitationService({
+    users: store.users,
+    userTokens: store.userTokens,
+    transactor: store,
+    tokens,
+    mailer,
+    eventlog,
+    throttle,
+    clock,
+    // The tenant's dashboard: its set-up domain, else the domain the admin API gave it, else BERTH_PUBLIC_URL.
+    dashboardUrl: async (instanceId) => {
+      const { adminFqdn } = await cloudron.config(instanceId);
+      const domain = adminFqdn || (await store.instances.get(instanceId))?.domain;
+      return domain ? `https://${domain}` : config.publicUrl;
+    },
+  });
   const appBackups = new AppBackupRunner({ backups: store.backups, runtime, targets: backupTargets, clock });
   const lifecycle = new AppLifecycle({
     apps: store.apps, runtime, hostPorts, publisher, dns: appDns, clock, startTimeoutMs: config.appStartTimeoutSecs * 1000, backups: appBackups,
   });
   const deletion = new TenantDeletion({
     instances: store.instances, apps: store.apps, tokens: store.tokens, runtime, platform, publisher, dns: appDns, logger, dataDir: config.dataDir, dropCaches: (id) => instances.forget(id), removeBackups: (id) => backupTargets.removeAll(id),
-    // The task service is built from the registry this deletion is part of: reached when a deletion runs.
-    stopTasks: (instanceId, exceptTaskId) => tasks.stopAllOf(instanceId, exceptTaskId, 60_000),
+    tasks,
   });
   const exporter = new TenantExporter({
     exports: store.exports,
@@ -256,7 +280,7 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
     runtime,
     dataDir: config.dataDir,
   });
-  const registry = buildTaskRegistry({
+  const handlers = buildTaskHandlers(taskTypes, {
     testTasks: config.testTasks,
     crashAt: config.testCrashAt,
     concurrency: config.taskConcurrency,
@@ -274,16 +298,11 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
       sync: new DomainSync({ domains: store.domains, apps: store.apps, dns: appDns, publisher, dashboard: dashboardSetup }),
     },
   });
-  const subscriber = createRedis(options.redisUrl, { enableOfflineQueue: true });
-  subscriber.on('error', () => undefined);
-  const events = new TaskEvents({ publisher: redis, subscriber, logger, prefix: config.redisPrefix });
-  events.start();
-  const queue = new TaskQueue(redis, config.redisPrefix);
-  const tasks = new TaskService({ tasks: store.tasks, registry, queue, events, clock });
-  const taskDeps = { tasks: store.tasks, registry, queue, events, clock, logger };
+  const taskDeps = { tasks: store.tasks, catalogue: taskTypes, queue, events, clock, logger };
   const runner = options.workers
     ? new TaskRunner({
         ...taskDeps,
+        handlers,
         connection: redisOptions(options.redisUrl),
         prefix: config.redisPrefix,
         timing: options.runnerTiming ?? { heartbeatMs: config.taskHeartbeatMs, flushMs: 250 },
@@ -296,6 +315,8 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
         timing: options.reaperTiming ?? { staleAfterMs: config.taskStaleMs, intervalMs: Math.ceil(config.taskStaleMs / 3) },
       })
     : undefined;
+  // App tasks that ended while no process was up to run their settle hook (or whose rows are gone).
+  await settler.sweep().catch((err) => logger.warn({ err: (err as Error).message }, 'settling apps with their ended tasks failed'));
   runner?.start();
   reaper?.start();
 
@@ -327,9 +348,7 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
     reservedPorts: [config.port, config.adminPort],
     dns: appDns,
   });
-  const backupLimits = { roots: config.backupRoots, endpoints: config.backupEndpoints };
   const backups = new BackupService({ backups: store.backups, apps: store.apps, tasks, targets: backupTargets, eventlog, clock, limits: backupLimits });
-  const restore = new RestoreService({ settings: store.settings, instances: store.instances, taskRepo: store.tasks, tasks, targets: backupTargets, eventlog, limits: backupLimits });
   const freshness = new BackupFreshness({ instances: store.instances, settings: store.settings, backups: store.backups, notifications, clock });
   const backupSchedule = new BackupSchedule({
     instances: store.instances, settings: store.settings, tasks: store.tasks, backupRepo: store.backups, backups, freshness, clock, logger,
@@ -403,6 +422,7 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
     http,
     admin: { http: adminHttp, surface: adminSurface, passphrase },
     tasks,
+    taskTypes,
     tenants,
     apps,
     reconciler,

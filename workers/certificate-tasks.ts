@@ -1,18 +1,12 @@
 import cron, { type ScheduledTask } from 'node-cron';
-import { RENEW_CERTS_TASK, type CertificateRenewal, type RenewalSchedule } from '../services/certificates/certificate-renewal';
+import type { CertificateRenewal, RenewalSchedule } from '../services/certificates/certificate-renewal';
+import { RENEW_CERTS_TASK_TYPE } from '../services/certificates/certificate-tasks';
 import type { Logger } from '../services/core/logger';
-import type { TaskDefinition } from '../services/tasks/task-registry';
+import { handle } from '../services/tasks/task-handler';
 
-/** `renewcerts`: one at a time per tenant (a second is refused: the running one renews the same names). */
-export function certificateTaskDefinitions(renewal: CertificateRenewal): TaskDefinition[] {
-  return [{
-    type: RENEW_CERTS_TASK,
-    timeoutMs: 60 * 60_000,
-    concurrency: 1,
-    idempotent: true,
-    onConflict: 'refuse',
-    run: (ctx) => renewal.renew(String(ctx.task.args.instanceId), ctx),
-  }];
+/** `renewcerts` (type in services/certificates/certificate-tasks.ts). */
+export function certificateTaskHandlers(renewal: CertificateRenewal) {
+  return [handle(RENEW_CERTS_TASK_TYPE, (ctx) => renewal.renew(ctx.args.instanceId, ctx))];
 }
 
 /** Daily at 03:17 (off the hour, as CAs ask), each process with workers starts the renewals that are due. */

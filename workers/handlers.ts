@@ -1,21 +1,21 @@
 import type { AppLifecycle } from '../services/apps/app-lifecycle';
-import { TaskRegistry } from '../services/tasks/task-registry';
-import { TASK_TYPES } from '../services/tasks/task-types';
-import { appTaskDefinition } from './app-task';
-import { tenantTaskDefinitions } from './tenant-tasks';
-import type { TenantDeletion } from '../services/tenants/tenant-deletion';
-import type { TenantExporter } from '../services/tenants/tenant-export';
-import { crashingAt, testTaskDefinitions } from './test-handlers';
-import { backupTaskDefinitions } from './backup-tasks';
-import { certificateTaskDefinitions } from './certificate-tasks';
-import type { CertificateRenewal } from '../services/certificates/certificate-renewal';
-import type { BoxBackups } from '../services/backups/box-backup';
-import type { BackupRetention } from '../services/backups/backup-retention';
 import type { BackupDrill } from '../services/backups/backup-drill';
+import type { BackupRetention } from '../services/backups/backup-retention';
+import type { BoxBackups } from '../services/backups/box-backup';
 import type { BoxRestore } from '../services/backups/box-restore';
+import type { CertificateRenewal } from '../services/certificates/certificate-renewal';
 import type { DashboardSetupService } from '../services/cloudron/dashboard-setup';
 import type { DomainSync } from '../services/domains/domain-sync';
-import { domainTaskDefinitions } from './domain-tasks';
+import type { TaskCatalogue } from '../services/tasks/task-catalogue';
+import { bindHandlers, type TaskHandlers } from '../services/tasks/task-handler';
+import type { TenantDeletion } from '../services/tenants/tenant-deletion';
+import type { TenantExporter } from '../services/tenants/tenant-export';
+import { appTaskHandler } from './app-task';
+import { backupTaskHandlers } from './backup-tasks';
+import { certificateTaskHandlers } from './certificate-tasks';
+import { domainTaskHandlers } from './domain-tasks';
+import { tenantTaskHandlers } from './tenant-tasks';
+import { crashingAt, testTaskHandlers } from './test-handlers';
 
 export interface HandlerDeps {
   testTasks: boolean;
@@ -30,15 +30,19 @@ export interface HandlerDeps {
 }
 
 /**
- * Every task handler, registered in one place. Start-up fails when a type declared in TASK_TYPES has none.
+ * Every run function, matched to the catalogue's types. Start-up fails when a type has no handler or a handler
+ * has no type. Only processes that run workers build this; the task service needs the catalogue alone.
  */
-export function buildTaskRegistry(deps: HandlerDeps): TaskRegistry {
-  const registry = new TaskRegistry();
-  const definitions = [appTaskDefinition(deps.apps), ...tenantTaskDefinitions(deps.tenants), ...backupTaskDefinitions(deps.backups), ...certificateTaskDefinitions(deps.renewal), ...domainTaskDefinitions(deps.domains), ...(deps.testTasks ? testTaskDefinitions() : [])];
-  for (const plain of definitions) {
-    const definition = deps.testTasks && deps.crashAt ? crashingAt(deps.crashAt, plain) : plain;
-    registry.register({ ...definition, concurrency: deps.concurrency?.[definition.type] ?? definition.concurrency });
-  }
-  registry.assertCovers(TASK_TYPES);
-  return registry;
+export function buildTaskHandlers(catalogue: TaskCatalogue, deps: HandlerDeps): TaskHandlers {
+  const plain = [
+    appTaskHandler(deps.apps),
+    ...tenantTaskHandlers(deps.tenants),
+    ...backupTaskHandlers(deps.backups),
+    ...certificateTaskHandlers(deps.renewal),
+    ...domainTaskHandlers(deps.domains),
+    ...(deps.testTasks ? testTaskHandlers() : []),
+  ];
+  const { crashAt } = deps;
+  const handlers = deps.testTasks && crashAt ? plain.map((handler) => crashingAt(crashAt, handler)) : plain;
+  return bindHandlers(catalogue, handlers, deps.concurrency);
 }

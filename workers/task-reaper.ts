@@ -2,7 +2,7 @@ import type { Clock } from '../services/core/clock';
 import type { Logger } from '../services/core/logger';
 import type { TaskQueue } from '../services/queue/task-queue';
 import type { TaskEvents } from '../services/tasks/task-events';
-import type { TaskRegistry } from '../services/tasks/task-registry';
+import type { TaskCatalogue } from '../services/tasks/task-catalogue';
 import type { TaskRepo } from '../services/tasks/task-repo';
 
 export interface ReaperTiming {
@@ -16,8 +16,8 @@ export const DEFAULT_REAPER_TIMING: ReaperTiming = { staleAfterMs: 30_000, inter
 
 /**
  * Settles what dead processes left behind, at start and then periodically, in every process that runs workers:
- * - an active task whose worker stopped heartbeating ends `crashed`, or, for idempotent types, goes back to
- *   pending and is queued again;
+ * - an active task whose worker stopped heartbeating ends `crashed` (and its type's settle hooks run), or, for
+ *   idempotent types, goes back to pending and is queued again;
  * - a pending task whose BullMQ job is gone (Redis lost its data, or a crash between insert and enqueue) is
  *   queued again.
  * Every change is a conditional update, so several reapers can run at once and each task is settled once.
@@ -29,7 +29,7 @@ export class TaskReaper {
   constructor(
     private readonly deps: {
       tasks: TaskRepo;
-      registry: TaskRegistry;
+      catalogue: TaskCatalogue;
       queue: TaskQueue;
       events: TaskEvents;
       clock: Clock;
@@ -63,8 +63,8 @@ export class TaskReaper {
   private async settle(): Promise<void> {
     const now = this.deps.clock().getTime();
     for (const task of await this.deps.tasks.stale(now - this.timing.staleAfterMs)) {
-      const definition = this.deps.registry.get(task.type);
-      if (definition?.idempotent && !task.stopRequested) {
+      const type = this.deps.catalogue.get(task.type);
+      if (type?.idempotent && !task.stopRequested) {
         if (await this.deps.tasks.requeue(task.id, task.workerId, now)) {
           this.deps.logger.warn({ taskId: task.id, workerId: task.workerId }, 'worker died: re-running idempotent task');
           await this.requeueJob(task.id);
@@ -73,6 +73,10 @@ export class TaskReaper {
         await this.deps.tasks.finish(task.id, task.workerId, { state: 'error', code: 'crashed', message: 'The worker running this task died' }, now)
       ) {
         this.deps.logger.warn({ taskId: task.id, workerId: task.workerId }, 'worker died: task crashed');
+        this.deps.events.publishChanged(task.id);
+        const ended = await this.deps.tasks.get(task.id);
+        if (ended) await this.deps.catalogue.settled(ended);
+        continue;
       }
       this.deps.events.publishChanged(task.id);
     }

@@ -6,7 +6,8 @@ import type { Clock } from '../services/core/clock';
 import type { Logger } from '../services/core/logger';
 import { queueName, type TaskJobData, type TaskQueue } from '../services/queue/task-queue';
 import type { TaskEvents } from '../services/tasks/task-events';
-import type { TaskDefinition, TaskRegistry } from '../services/tasks/task-registry';
+import type { TaskCatalogue } from '../services/tasks/task-catalogue';
+import type { TaskHandlers, WorkerHandler } from '../services/tasks/task-handler';
 import type { Outcome, Task, TaskRepo } from '../services/tasks/task-repo';
 import type { FairShare } from '../services/tasks/fair-share';
 
@@ -23,7 +24,7 @@ type AbortReason = 'stopped' | 'timeout' | 'shutdown' | 'lost';
 
 interface Running {
   task: Task;
-  definition: TaskDefinition;
+  handler: WorkerHandler;
   controller: AbortController;
 }
 
@@ -50,7 +51,9 @@ export class TaskRunner {
   constructor(
     private readonly deps: {
       tasks: TaskRepo;
-      registry: TaskRegistry;
+      catalogue: TaskCatalogue;
+      /** The run functions (workers/handlers.ts), one per type in the catalogue. */
+      handlers: TaskHandlers;
       queue: TaskQueue;
       events: TaskEvents;
       connection: RedisOptions;
@@ -70,19 +73,19 @@ export class TaskRunner {
 
   start(): void {
     this.unsubscribeStop = this.deps.events.onStop((taskId) => this.abort(taskId, 'stopped'));
-    for (const definition of this.deps.registry.all()) {
-      const worker = new Worker(queueName(definition.type), (job: Job, token?: string) => this.process(job, token), {
+    for (const handler of this.deps.handlers.values()) {
+      const worker = new Worker(queueName(handler.type.name), (job: Job, token?: string) => this.process(job, token), {
         connection: this.deps.connection as ConnectionOptions,
         prefix: this.deps.prefix,
-        concurrency: definition.concurrency,
+        concurrency: handler.concurrency,
         // Our heartbeat is the crash detector; BullMQ's stall check only re-delivers, and a claim decides.
         maxStalledCount: 1,
       });
-      worker.on('error', (err) => this.deps.logger.debug({ err: err.message, type: definition.type }, 'task worker error'));
+      worker.on('error', (err) => this.deps.logger.debug({ err: err.message, type: handler.type.name }, 'task worker error'));
       this.workers.push(worker);
     }
     this.heartbeat = setInterval(() => void this.beat(), this.timing.heartbeatMs);
-    this.deps.logger.info({ workerId: this.workerId, types: this.deps.registry.all().map((d) => d.type) }, 'task workers started');
+    this.deps.logger.info({ workerId: this.workerId, types: [...this.deps.handlers.keys()] }, 'task workers started');
   }
 
   /**
@@ -103,8 +106,8 @@ export class TaskRunner {
 
   private async process(job: Job<TaskJobData>, token?: string): Promise<void> {
     const taskId = Number(job.data.taskId);
-    const definition = this.deps.registry.get(job.name);
-    if (!definition) return;
+    const handler = this.deps.handlers.get(job.name);
+    if (!handler) return;
     // A job fetched while this process drains, one whose object is busy with an earlier task, or one whose
     // tenant already runs its share of this type, goes back to the queue for later (possibly another worker).
     const later = async () => {
@@ -113,21 +116,21 @@ export class TaskRunner {
     };
     if (this.stopping || (job.data.objectKey && (await this.mustWait(taskId, job.data.objectKey)))) return later();
     const claim = () => this.deps.tasks.claim(taskId, this.workerId, this.now());
-    const task = this.deps.fairShare ? await this.deps.fairShare.admit(taskId, definition, claim) : await claim();
+    const task = this.deps.fairShare ? await this.deps.fairShare.admit(taskId, handler.concurrency, claim) : await claim();
     if (task === 'wait') return later();
     if (!task) return; // ended, stopped or taken by another worker
     const controller = new AbortController();
-    this.running.set(taskId, { task, definition, controller });
+    this.running.set(taskId, { task, handler, controller });
     this.deps.events.publishChanged(taskId);
     try {
-      await this.execute(task, definition, controller);
+      await this.execute(task, handler, controller);
     } finally {
       this.running.delete(taskId);
       this.deps.events.publishChanged(taskId);
     }
   }
 
-  private async execute(task: Task, definition: TaskDefinition, controller: AbortController): Promise<void> {
+  private async execute(task: Task, handler: WorkerHandler, controller: AbortController): Promise<void> {
     const sink = new ProgressSink(task, this.deps.tasks, this.workerId, this.deps.events, this.deps.clock, this.timing.flushMs);
     const timer = setTimeout(() => controller.abort(new TaskAborted('timeout')), task.timeoutMs);
     const aborted = new Promise<never>((_, reject) =>
@@ -138,13 +141,13 @@ export class TaskRunner {
     try {
       // A handler that ignores its signal is abandoned when the signal aborts; the task still ends.
       const result = await Promise.race([
-        definition.run({ task, signal: controller.signal, progress: sink.progress, log: sink.log }),
+        handler.run({ task, signal: controller.signal, progress: sink.progress, log: sink.log }),
         aborted,
       ]);
       if (controller.signal.aborted) throw controller.signal.reason;
       outcome = { state: 'success', result: result ?? null, percent: 100, message: sink.lastMessage() };
     } catch (err) {
-      outcome = this.failure(err, controller, definition);
+      outcome = this.failure(err, controller, handler);
     } finally {
       clearTimeout(timer);
     }
@@ -155,10 +158,17 @@ export class TaskRunner {
       if (fresh && (await this.deps.tasks.requeue(task.id, this.workerId, now))) await this.deps.queue.enqueue(fresh);
       return;
     }
-    await this.deps.tasks.finish(task.id, this.workerId, outcome, now);
+    if (await this.deps.tasks.finish(task.id, this.workerId, outcome, now)) await this.settled(task.id);
   }
 
-  private failure(err: unknown, controller: AbortController, definition: TaskDefinition): Outcome | 'requeue' {
+  /** The type's settle hooks, once the row is final (published first, so readers see the end at once). */
+  private async settled(taskId: number): Promise<void> {
+    this.deps.events.publishChanged(taskId);
+    const ended = await this.deps.tasks.get(taskId);
+    if (ended) await this.deps.catalogue.settled(ended);
+  }
+
+  private failure(err: unknown, controller: AbortController, handler: WorkerHandler): Outcome | 'requeue' {
     const reason = controller.signal.aborted && controller.signal.reason instanceof TaskAborted ? controller.signal.reason.reason : undefined;
     switch (reason) {
       case 'stopped':
@@ -166,7 +176,7 @@ export class TaskRunner {
       case 'timeout':
         return { state: 'error', code: 'timeout', message: 'The task took longer than its time limit' };
       case 'shutdown':
-        return definition.idempotent ? 'requeue' : { state: 'error', code: 'crashed', message: 'The worker shut down while the task ran' };
+        return handler.type.idempotent ? 'requeue' : { state: 'error', code: 'crashed', message: 'The worker shut down while the task ran' };
       case 'lost':
         return { state: 'error', code: 'crashed', message: 'The worker lost the task' };
       default:

@@ -1,26 +1,12 @@
-import type { TaskDefinition } from '../services/tasks/task-registry';
-import { INSTANCE_DELETE_TASK, INSTANCE_EXPORT_TASK } from '../services/tenants/tenant-service';
+import { handle } from '../services/tasks/task-handler';
 import type { TenantDeletion } from '../services/tenants/tenant-deletion';
 import type { TenantExporter } from '../services/tenants/tenant-export';
+import { INSTANCE_DELETE_TASK_TYPE, INSTANCE_EXPORT_TASK_TYPE } from '../services/tenants/tenant-tasks';
 
-/** Tenant deletion and export: idempotent steps, so a run cut short by a crash is run again to the end. */
-export function tenantTaskDefinitions(deps: { deletion: TenantDeletion; exporter: TenantExporter }): TaskDefinition[] {
+/** Tenant deletion and export (types in services/tenants/tenant-tasks.ts). */
+export function tenantTaskHandlers(deps: { deletion: TenantDeletion; exporter: TenantExporter }) {
   return [
-    {
-      type: INSTANCE_DELETE_TASK,
-      timeoutMs: 2 * 60 * 60_000,
-      concurrency: 2,
-      idempotent: true,
-      onConflict: 'refuse',
-      run: (ctx) => deps.deletion.run(String(ctx.task.args.instanceId), ctx),
-    },
-    {
-      type: INSTANCE_EXPORT_TASK,
-      timeoutMs: 6 * 60 * 60_000,
-      concurrency: 2,
-      idempotent: true,
-      onConflict: 'refuse',
-      run: (ctx) => deps.exporter.run(String(ctx.task.args.instanceId), String(ctx.task.args.exportId), ctx),
-    },
+    handle(INSTANCE_DELETE_TASK_TYPE, (ctx) => deps.deletion.run(ctx.args.instanceId, ctx)),
+    handle(INSTANCE_EXPORT_TASK_TYPE, (ctx) => deps.exporter.run(ctx.args.instanceId, ctx.args.exportId, ctx)),
   ];
 }

@@ -1,75 +1,43 @@
-import type { TaskContext, TaskDefinition } from '../services/tasks/task-registry';
+import { handle, type TaskHandler } from '../services/tasks/task-handler';
+import {
+  CRASH_TASK_TYPE, EXCLUSIVE_TASK_TYPE, FAIL_TASK_TYPE, NOOP_TASK_TYPE, PROGRESS_TASK_TYPE, SLEEP_TASK_TYPE,
+} from '../services/tasks/test-tasks';
 
-/**
- * Task types for tests and benchmarks, registered only when BERTH_TEST_TASKS=1.
- *   _noop                         succeeds at once
- *   _sleep    {ms, ignoreSignal}  waits, honouring the signal unless told not to (then only a timeout ends it)
- *   _fail     {message}           throws
- *   _crash                        kills its own process with SIGKILL mid-task
- *   _progress {steps, stepMs}     reports progress and logs a line per step
- *   _exclusive {ms}               like _sleep, but refuses (409) a second task on the same object
- */
-export function testTaskDefinitions(): TaskDefinition[] {
-  const base = { timeoutMs: 10 * 60_000, concurrency: 8, onConflict: 'queue' as const };
+/** The run functions of the test task types (services/tasks/test-tasks.ts), registered only when BERTH_TEST_TASKS=1. */
+export function testTaskHandlers(): TaskHandler[] {
   return [
-    { ...base, type: '_noop', idempotent: true, concurrency: 32, run: async () => ({ ok: true }) },
-    {
-      ...base,
-      type: '_sleep',
-      idempotent: true,
-      run: async ({ task, signal, log }: TaskContext) => {
-        const ms = Number(task.args.ms ?? 1000);
-        log(`sleeping ${ms} ms`);
-        await wait(ms, task.args.ignoreSignal ? undefined : signal);
-        log('woke up');
-        return { slept: ms };
-      },
-    },
-    {
-      ...base,
-      type: '_exclusive',
-      idempotent: true,
-      onConflict: 'refuse',
-      run: async ({ task, signal }: TaskContext) => {
-        await wait(Number(task.args.ms ?? 100), signal);
-        return { done: true };
-      },
-    },
-    {
-      ...base,
-      type: '_fail',
-      idempotent: false,
-      run: async ({ task, log }: TaskContext) => {
-        log('about to fail');
-        throw new Error(String(task.args.message ?? 'failed on purpose'));
-      },
-    },
-    {
-      ...base,
-      type: '_crash',
-      idempotent: false,
-      run: async ({ log }: TaskContext) => {
-        log('crashing');
-        await wait(300);
-        process.kill(process.pid, 'SIGKILL');
-        await wait(60_000);
-      },
-    },
-    {
-      ...base,
-      type: '_progress',
-      idempotent: false,
-      run: async ({ task, signal, progress, log }: TaskContext) => {
-        const steps = Number(task.args.steps ?? 5);
-        const stepMs = Number(task.args.stepMs ?? 100);
-        for (let step = 1; step <= steps; step++) {
-          await wait(stepMs, signal);
-          progress((step / steps) * 100, `step ${step} of ${steps}`);
-          log(`step ${step}`);
-        }
-        return { steps };
-      },
-    },
+    handle(NOOP_TASK_TYPE, async () => ({ ok: true })),
+    handle(SLEEP_TASK_TYPE, async ({ args, signal, log }) => {
+      const ms = args.ms ?? 1000;
+      log(`sleeping ${ms} ms`);
+      await wait(ms, args.ignoreSignal ? undefined : signal);
+      log('woke up');
+      return { slept: ms };
+    }),
+    handle(EXCLUSIVE_TASK_TYPE, async ({ args, signal }) => {
+      await wait(args.ms ?? 100, signal);
+      return { done: true };
+    }),
+    handle(FAIL_TASK_TYPE, async ({ args, log }) => {
+      log('about to fail');
+      throw new Error(args.message ?? 'failed on purpose');
+    }),
+    handle(CRASH_TASK_TYPE, async ({ log }) => {
+      log('crashing');
+      await wait(300);
+      process.kill(process.pid, 'SIGKILL');
+      await wait(60_000);
+    }),
+    handle(PROGRESS_TASK_TYPE, async ({ args, signal, progress, log }) => {
+      const steps = args.steps ?? 5;
+      const stepMs = args.stepMs ?? 100;
+      for (let step = 1; step <= steps; step++) {
+        await wait(stepMs, signal);
+        progress((step / steps) * 100, `step ${step} of ${steps}`);
+        log(`step ${step}`);
+      }
+      return { steps };
+    }),
   ];
 }
 
@@ -78,14 +46,14 @@ export function testTaskDefinitions(): TaskDefinition[] {
  * task reports exactly this step, as a progress message or a log line. A deterministic point inside the real
  * handlers, with no hook in their code.
  */
-export function crashingAt(step: string, definition: TaskDefinition): TaskDefinition {
+export function crashingAt(step: string, handler: TaskHandler): TaskHandler {
   const check = (text: string | undefined) => {
     if (text === step) process.kill(process.pid, 'SIGKILL');
   };
   return {
-    ...definition,
+    type: handler.type,
     run: (ctx) =>
-      definition.run({
+      handler.run({
         ...ctx,
         progress: (percent, message) => {
           check(message);

@@ -1,4 +1,4 @@
-import type { TaskContext } from '../tasks/task-registry';
+import type { TaskContext } from '../tasks/task-handler';
 import type { App } from './app-repo';
 import type { Manifest } from './manifest';
 

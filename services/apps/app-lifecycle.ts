@@ -1,6 +1,7 @@
 import type { Clock } from '../core/clock';
 import { isUniqueViolation } from '../db/database';
-import type { TaskContext } from '../tasks/task-registry';
+import type { AppTaskArgs } from './app-tasks';
+import type { TaskContext } from '../tasks/task-handler';
 import type { App, AppRepo, PortBinding } from './app-repo';
 import type { AppRuntime } from './app-runtime';
 import { PENDING_STATE, type AppOperation } from './app-states';
@@ -12,17 +13,6 @@ import type { AppPublisher } from './app-publisher';
 import type { AppDnsStep } from './app-dns-step';
 import type { AppBackups } from './app-backups';
 
-export interface AppTaskArgs {
-  appId: string;
-  op: AppOperation;
-  /** update: the manifest to move to. */
-  manifest?: Manifest;
-  appStoreId?: string | null;
-  /** restore: the backup to put back; install: the backup a clone starts from. */
-  backupId?: string;
-  /** install as a clone: the app whose backup `backupId` is. */
-  cloneOf?: string;
-}
 
 export interface LifecycleDeps {
   apps: AppRepo;

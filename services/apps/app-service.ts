@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../core/clock';
-import { BerthError, conflict, notFound, validationError } from '../core/errors';
-import { isUniqueViolation } from '../db/database';
+import { conflict, notFound, validationError } from '../core/errors';
 import type { Transactor } from '../db/transactor';
 import type { BackupRepo } from '../backups/backup-repo';
 import type { GroupRepo } from '../groups/group-repo';
@@ -12,19 +11,18 @@ import type { Actor, EventlogService } from '../eventlog/eventlog-service';
 import type { Principal } from '../auth/principal';
 import { hasRole } from '../auth/roles';
 import type { TaskService } from '../tasks/task-service';
+import { AppChecks, canUse, checkAlternateDomains, describeChanges, explainConflict, same } from './app-checks';
 import type { App, AppPatch, AppRepo, PortBinding } from './app-repo';
 import type { AppRuntime, ExecSession, LogLine } from './app-runtime';
-import { ALLOWED_FROM, isPending, PENDING_STATE, type AppOperation } from './app-states';
+import { ALLOWED_FROM, PENDING_STATE, type AppOperation } from './app-states';
+import { APP_TASK_TYPE, appObjectKey, type AppTaskArgs } from './app-tasks';
 import {
-  checkAccessRestriction, checkDomain, checkEnv, checkIcon, checkLabel, checkLocation, checkMemoryLimit, checkPortBindings, checkTags, fqdnOf,
+  checkDomain, checkEnv, checkIcon, checkLabel, checkLocation, checkMemoryLimit, checkPortBindings, checkTags, fqdnOf,
 } from './app-input';
-import type { AppTaskArgs } from './app-lifecycle';
 import type { CatalogueService } from './catalogue';
 import type { HostPorts } from './host-ports';
 import { parseManifest } from './manifest';
 import { hostsOf, type AppDnsStep } from './app-dns-step';
-
-export const APP_TASK = 'app';
 
 export interface InstallInput {
   manifest?: unknown;
@@ -69,11 +67,15 @@ export interface AppServiceDeps {
 
 /** Installing, operating and reading apps. The work on the engine happens in app tasks (app-lifecycle.ts). */
 export class AppService {
-  constructor(private readonly deps: AppServiceDeps) {}
+  private readonly checks: AppChecks;
+
+  constructor(private readonly deps: AppServiceDeps) {
+    this.checks = new AppChecks(deps);
+  }
 
   /** Admins see every app of the tenant; other users the apps their access restriction lets them use. */
   async list(principal: Principal): Promise<App[]> {
-    const apps = await this.settle(await this.deps.apps.list(principal.instanceId));
+    const apps = await this.deps.apps.list(principal.instanceId);
     if (hasRole(principal.role, 'admin')) return apps;
     const groups = (await this.deps.groups.groupsOf([principal.userId])).get(principal.userId) ?? [];
     return apps.filter((app) => canUse(app, principal.userId, groups));
@@ -97,7 +99,7 @@ export class AppService {
     const location = checkLocation(input.location);
     const domain = checkDomain(input.domain);
     const portBindings = checkPortBindings(input.portBindings, manifest, this.deps.reservedPorts);
-    const accessRestriction = await this.checkedAccess(actor.instanceId, input.accessRestriction);
+    const accessRestriction = await this.checks.checkedAccess(actor.instanceId, input.accessRestriction);
     const now = this.now();
     const app: App = {
       id: randomUUID(),
@@ -130,9 +132,9 @@ export class AppService {
     };
     const icon = checkIcon(input.icon);
     await this.deps.dns.check(actor.instanceId, app.id, hostsOf(app), input.overwriteDns ?? false);
-    await this.checkQuotas(actor.instanceId, { memoryLimit: app.memoryLimit });
+    await this.checks.checkQuotas(actor.instanceId, { memoryLimit: app.memoryLimit });
     await this.deps.runtime.ping();
-    await this.checkPortsFree(portBindings, app.id);
+    await this.checks.checkPortsFree(portBindings, app.id);
 
     await this.deps.transactor
       .transaction(async (repos) => {
@@ -140,7 +142,7 @@ export class AppService {
         if (icon) await repos.apps.setIcon(app.id, icon, now);
       })
       .catch((err) => {
-        throw this.explainConflict(err, app);
+        throw explainConflict(err, app);
       });
     let taskId: number;
     try {
@@ -174,7 +176,7 @@ export class AppService {
     const metadata: AppPatch = {};
     if ('label' in input) metadata.label = checkLabel(input.label);
     if ('tags' in input) metadata.tags = checkTags(input.tags);
-    if ('accessRestriction' in input) metadata.accessRestriction = await this.checkedAccess(actor.instanceId, input.accessRestriction);
+    if ('accessRestriction' in input) metadata.accessRestriction = await this.checks.checkedAccess(actor.instanceId, input.accessRestriction);
     if ('enableBackup' in input) metadata.enableBackup = Boolean(input.enableBackup);
     if ('enableAutomaticUpdate' in input) metadata.enableAutomaticUpdate = Boolean(input.enableAutomaticUpdate);
 
@@ -193,11 +195,11 @@ export class AppService {
     if ('memoryLimit' in input) container.memoryLimit = checkMemoryLimit(input.memoryLimit, app.manifest);
     // Only a raise is held to the quota: lowering must work even for a tenant already over it.
     if (container.memoryLimit !== undefined && container.memoryLimit > app.memoryLimit) {
-      await this.checkQuotas(actor.instanceId, { memoryLimit: container.memoryLimit, appId: app.id });
+      await this.checks.checkQuotas(actor.instanceId, { memoryLimit: container.memoryLimit, appId: app.id });
     }
     if ('env' in input) container.env = checkEnv(input.env);
     const portBindings = 'portBindings' in input ? checkPortBindings(input.portBindings, app.manifest, this.deps.reservedPorts) : undefined;
-    if (portBindings) await this.checkPortsFree(portBindings.filter((b) => !app.portBindings.some((o) => same(o, b))), app.id);
+    if (portBindings) await this.checks.checkPortsFree(portBindings.filter((b) => !app.portBindings.some((o) => same(o, b))), app.id);
 
     const changes = describeChanges(app, { ...metadata, ...container }, portBindings);
     const needsTask = Object.keys(container).length > 0 || portBindings !== undefined;
@@ -314,36 +316,12 @@ export class AppService {
   private async find(instanceId: string, id: string): Promise<App> {
     const app = await this.deps.apps.get(instanceId, id);
     if (!app) throw notFound('No such app');
-    return (await this.settle([app]))[0];
-  }
-
-  /**
-   * A task can end without its handler writing the outcome (stopped while queued, timed out, crashed for good):
-   * such an app would sit in its pending state forever, so reads move it to `error` with the task's reason.
-   */
-  private async settle(apps: App[]): Promise<App[]> {
-    const stuck = apps.filter((app) => isPending(app.installationState) && app.taskId !== null);
-    if (!stuck.length) return apps;
-    const settled = new Map<string, App>();
-    for (const app of stuck) {
-      const task = await this.deps.taskRepo.get(app.taskId!);
-      if (task && task.state !== 'error') continue;
-      const error = {
-        message: task?.error?.message ?? 'The task was lost',
-        installationState: app.installationState,
-        taskId: app.taskId,
-        reason: task?.error?.code ?? 'lost',
-      };
-      if (await this.deps.apps.update(app.id, { installationState: 'error', error }, this.now(), [app.installationState])) {
-        settled.set(app.id, { ...app, installationState: 'error', error });
-      }
-    }
-    return apps.map((app) => settled.get(app.id) ?? app);
+    return app;
   }
 
   /** Uninstall wins over a running operation: that task is told to stop, and the uninstall queues behind it. */
   private async preempt(app: App): Promise<void> {
-    const [running] = await this.deps.taskRepo.unfinishedOn(objectKey(app.id));
+    const [running] = await this.deps.taskRepo.unfinishedOn(appObjectKey(app.id));
     if (running && !running.stopRequested) await this.deps.tasks.stop(app.instanceId, running.id).catch(() => undefined);
   }
 
@@ -357,7 +335,7 @@ export class AppService {
         return ok;
       })
       .catch((err) => {
-        throw this.explainConflict(err, { ...app, ...patch } as App);
+        throw explainConflict(err, { ...app, ...patch } as App);
       });
     if (!moved) {
       const current = (await this.deps.apps.get(app.instanceId, app.id)) ?? app;
@@ -375,11 +353,10 @@ export class AppService {
   }
 
   private async startTask(app: App, args: AppTaskArgs, actor: Actor): Promise<number> {
-    const task = await this.deps.tasks.create({
+    const task = await this.deps.tasks.create(APP_TASK_TYPE, {
       instanceId: app.instanceId,
-      type: APP_TASK,
-      args: args as unknown as Record<string, unknown>,
-      objectKey: objectKey(app.id),
+      args,
+      objectKey: appObjectKey(app.id),
       createdBy: actor.userId ?? undefined,
     });
     await this.deps.apps.update(app.id, { taskId: task.id }, this.now());
@@ -396,102 +373,8 @@ export class AppService {
     return { manifest: entry.manifest, appStoreId: storeId };
   }
 
-  private async checkedAccess(instanceId: string, raw: unknown) {
-    const access = checkAccessRestriction(raw);
-    if (!access) return null;
-    const users = await this.deps.users.existing(instanceId, access.users);
-    const groups = await this.deps.groups.existing(instanceId, access.groups);
-    const unknown = [...access.users.filter((u) => !users.includes(u)), ...access.groups.filter((g) => !groups.includes(g))];
-    if (unknown.length) throw validationError(`accessRestriction: no such user or group ${unknown.join(', ')}`, { field: 'accessRestriction' });
-    return access;
-  }
-
-  /**
-   * The operator's limits on the tenant (apps, total memory, disk used by its apps' volumes): 403
-   * QUOTA_EXCEEDED before anything is made. `appId` is an app being reconfigured: it is not a new app, and its
-   * own current memory is replaced by `memoryLimit`. Checked, not locked: two installs racing for the last slot
-   * may both pass (fsck reports it); disk is measured, so an app may grow past it until the next install is refused.
-   */
-  private async checkQuotas(instanceId: string, asked: { memoryLimit: number; appId?: string }): Promise<void> {
-    const quotas = (await this.deps.instances.get(instanceId))?.quotas ?? {};
-    if (quotas.apps === undefined && quotas.memory === undefined && quotas.disk === undefined) return;
-    const adding = asked.appId === undefined;
-    const apps = (await this.deps.apps.list(instanceId)).filter((a) => a.id !== asked.appId);
-    if (adding && quotas.apps !== undefined && apps.length + 1 > quotas.apps) {
-      throw new BerthError('QUOTA_EXCEEDED', 403, `This instance may have at most ${quotas.apps} apps`, { quota: 'apps', limit: quotas.apps });
-    }
-    const used = apps.reduce((sum, a) => sum + a.memoryLimit, 0);
-    if (quotas.memory !== undefined && used + asked.memoryLimit > quotas.memory) {
-      throw new BerthError('QUOTA_EXCEEDED', 403, `The apps of this instance may use at most ${quotas.memory} bytes of memory (${used} in use, ${asked.memoryLimit} asked)`, {
-        quota: 'memory',
-        limit: quotas.memory,
-      });
-    }
-    if (adding && quotas.disk !== undefined) {
-      const disk = await this.deps.runtime.volumesSize(instanceId);
-      if (disk >= quotas.disk) {
-        throw new BerthError('QUOTA_EXCEEDED', 403, `The apps of this instance may use at most ${quotas.disk} bytes of disk (${disk} in use)`, {
-          quota: 'disk',
-          limit: quotas.disk,
-        });
-      }
-    }
-  }
-
-  /** 409 before any task starts: a port another app holds, or one something else on the machine listens on. */
-  private async checkPortsFree(bindings: PortBinding[], appId: string): Promise<void> {
-    const taken = await this.deps.apps.takenPorts(bindings, appId);
-    if (taken.length) throw portConflict(taken[0], 'by another app');
-    for (const binding of bindings) {
-      if (!(await this.deps.hostPorts.isFree(binding.hostPort, binding.protocol))) throw portConflict(binding, 'on this machine');
-    }
-  }
-
-  private explainConflict(err: unknown, app: App): unknown {
-    if (!isUniqueViolation(err)) return err;
-    // The constraint's table tells which one: the port bindings' primary key, or the apps' unique fqdn.
-    const message = String((err as Error).message);
-    if (/app_port_bindings/.test(message)) return conflict('A host port is already in use by another app', { field: 'portBindings' });
-    return conflict(`The location ${app.fqdn} is already used by another app`, { field: 'location' });
-  }
-
   private now() {
     return this.deps.clock().toISOString();
   }
 }
 
-export const objectKey = (appId: string) => `app:${appId}`;
-
-function checkAlternateDomains(raw: InstallInput['alternateDomains']): App['alternateDomains'] {
-  return (raw ?? []).map((alt, i) => ({
-    domain: checkDomain(alt.domain),
-    subdomain: (() => {
-      try {
-        return checkLocation(alt.subdomain);
-      } catch {
-        throw validationError(`alternateDomains[${i}].subdomain must be a host name label or empty`, { field: `alternateDomains.${i}.subdomain` });
-      }
-    })(),
-  }));
-}
-
-function canUse(app: App, userId: string, groups: string[]): boolean {
-  const access = app.accessRestriction;
-  return !access || access.users.includes(userId) || access.groups.some((g) => groups.includes(g));
-}
-
-const same = (a: PortBinding, b: PortBinding) => a.hostPort === b.hostPort && a.protocol === b.protocol;
-
-function portConflict(binding: PortBinding, where: string): BerthError {
-  return conflict(`Port ${binding.hostPort}/${binding.protocol} (${binding.envName}) is already in use ${where}`, { field: `portBindings.${binding.envName}` });
-}
-
-function describeChanges(app: App, patch: AppPatch, portBindings?: PortBinding[]) {
-  const changes: Record<string, { before: unknown; after: unknown }> = {};
-  for (const [key, after] of Object.entries(patch)) {
-    const before = (app as unknown as Record<string, unknown>)[key];
-    if (JSON.stringify(before) !== JSON.stringify(after)) changes[key] = { before, after };
-  }
-  if (portBindings) changes.portBindings = { before: app.portBindings, after: portBindings };
-  return changes;
-}

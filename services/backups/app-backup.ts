@@ -5,7 +5,7 @@ import type { App } from '../apps/app-repo';
 import type { AppRuntime } from '../apps/app-runtime';
 import { LABELS } from '../apps/app-runtime';
 import type { AppBackups, AppRestorePlan, AppSnapshot } from '../apps/app-backups';
-import type { TaskContext } from '../tasks/task-registry';
+import type { TaskContext } from '../tasks/task-handler';
 import type { Backup, BackupFile, BackupRepo } from './backup-repo';
 import { collect, discard, loadFile, storeFile } from './backup-files';
 import type { BackupStorage } from './backup-storage';

@@ -4,7 +4,7 @@ import type { AppRuntime } from '../apps/app-runtime';
 import { LABELS } from '../apps/app-runtime';
 import type { Manifest } from '../apps/manifest';
 import type { NotificationService } from '../notifications/notification-service';
-import type { TaskContext } from '../tasks/task-registry';
+import type { TaskContext } from '../tasks/task-handler';
 import { DATA_DIR, type AppBackupRunner } from './app-backup';
 import { collect, loadFile } from './backup-files';
 import type { Backup, BackupRepo } from './backup-repo';

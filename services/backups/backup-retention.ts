@@ -1,5 +1,5 @@
 import type { Clock } from '../core/clock';
-import type { TaskContext } from '../tasks/task-registry';
+import type { TaskContext } from '../tasks/task-handler';
 import type { Backup, BackupRepo } from './backup-repo';
 import { checkStoredFile } from './backup-files';
 import type { BackupTargets } from './backup-target';

@@ -1,3 +1,5 @@
+import { BOX_BACKUP_TASK_TYPE, CLEAN_BACKUPS_TASK_TYPE, DRILL_BACKUP_TASK_TYPE, VERIFY_BACKUP_TASK_TYPE } from './backup-tasks';
+import type { TaskType } from '../tasks/task-type';
 import type { Clock } from '../core/clock';
 import { notFound, validationError } from '../core/errors';
 import type { AppRepo } from '../apps/app-repo';
@@ -7,10 +9,6 @@ import { mergeBackupConfig, renderBackupConfig, type BackupConfig, type BackupCo
 import type { Backup, BackupRepo, BackupType } from './backup-repo';
 import type { BackupTargets } from './backup-target';
 
-export const BOX_BACKUP_TASK = 'backup';
-export const CLEAN_BACKUPS_TASK = 'cleanBackups';
-export const VERIFY_BACKUP_TASK = 'backupVerify';
-export const DRILL_BACKUP_TASK = 'backupDrill';
 
 export interface BackupServiceDeps {
   backups: BackupRepo;
@@ -74,29 +72,29 @@ export class BackupService {
 
   /** One box backup at a time per tenant: a second one while the first runs is 409. */
   async create(actor: Actor): Promise<number> {
-    return this.startTask(actor, BOX_BACKUP_TASK, {}, 'backup.start');
+    return this.startTask(actor, BOX_BACKUP_TASK_TYPE, { instanceId: actor.instanceId }, 'backup.start');
   }
 
   /** An automatic backup (BackupSchedule), recorded as the system's; a cleanup queues behind it. */
   async startScheduled(instanceId: string): Promise<number> {
     const system: Actor = { instanceId, userId: null, tokenId: null, ip: null };
-    const taskId = await this.startTask(system, BOX_BACKUP_TASK, { scheduled: true }, 'backup.start');
-    await this.startTask(system, CLEAN_BACKUPS_TASK, { scheduled: true }, 'backup.cleanup');
+    const taskId = await this.startTask(system, BOX_BACKUP_TASK_TYPE, { instanceId, scheduled: true }, 'backup.start');
+    await this.startTask(system, CLEAN_BACKUPS_TASK_TYPE, { instanceId, scheduled: true }, 'backup.cleanup');
     return taskId;
   }
 
   /** The daily cleanup (BackupSchedule), recorded as the system's. */
   async startScheduledCleanup(instanceId: string): Promise<number> {
-    return this.startTask({ instanceId, userId: null, tokenId: null, ip: null }, CLEAN_BACKUPS_TASK, { scheduled: true }, 'backup.cleanup');
+    return this.startTask({ instanceId, userId: null, tokenId: null, ip: null }, CLEAN_BACKUPS_TASK_TYPE, { instanceId, scheduled: true }, 'backup.cleanup');
   }
 
   async cleanup(actor: Actor): Promise<number> {
-    return this.startTask(actor, CLEAN_BACKUPS_TASK, {}, 'backup.cleanup');
+    return this.startTask(actor, CLEAN_BACKUPS_TASK_TYPE, { instanceId: actor.instanceId }, 'backup.cleanup');
   }
 
   async verify(actor: Actor, id: string): Promise<number> {
     await this.get(actor.instanceId, id);
-    return this.startTask(actor, VERIFY_BACKUP_TASK, { backupId: id }, 'backup.verify', id);
+    return this.startTask(actor, VERIFY_BACKUP_TASK_TYPE, { instanceId: actor.instanceId, backupId: id }, 'backup.verify', id);
   }
 
   /** A restore drill of `id`, or (none given) of the newest complete backup: 404 when there is none. */
@@ -107,14 +105,13 @@ export class BackupService {
     } else if (!(await this.deps.backups.listAll(actor.instanceId)).some((b) => b.state === 'normal')) {
       throw notFound('There is no complete backup to drill yet');
     }
-    return this.startTask(actor, DRILL_BACKUP_TASK, id ? { backupId: id } : {}, 'backup.drill', id ?? null);
+    return this.startTask(actor, DRILL_BACKUP_TASK_TYPE, id ? { instanceId: actor.instanceId, backupId: id } : { instanceId: actor.instanceId }, 'backup.drill', id ?? null);
   }
 
-  private async startTask(actor: Actor, type: string, args: Record<string, unknown>, action: string, target: string | null = null): Promise<number> {
-    const task = await this.deps.tasks.create({
+  private async startTask<A>(actor: Actor, type: TaskType<A>, args: A, action: string, target: string | null = null): Promise<number> {
+    const task = await this.deps.tasks.create(type, {
       instanceId: actor.instanceId,
-      type,
-      args: { instanceId: actor.instanceId, ...args },
+      args,
       objectKey: `backups:${actor.instanceId}`,
       createdBy: actor.userId ?? undefined,
     });

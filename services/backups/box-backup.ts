@@ -1,7 +1,7 @@
 import type { Clock } from '../core/clock';
 import type { AppRepo } from '../apps/app-repo';
 import type { TenantDumpRepo } from './tenant-dump-repo';
-import type { TaskContext } from '../tasks/task-registry';
+import type { TaskContext } from '../tasks/task-handler';
 import { backupId, type AppBackupRunner } from './app-backup';
 import type { Backup, BackupRepo } from './backup-repo';
 import { storeFile } from './backup-files';

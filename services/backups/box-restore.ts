@@ -5,7 +5,7 @@ import type { AppLifecycle } from '../apps/app-lifecycle';
 import type { AppRepo } from '../apps/app-repo';
 import type { SettingsRepo } from '../settings/settings-repo';
 import type { EventlogService } from '../eventlog/eventlog-service';
-import type { TaskContext } from '../tasks/task-registry';
+import type { TaskContext } from '../tasks/task-handler';
 import { BackupIntegrityError } from './backup-crypto';
 import type { BackupConfig } from './backup-config';
 import { collect, discard, loadFile } from './backup-files';
@@ -15,7 +15,6 @@ import { BACKUP_CONFIG_SETTING, type BackupTargets } from './backup-target';
 import { readIndex, type BoxBackupIndex } from './box-backup-index';
 import type { TenantDump, TenantDumpRepo } from './tenant-dump-repo';
 
-export const RESTORE_TASK = 'restore';
 /** The tenant's restore request and its outcome, read by `GET /cloudron/status`; kept through the rebuild. */
 export const RESTORE_SETTING = 'restore';
 /** CloudronService's once-only activation latch: a restore only runs on a box that is not activated. */

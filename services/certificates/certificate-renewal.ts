@@ -1,14 +1,14 @@
+import { RENEW_CERTS_TASK_TYPE } from './certificate-tasks';
 import type { AppRepo } from '../apps/app-repo';
 import type { AppPublisher } from '../apps/app-publisher';
 import { hostsOf } from '../apps/app-dns-step';
 import { BerthError } from '../core/errors';
 import type { Logger } from '../core/logger';
-import type { TaskContext } from '../tasks/task-registry';
+import type { TaskContext } from '../tasks/task-handler';
 import type { NotificationService } from '../notifications/notification-service';
 import type { TaskService } from '../tasks/task-service';
 import { covers, type CertificateService } from './certificate-service';
 
-export const RENEW_CERTS_TASK = 'renewcerts';
 export const RENEWAL_ALERT = 'certificates.renewal';
 
 /**
@@ -67,7 +67,7 @@ export class RenewalSchedule {
     const started: string[] = [];
     for (const instanceId of tenants) {
       try {
-        await this.deps.tasks.create({ instanceId, type: RENEW_CERTS_TASK, args: { instanceId }, objectKey: `certificates:${instanceId}` });
+        await this.deps.tasks.create(RENEW_CERTS_TASK_TYPE, { instanceId, args: { instanceId }, objectKey: `certificates:${instanceId}` });
         started.push(instanceId);
       } catch (err) {
         // One still running (409) will do; anything else is worth a line.

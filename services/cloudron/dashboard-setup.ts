@@ -1,3 +1,4 @@
+import { PREPARE_DASHBOARD_TASK, PREPARE_DASHBOARD_TASK_TYPE } from './cloudron-tasks';
 import { isIP } from 'node:net';
 import type { Clock } from '../core/clock';
 import { BerthError, conflict, validationError } from '../core/errors';
@@ -10,10 +11,9 @@ import { dashboardOwner, type AppDns } from '../domains/app-dns';
 import { interfaceIpv4 } from '../domains/box-ip';
 import type { DomainService, DomainView } from '../domains/domain-service';
 import type { DomainChange } from '../domains/domain-sync';
-import type { TaskContext } from '../tasks/task-registry';
+import type { TaskContext } from '../tasks/task-handler';
 import type { TaskService } from '../tasks/task-service';
 
-export const PREPARE_DASHBOARD_TASK = 'prepareDashboardDomain';
 
 /** What `POST /cloudron/setup` stores: the dashboard domain and how the box's address is found. */
 export interface DashboardSetup {
@@ -85,7 +85,7 @@ export class DashboardSetupService {
     await settings.set(instance.id, SETTING_DASHBOARD, setup);
     await settings.set(instance.id, SETTING_SETUP_ERROR, null);
     // A 409 here is a setup started meanwhile, a 503 an unreachable queue: neither is the input's fault.
-    const task = await this.deps.tasks.create({ instanceId: instance.id, type: PREPARE_DASHBOARD_TASK, args: { instanceId: instance.id, domain: setup.domain }, objectKey });
+    const task = await this.deps.tasks.create(PREPARE_DASHBOARD_TASK_TYPE, { instanceId: instance.id, args: { instanceId: instance.id, domain: setup.domain }, objectKey });
     await this.deps.eventlog.record(actor, 'cloudron.setup', setup.domain, { provider: setup.provider, zoneName: setup.zoneName, taskId: task.id });
     return { taskId: task.id };
   }

@@ -7,7 +7,8 @@ import type { TaskService } from '../tasks/task-service';
 import { mergeBackupConfig, type BackupConfig, type BackupConfigInput, type TargetLimits } from '../backups/backup-config';
 import type { BackupTargets } from '../backups/backup-target';
 import { probeIndex } from '../backups/box-backup-index';
-import { RESTORE_SETTING, RESTORE_TASK, type RestoreRequest } from '../backups/box-restore';
+import { RESTORE_SETTING, type RestoreRequest } from '../backups/box-restore';
+import { RESTORE_TASK_TYPE } from '../backups/backup-tasks';
 import { SETTING_ACTIVATED, type ProgressState } from './dashboard-setup';
 
 /** `POST /cloudron/restore`: seed 001's body, plus today's Cloudron's `remotePath`. */
@@ -65,7 +66,7 @@ export class RestoreService {
     const request: RestoreRequest = { folder, backupId, version: input.version, config, taskId: null, message: 'Waiting for a worker', errorMessage: null };
     await settings.set(instance.id, RESTORE_SETTING, request);
     const task = await this.deps.tasks
-      .create({ instanceId: instance.id, type: RESTORE_TASK, args: { instanceId: instance.id, backup: `${folder}/${backupId}` }, objectKey: objectKey(instance.id) })
+      .create(RESTORE_TASK_TYPE, { instanceId: instance.id, args: { instanceId: instance.id, backup: `${folder}/${backupId}` }, objectKey: objectKey(instance.id) })
       .catch(async (err) => {
         await settings.set(instance.id, RESTORE_SETTING, { ...request, config: null, message: '', errorMessage: (err as Error).message });
         throw err;

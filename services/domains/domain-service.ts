@@ -11,6 +11,8 @@ import { checkDomainName, isWithin } from './domain-name';
 import { configuredResolver } from './dns-resolver';
 import { checkCertificatePair, type FallbackCertificates } from './fallback-cert';
 import type { DomainChange } from './domain-sync';
+import { domainObjectKey, SYNC_DOMAIN_TASK_TYPE } from './domain-tasks';
+import type { TaskService } from '../tasks/task-service';
 
 export interface DomainInput {
   domain?: string;
@@ -53,8 +55,8 @@ export interface DomainServiceDeps {
   clock: Clock;
   /** DNS servers dns_check asks (BERTH_DNS_SERVERS); empty: the system's. */
   dnsServers: string[];
-  /** Starts the `syncDomain` task for the names at a changed domain; returns its id. */
-  startSync(instanceId: string, domain: string, change: DomainChange): Promise<number>;
+  /** Runs the `syncDomain` task for the names at a changed domain. */
+  tasks: Pick<TaskService, 'create'>;
 }
 
 /** A tenant's domains: which DNS provider manages each, with what settings, and its TLS settings. */
@@ -93,7 +95,7 @@ export class DomainService {
       throw err;
     }
     // Its well-known documents are served by the proxy: the sync task publishes them.
-    if (domain.wellKnown) await this.deps.startSync(actor.instanceId, name, { dns: false, proxy: true });
+    if (domain.wellKnown) await this.startSync(actor.instanceId, name, { dns: false, proxy: true });
     await this.deps.eventlog.record(actor, 'domain.add', name, this.auditData(domain));
     return this.view(domain);
   }
@@ -108,7 +110,7 @@ export class DomainService {
     const updated: Domain = { ...current, ...(await this.checked(current.domain, input, current)), updatedAt: this.deps.clock().toISOString() };
     await this.deps.domains.update(updated);
     const change = changeOf(current, updated);
-    const taskId = change.dns || change.proxy ? await this.deps.startSync(actor.instanceId, updated.domain, change) : undefined;
+    const taskId = change.dns || change.proxy ? await this.startSync(actor.instanceId, updated.domain, change) : undefined;
     await this.deps.eventlog.record(actor, 'domain.update', current.domain, { ...this.auditData(updated), ...(taskId ? { taskId } : {}) });
     return { ...this.view(updated), ...(taskId ? { taskId } : {}) };
   }
@@ -124,7 +126,7 @@ export class DomainService {
     }
     await this.deps.domains.delete(actor.instanceId, domain.domain);
     // The sync task of a domain that is gone takes its well-known site back.
-    if (domain.wellKnown) await this.deps.startSync(actor.instanceId, domain.domain, { dns: false, proxy: true });
+    if (domain.wellKnown) await this.startSync(actor.instanceId, domain.domain, { dns: false, proxy: true });
     await this.deps.eventlog.record(actor, 'domain.remove', domain.domain, { provider: domain.provider });
   }
 
@@ -155,6 +157,12 @@ export class DomainService {
   /** The stored domain, with its secrets: for the reverse proxy and the DNS step of app tasks. */
   async internal(instanceId: string, name: string): Promise<Domain | undefined> {
     return this.deps.domains.get(instanceId, name);
+  }
+
+  /** Starts the `syncDomain` task for the names at a changed domain; returns its id. */
+  private async startSync(instanceId: string, domain: string, change: DomainChange): Promise<number> {
+    const task = await this.deps.tasks.create(SYNC_DOMAIN_TASK_TYPE, { instanceId, args: { instanceId, domain, ...change }, objectKey: domainObjectKey(instanceId, domain) });
+    return task.id;
   }
 
   private async find(instanceId: string, rawName: string): Promise<Domain> {

@@ -1,11 +1,10 @@
 import type { AppRepo } from '../apps/app-repo';
 import type { AppPublisher } from '../apps/app-publisher';
 import { hostsOf, type AppDnsStep } from '../apps/app-dns-step';
-import type { TaskContext } from '../tasks/task-registry';
+import type { TaskContext } from '../tasks/task-handler';
 import type { DomainRepo } from './domain-repo';
 import type { WellKnownPublisher } from './well-known-publisher';
 
-export const SYNC_DOMAIN_TASK = 'syncDomain';
 
 /** What a change of a domain asks of the names at it: records through the (new) provider, the proxy's new certificate. */
 export interface DomainChange {

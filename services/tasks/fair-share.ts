@@ -1,6 +1,5 @@
 import type { Clock } from '../core/clock';
 import type { InstanceRepo } from '../instances/instance-repo';
-import type { TaskDefinition } from './task-registry';
 import type { Task, TaskRepo } from './task-repo';
 
 /**
@@ -19,12 +18,12 @@ export class FairShare {
 
   private readonly locks = new Map<string, Promise<unknown>>();
 
-  /** Claims the task through `claim` unless its tenant already runs its share of the type (then 'wait'). */
-  async admit(taskId: number, definition: TaskDefinition, claim: () => Promise<Task | undefined>): Promise<Task | undefined | 'wait'> {
+  /** Claims the task through `claim` unless its tenant already runs its share of the type's `concurrency` (then 'wait'). */
+  async admit(taskId: number, concurrency: number, claim: () => Promise<Task | undefined>): Promise<Task | undefined | 'wait'> {
     if (this.deps.share >= 1 || (await this.tenantCount()) < 2) return claim();
     const task = await this.deps.tasks.get(taskId);
     if (!task) return undefined;
-    const limit = Math.max(1, Math.floor(definition.concurrency * this.deps.share));
+    const limit = Math.max(1, Math.floor(concurrency * this.deps.share));
     return this.serialised(`${task.instanceId}:${task.type}`, async () =>
       (await this.deps.tasks.countActive(task.instanceId, task.type)) >= limit ? 'wait' : claim(),
     );

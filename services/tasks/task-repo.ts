@@ -30,7 +30,8 @@ export interface Task {
 export interface NewTaskRow {
   instanceId: string;
   type: string;
-  args: Record<string, unknown>;
+  /** Already checked against the type; stored as JSON. */
+  args: unknown;
   objectKey: string | null;
   /** Set for `refuse` types: at most one unfinished task per exclusive key (enforced by a unique index). */
   exclusiveKey: string | null;
@@ -147,7 +148,8 @@ export class KnexTaskRepo implements TaskRepo {
         tasks.toRow({
           instanceId: row.instanceId,
           type: row.type,
-          args: row.args,
+          // An object: the task type's schema checked it before the row is written.
+          args: row.args as Record<string, unknown>,
           state: 'pending',
           objectKey: row.objectKey,
           exclusiveKey: row.exclusiveKey,

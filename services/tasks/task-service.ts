@@ -3,13 +3,13 @@ import { isUniqueViolation } from '../db/database';
 import { BerthError, conflict, notFound, serviceUnavailable, validationError } from '../core/errors';
 import type { TaskQueue } from '../queue/task-queue';
 import type { TaskEvents } from './task-events';
-import type { TaskRegistry } from './task-registry';
+import type { TaskCatalogue } from './task-catalogue';
 import type { Task, TaskRepo } from './task-repo';
+import type { TaskType } from './task-type';
 
-export interface NewTask {
+export interface NewTask<A> {
   instanceId: string;
-  type: string;
-  args?: Record<string, unknown>;
+  args: A;
   /** The app or object the task acts on (`app:<id>`); at most one task at a time runs on it. */
   objectKey?: string;
   createdBy?: string;
@@ -24,13 +24,16 @@ export type FollowEvent = { kind: 'line'; id: number; at: number; line: string }
 /** Creating, reading and stopping tasks. Running them is the workers' job (workers/task-runner.ts). */
 export class TaskService {
   constructor(
-    private readonly deps: { tasks: TaskRepo; registry: TaskRegistry; queue: TaskQueue; events: TaskEvents; clock: Clock },
+    private readonly deps: { tasks: TaskRepo; catalogue: TaskCatalogue; queue: TaskQueue; events: TaskEvents; clock: Clock },
   ) {}
 
-  /** Stores the task, then hands its id to BullMQ. While Redis is away: 503, and nothing is stored. */
-  async create(input: NewTask): Promise<Task> {
-    const definition = this.deps.registry.get(input.type);
-    if (!definition) throw validationError(`Unknown task type ${input.type}`, { field: 'type' });
+  /**
+   * Stores the task, then hands its id to BullMQ. Args that do not fit the type: 400 naming the field. While
+   * Redis is away: 503, and nothing is stored.
+   */
+  async create<A>(definition: TaskType<A>, input: NewTask<A>): Promise<Task> {
+    if (!this.deps.catalogue.has(definition)) throw validationError(`Unknown task type ${definition.name}`, { field: 'type' });
+    const args = definition.parse(input.args);
     if (!this.deps.queue.isAvailable()) throw serviceUnavailable('The task queue (Redis) is not reachable; try again shortly');
     if (input.objectKey && definition.onConflict === 'refuse') {
       const [running] = await this.deps.tasks.unfinishedOn(input.objectKey);
@@ -41,8 +44,8 @@ export class TaskService {
     const task = await this.deps.tasks
       .insert({
         instanceId: input.instanceId,
-        type: input.type,
-        args: input.args ?? {},
+        type: definition.name,
+        args,
         objectKey: input.objectKey ?? null,
         exclusiveKey: exclusive,
         createdBy: input.createdBy ?? null,
@@ -105,6 +108,7 @@ export class TaskService {
     if (task.state === 'pending' && (await this.deps.tasks.finishPending(id, { state: 'error', code: 'stopped', message: 'Stopped' }, now))) {
       await this.deps.queue.remove(task);
       this.deps.events.publishChanged(id);
+      await this.settled(id);
       return;
     }
     await this.deps.tasks.requestStop(id, now);
@@ -166,6 +170,12 @@ export class TaskService {
     } finally {
       unsubscribe();
     }
+  }
+
+  /** Runs the type's settle hooks on the ended row. */
+  private async settled(id: number): Promise<void> {
+    const ended = await this.deps.tasks.get(id);
+    if (ended) await this.deps.catalogue.settled(ended);
   }
 
   /** With no tail requested, following starts after the newest line. */

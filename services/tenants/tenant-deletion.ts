@@ -8,7 +8,8 @@ import type { PlatformContainers } from '../platform/platform-containers';
 import { volumeName } from '../apps/container-spec';
 import type { AppPublisher } from '../apps/app-publisher';
 import type { DashboardPublisher } from '../proxy/reverse-proxy';
-import type { TaskContext } from '../tasks/task-registry';
+import type { TaskContext } from '../tasks/task-handler';
+import type { TaskService } from '../tasks/task-service';
 import type { Logger } from '../core/logger';
 import type { AppDnsStep } from '../apps/app-dns-step';
 import { dashboardOwner, type AppDns } from '../domains/app-dns';
@@ -34,8 +35,8 @@ export class TenantDeletion {
       logger: Logger;
       dataDir: string;
       dropCaches: (instanceId: string) => void;
-      /** Stops the tenant's other tasks and waits for them to end; returns how many there were. */
-      stopTasks: (instanceId: string, exceptTaskId: number) => Promise<number>;
+      /** Stops the tenant's other tasks and waits (up to a minute) for them to end. */
+      tasks: Pick<TaskService, 'stopAllOf'>;
       /** The tenant's backups on its backup target. */
       removeBackups: (instanceId: string) => Promise<void>;
     },
@@ -46,7 +47,7 @@ export class TenantDeletion {
     if (!instance) return { instanceId, removed: true };
     // An install or export still running would work on what this removes (and could bring a container back).
     step(ctx, 5, 'Stopping the tenant\'s tasks');
-    const stoppedTasks = await this.deps.stopTasks(instanceId, ctx.task.id);
+    const stoppedTasks = await this.deps.tasks.stopAllOf(instanceId, ctx.task.id, 60_000);
     const apps = await this.deps.apps.list(instanceId);
     for (const [index, app] of apps.entries()) {
       step(ctx, 10 + Math.round((index / Math.max(apps.length, 1)) * 60), `Removing app ${app.fqdn}`);

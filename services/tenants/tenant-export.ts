@@ -10,7 +10,7 @@ import type { InstanceRepo } from '../instances/instance-repo';
 import type { SettingsRepo } from '../settings/settings-repo';
 import type { UserRepo } from '../users/user-repo';
 import type { AppRuntime } from '../apps/app-runtime';
-import type { TaskContext } from '../tasks/task-registry';
+import type { TaskContext } from '../tasks/task-handler';
 import type { ExportPart, ExportRepo } from './export-repo';
 import { NAME_SETTING, TIME_ZONE_SETTING } from '../settings/settings-service';
 import { SETTING_ACTIVATED } from '../cloudron/dashboard-setup';

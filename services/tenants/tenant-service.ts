@@ -1,3 +1,4 @@
+import { INSTANCE_DELETE_TASK_TYPE, INSTANCE_EXPORT_TASK_TYPE } from './tenant-tasks';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Clock } from '../core/clock';
 import { newId } from '../core/clock';
@@ -19,8 +20,6 @@ import type { CodeKind, CodeRepo } from './code-repo';
 import type { Contexts } from './contexts';
 import { SETTING_ACTIVATED } from '../cloudron/dashboard-setup';
 
-export const INSTANCE_DELETE_TASK = 'instanceDelete';
-export const INSTANCE_EXPORT_TASK = 'instanceExport';
 
 export interface NewTenant {
   domain: string;
@@ -152,9 +151,8 @@ export class TenantService {
     await this.deps.instances.update(instance.id, { deleting: true }, this.now());
     this.deps.changed(instance.id);
     await this.deps.eventlog.record(operator(instance.id, ip), 'instance.delete', instance.id, { domain });
-    const task = await this.deps.tasks.create({
+    const task = await this.deps.tasks.create(INSTANCE_DELETE_TASK_TYPE, {
       instanceId: instance.id,
-      type: INSTANCE_DELETE_TASK,
       args: { instanceId: instance.id, domain: instance.domain },
       objectKey: `instance:${instance.id}`,
     });
@@ -166,9 +164,8 @@ export class TenantService {
     const instance = await this.get(domain);
     const exportId = randomUUID();
     await this.deps.exports.insert({ id: exportId, instanceId: instance.id, taskId: null, state: 'queued', parts: [], size: 0, createdAt: this.now() });
-    const task = await this.deps.tasks.create({
+    const task = await this.deps.tasks.create(INSTANCE_EXPORT_TASK_TYPE, {
       instanceId: instance.id,
-      type: INSTANCE_EXPORT_TASK,
       args: { instanceId: instance.id, exportId },
       objectKey: `export:${exportId}`,
     });

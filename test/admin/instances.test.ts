@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { activate, bearer, OWNER, startTestApp, until, type TestApp } from '../helpers/app';
+import { activate, bearer, OWNER, startTestApp, until, type TestApp, createTask } from '../helpers/app';
 import { createLogger } from '../../services/core/logger';
 
 const PASSPHRASE = 'correct horse battery staple';
@@ -125,8 +125,8 @@ describe('admin API: instances', () => {
   it('runs a blocked tenant\'s running and queued tasks to the end (the documented policy)', async () => {
     const instanceId = (await create('eta.admin.test').expect(201)).body.data.id;
     // Two tasks on one object: the second waits in the queue for the first.
-    const running = await app.berth.tasks.create({ instanceId, type: '_sleep', args: { ms: 1500 }, objectKey: 'eta' });
-    const queued = await app.berth.tasks.create({ instanceId, type: '_sleep', args: { ms: 50 }, objectKey: 'eta' });
+    const running = await createTask(app.berth, { instanceId, type: '_sleep', args: { ms: 1500 }, objectKey: 'eta' });
+    const queued = await createTask(app.berth, { instanceId, type: '_sleep', args: { ms: 50 }, objectKey: 'eta' });
     await until(() => app.berth.store.tasks.get(running.id), (t) => t?.state === 'active');
     await app.admin.patch('/instances/eta.admin.test').set(ADMIN).send({ blocked: true, blocking_reason: 'PAYMENT_FAILED' }).expect(200);
     expect((await app.berth.store.tasks.get(queued.id))!.state).toBe('pending');
@@ -195,7 +195,7 @@ describe('admin API: instances', () => {
     const token = await onboard('zeta.admin.test', created.body.meta.invite_link);
     const instanceId = created.body.data.id;
     // A task of the tenant still running is stopped before anything is removed.
-    const sleeping = await app.berth.tasks.create({ instanceId, type: '_sleep', args: { ms: 120_000 } });
+    const sleeping = await createTask(app.berth, { instanceId, type: '_sleep', args: { ms: 120_000 } });
     await until(() => app.berth.store.tasks.get(sleeping.id), (t) => t?.state === 'active');
     // Something of the tenant's on its (default) backup target: it goes with the tenant.
     const backups = path.join(app.dataDir, 'backups', instanceId);

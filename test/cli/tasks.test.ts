@@ -1,4 +1,4 @@
-import { TASK_ENV, waitForTask, type TestApp } from '../helpers/app';
+import { TASK_ENV, waitForTask, type TestApp, createTask } from '../helpers/app';
 import { errLines, runBerth, runBerthInTerminal, startBerth, startCliBox, until, type CliBox } from './run-berth';
 
 jest.setTimeout(60_000);
@@ -17,7 +17,7 @@ describe('berth tasks', () => {
   });
   afterAll(() => box.close());
 
-  const create = (type: string, args: Record<string, unknown> = {}) => app.berth.tasks.create({ instanceId, type, args });
+  const create = (type: string, args: Record<string, unknown> = {}) => createTask(app.berth, { instanceId, type, args });
 
   it('tasks wait on a failing task: exit 1 and the task error in one line', async () => {
     const task = await create('_fail', { message: 'the disk is on fire' });

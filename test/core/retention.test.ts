@@ -1,7 +1,7 @@
 import { runRetention } from '../../workers/retention';
 import { EventlogService } from '../../services/eventlog/eventlog-service';
 import { createLogger } from '../../services/core/logger';
-import { activate, bearer, OWNER, startTestApp, TASK_ENV, waitForTask } from '../helpers/app';
+import { activate, bearer, OWNER, startTestApp, TASK_ENV, waitForTask, createTask } from '../helpers/app';
 
 describe('retention', () => {
   it('removes old tasks and events, keeping login events longest', async () => {
@@ -13,7 +13,7 @@ describe('retention', () => {
       await app.api.post('/api/v1/cloudron/login').send({ username: OWNER.username, password: OWNER.password }).expect(200);
       await app.api.post('/api/v1/groups').set(bearer(token)).send({ name: 'Old' }).expect(201);
       const instanceId = (await app.berth.store.instances.findDefault())!.id;
-      const task = await app.berth.tasks.create({ instanceId, type: '_noop' });
+      const task = await createTask(app.berth, { instanceId, type: '_noop' });
       await waitForTask(app, token, task.id);
 
       const eventlog = new EventlogService({ events: app.berth.store.eventlog, clock });

@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { activate, bearer, startTestApp, waitForTask, type TestApp } from '../helpers/app';
+import { activate, bearer, startTestApp, waitForTask, type TestApp, createTask } from '../helpers/app';
 import { APPS_ENV, installAndWait, removeEngineObjects, testManifest } from '../helpers/apps';
 import { startBind, type TestBind } from '../helpers/bind';
 import { proxyGet, startNginx, untilServed, type TestNginx } from '../helpers/nginx';
@@ -130,7 +130,7 @@ describe('wildcard certificates (DNS-01)', () => {
     await app.berth.db('certificates').where({ fqdn: '*.wild.test' }).update({ not_after: soon });
     const instanceId = (await app.berth.db('instances').first('id')).id as string;
 
-    const task = await app.berth.tasks.create({ instanceId, type: 'renewcerts', args: { instanceId }, objectKey: `certificates:${instanceId}` });
+    const task = await createTask(app.berth, { instanceId, type: 'renewcerts', args: { instanceId }, objectKey: `certificates:${instanceId}` });
     const done = await waitForTask(app, token, task.id);
     const log = await logOf(task.id);
     expect(done).toMatchObject({ success: true, result: { renewed: ['*.wild.test'], failed: [] } });
@@ -161,7 +161,7 @@ describe('wildcard certificates (DNS-01)', () => {
     expect(await waitForTask(app, token, sync.id)).toMatchObject({ success: true });
     const instanceId = (await app.berth.db('instances').first('id')).id as string;
 
-    const task = await app.berth.tasks.create({ instanceId, type: 'renewcerts', args: { instanceId }, objectKey: `certificates:${instanceId}` });
+    const task = await createTask(app.berth, { instanceId, type: 'renewcerts', args: { instanceId }, objectKey: `certificates:${instanceId}` });
     expect(await waitForTask(app, token, task.id)).toMatchObject({ success: true, result: { renewed: [], failed: ['*.wild.test'] } });
     expect(await logOf(task.id)).toMatch(/no certificate from https:\/\/127\.0\.0\.1:\d+\/dir for \*\.wild\.test \(.+\); the current certificate is served until it expires/);
     expect(await bind.txt('_acme-challenge.wild.test')).toEqual([]);

@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { activate, bearer, startTestApp, waitForTask, type TestApp } from '../helpers/app';
+import { activate, bearer, startTestApp, waitForTask, type TestApp, createTask } from '../helpers/app';
 import { addDomain, APPS_ENV, installAndWait, removeEngineObjects, testManifest } from '../helpers/apps';
 import { startBind, type TestBind } from '../helpers/bind';
 import { proxyGet, startNginx, untilServed, type TestNginx } from '../helpers/nginx';
@@ -93,7 +93,7 @@ describe('ACME certificates', () => {
     await app.berth.db('certificates').where({ fqdn: 'renew.acme.test' }).update({ not_after: soon });
     const instanceId = (await app.berth.db('instances').first('id')).id as string;
 
-    const task = await app.berth.tasks.create({ instanceId, type: 'renewcerts', args: { instanceId }, objectKey: `certificates:${instanceId}` });
+    const task = await createTask(app.berth, { instanceId, type: 'renewcerts', args: { instanceId }, objectKey: `certificates:${instanceId}` });
     const done = await waitForTask(app, token, task.id);
     const log = (await app.api.get(`/api/v1/tasks/${task.id}/logs`).set(auth()).expect(200)).text;
     expect(log).toMatch(/issued/);

@@ -146,3 +146,15 @@ export async function until<T>(read: () => Promise<T>, done: (value: T) => boole
 
 /** Test apps that run tasks: test task types on, short heartbeats. */
 export const TASK_ENV = { BERTH_TEST_TASKS: '1', BERTH_TASK_HEARTBEAT_MS: '200', BERTH_TASK_STALE_MS: '1500' };
+
+/**
+ * Creates a task by its type's name (test task types like `_sleep` have no typed caller): 400 for a name the
+ * process does not know, and the args are checked against the type as for any task.
+ */
+export async function createTask(
+  berth: Pick<Berth, 'tasks' | 'taskTypes'>,
+  input: { instanceId: string; type: string; args?: unknown; objectKey?: string; timeoutMs?: number },
+) {
+  const { type, args, ...rest } = input;
+  return berth.tasks.create(berth.taskTypes.byName(type), { ...rest, args: args ?? {} });
+}

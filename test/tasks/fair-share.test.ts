@@ -1,5 +1,5 @@
 import { pingRedis } from '../../services/queue/redis';
-import { bearer, createUserWithToken, startTestApp, TASK_ENV, waitForTask, type TestApp } from '../helpers/app';
+import { bearer, createUserWithToken, startTestApp, TASK_ENV, waitForTask, type TestApp, createTask } from '../helpers/app';
 
 jest.setTimeout(60_000);
 
@@ -19,7 +19,7 @@ describe('fair share between tenants', () => {
     const a = await createUserWithToken(app, 'admin', { instanceId: instanceA });
 
     const burst = [];
-    for (let i = 0; i < 10; i++) burst.push(await app.berth.tasks.create({ instanceId: instanceA, type: '_sleep', args: { ms: 1500 } }));
+    for (let i = 0; i < 10; i++) burst.push(await createTask(app.berth, { instanceId: instanceA, type: '_sleep', args: { ms: 1500 } }));
     // Watch A's running tasks while the burst runs.
     let mostActiveA = 0;
     let watching = true;
@@ -30,7 +30,7 @@ describe('fair share between tenants', () => {
       }
     })();
 
-    const late = await app.berth.tasks.create({ instanceId: instanceB, type: '_sleep', args: { ms: 10 } });
+    const late = await createTask(app.berth, { instanceId: instanceB, type: '_sleep', args: { ms: 10 } });
     expect((await waitForTask(app, b.token, late.id)).success).toBe(true);
     // B's task did not wait for A's burst: most of it is still to run.
     const unfinished = (await Promise.all(burst.map((t) => app.berth.store.tasks.get(t.id)))).filter((t) => t!.state !== 'success');
@@ -50,7 +50,7 @@ describe('fair share between tenants', () => {
     const instanceId = (await app.berth.store.instances.findDefault())!.id;
     const a = await createUserWithToken(app, 'admin', { instanceId });
     const tasks = [];
-    for (let i = 0; i < 4; i++) tasks.push(await app.berth.tasks.create({ instanceId, type: '_sleep', args: { ms: 1500 } }));
+    for (let i = 0; i < 4; i++) tasks.push(await createTask(app.berth, { instanceId, type: '_sleep', args: { ms: 1500 } }));
     for (;;) {
       const active = await app.berth.store.tasks.countActive(instanceId, '_sleep');
       if (active === 4) break;

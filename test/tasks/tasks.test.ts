@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { TaskRegistry } from '../../services/tasks/task-registry';
-import { activate, bearer, createUserWithToken, startTestApp, TASK_ENV, waitForTask, type TestApp } from '../helpers/app';
+import { APP_TASK_TYPE } from '../../services/apps/app-tasks';
+import { createLogger } from '../../services/core/logger';
+import { TaskCatalogue } from '../../services/tasks/task-catalogue';
+import { bindHandlers } from '../../services/tasks/task-handler';
+import { activate, bearer, createUserWithToken, startTestApp, TASK_ENV, waitForTask, type TestApp, createTask } from '../helpers/app';
 
 describe('tasks through the box API, with workers in process', () => {
   let app: TestApp;
@@ -14,7 +17,7 @@ describe('tasks through the box API, with workers in process', () => {
   afterAll(() => app.close());
 
   const create = (type: string, args: Record<string, unknown> = {}, extra: { objectKey?: string; timeoutMs?: number } = {}) =>
-    app.berth.tasks.create({ instanceId, type, args, ...extra });
+    createTask(app.berth, { instanceId, type, args, ...extra });
 
   it('runs a task to success and reports it in seed 001 shape', async () => {
     const task = await create('_noop');
@@ -120,7 +123,7 @@ describe('tasks through the box API, with workers in process', () => {
     const other = `ins-${randomUUID()}`;
     await app.berth.store.instances.insert({ id: other, domain: 'other.example', isDefault: false, createdAt: new Date().toISOString() });
     const stranger = await createUserWithToken(app, 'owner', { instanceId: other });
-    const theirs = await app.berth.tasks.create({ instanceId: other, type: '_noop' });
+    const theirs = await createTask(app.berth, { instanceId: other, type: '_noop' });
     const visible = await app.api.get('/api/v1/tasks').set(bearer(stranger.token)).expect(200);
     expect(visible.body.tasks.map((t: { id: number }) => t.id)).toEqual([theirs.id]);
     await app.api.get(`/api/v1/tasks/${ids[0]}`).set(bearer(stranger.token)).expect(404);
@@ -153,7 +156,7 @@ describe('tasks without workers', () => {
   afterAll(() => app.close());
 
   it('stops a pending task at once', async () => {
-    const task = await app.berth.tasks.create({ instanceId, type: '_noop' });
+    const task = await createTask(app.berth, { instanceId, type: '_noop' });
     const pending = await app.api.get(`/api/v1/tasks/${task.id}`).set(bearer(token)).expect(200);
     expect(pending.body).toMatchObject({ pending: true, active: false });
     await app.api.post(`/api/v1/tasks/${task.id}/stop`).set(bearer(token)).expect(204);
@@ -163,7 +166,7 @@ describe('tasks without workers', () => {
   });
 
   it('refuses unknown types', async () => {
-    await expect(app.berth.tasks.create({ instanceId, type: 'nope' })).rejects.toMatchObject({ status: 400 });
+    await expect(createTask(app.berth, { instanceId, type: 'nope' })).rejects.toMatchObject({ status: 400 });
   });
 });
 
@@ -172,22 +175,22 @@ describe('task set-up rules', () => {
     const app = await startTestApp();
     try {
       const instanceId = (await app.berth.store.instances.findDefault())!.id;
-      await expect(app.berth.tasks.create({ instanceId, type: '_noop' })).rejects.toMatchObject({ status: 400 });
+      await expect(createTask(app.berth, { instanceId, type: '_noop' })).rejects.toMatchObject({ status: 400 });
     } finally {
       await app.close();
     }
   });
 
   it('fails start-up when a declared task type has no handler', () => {
-    const registry = new TaskRegistry();
-    expect(() => registry.assertCovers(['app'])).toThrow('task types without a handler: app');
+    const catalogue = new TaskCatalogue({ logger: createLogger('silent') }).add(APP_TASK_TYPE);
+    expect(() => bindHandlers(catalogue, [])).toThrow('task types without a handler: app');
   });
 
   it('answers 503 and stores nothing when Redis is away', async () => {
     const app = await startTestApp({ env: TASK_ENV, redisUrl: 'redis://127.0.0.1:1' });
     try {
       const instanceId = (await app.berth.store.instances.findDefault())!.id;
-      await expect(app.berth.tasks.create({ instanceId, type: '_noop' })).rejects.toMatchObject({ status: 503, code: 'SERVICE_UNAVAILABLE' });
+      await expect(createTask(app.berth, { instanceId, type: '_noop' })).rejects.toMatchObject({ status: 503, code: 'SERVICE_UNAVAILABLE' });
       expect(Number((await app.berth.db('tasks').count({ n: '*' }))[0].n)).toBe(0);
     } finally {
       await app.close();

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { activate, startTestApp, TASK_ENV, TEST_REDIS_URL, waitForTask, type TestApp } from '../helpers/app';
+import { activate, startTestApp, TASK_ENV, TEST_REDIS_URL, waitForTask, type TestApp, createTask } from '../helpers/app';
 import { freePort, PrivateRedis, startBerthProcess, type BerthProcess } from '../helpers/processes';
 
 // Each test starts real worker processes; on a loaded 2-core CI machine that takes far longer than in-process tests.
@@ -39,7 +39,7 @@ describe('task workers as separate processes', () => {
     workers.push(worker);
     return worker;
   };
-  const create = (type: string, args: Record<string, unknown> = {}) => app.berth.tasks.create({ instanceId, type, args });
+  const create = (type: string, args: Record<string, unknown> = {}) => createTask(app.berth, { instanceId, type, args });
   const row = (id: number) => app.berth.store.tasks.get(id);
 
   it('two workers share the tasks and run each exactly once', async () => {
@@ -112,13 +112,13 @@ describe('Redis going away and coming back', () => {
     try {
       const token = (await activate(app)).token;
       const instanceId = (await app.berth.store.instances.findDefault())!.id;
-      const task = await app.berth.tasks.create({ instanceId, type: '_sleep', args: { ms: 2000 } });
+      const task = await createTask(app.berth, { instanceId, type: '_sleep', args: { ms: 2000 } });
       await waitForTask(app, token, task.id, (t) => t.active);
 
       await redis.stop();
       const during = await app.api.get(`/api/v1/tasks/${task.id}`).set('Authorization', `Bearer ${token}`).expect(200);
       expect(during.body.active).toBe(true);
-      await expect(app.berth.tasks.create({ instanceId, type: '_noop' })).rejects.toMatchObject({ status: 503 });
+      await expect(createTask(app.berth, { instanceId, type: '_noop' })).rejects.toMatchObject({ status: 503 });
       await new Promise((r) => setTimeout(r, 500));
       await redis.start();
 
@@ -126,7 +126,7 @@ describe('Redis going away and coming back', () => {
       // Workers consume again without a restart.
       let after;
       for (let i = 0; i < 100 && !after; i++) {
-        after = await app.berth.tasks.create({ instanceId, type: '_noop' }).catch(() => undefined);
+        after = await createTask(app.berth, { instanceId, type: '_noop' }).catch(() => undefined);
         if (!after) await new Promise((r) => setTimeout(r, 100));
       }
       expect((await waitForTask(app, token, after!.id)).success).toBe(true);
