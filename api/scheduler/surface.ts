@@ -9,8 +9,12 @@ import { healthHandlers } from './handlers/health';
  * The scheduler surface (seed 000, openapi/scheduler.yaml). Today it holds the health routes; jobs,
  * executions and metrics join it with the scheduler.
  */
-export async function createSchedulerSurface(health: HealthService, options: { bodyLimit: number }): Promise<Surface> {
-  const handlers: SchedulerHandlers = { ...healthHandlers(health) };
+export interface SchedulerServices {
+  health: HealthService;
+}
+
+export async function createSchedulerSurface(services: SchedulerServices, options: { bodyLimit: number }): Promise<Surface> {
+  const handlers: SchedulerHandlers = { ...healthHandlers(services.health) };
   return createSurface({
     name: 'scheduler',
     mounts: ['/health'],

@@ -81,7 +81,8 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
   const cloudron = composeCloudron(core, identity, tasks, domains, proxy, backupStorage);
   const tenants = composeTenants(core, identity, tasks, platform, domains, proxy, backupStorage, apps, cloudron);
   const workers = composeWorkers(core, identity, tasks, [tasks.workers, proxy.workers, apps.workers, backups.workers, cloudron.workers, tenants.workers]);
-  const { surfaces, http, admin } = await composeSurfaces(core, identity, tasks, domains, apps, backups, cloudron, tenants);
+  // A surface takes the services its deps type names from any module: a module's new service needs no edit here.
+  const { surfaces, http, admin } = await composeSurfaces(core, { ...identity, ...tasks, ...domains, ...apps, ...backups, ...cloudron, ...tenants });
 
   return {
     config,

@@ -16,19 +16,11 @@ import type { Tasks } from './tasks';
 import type { Tenants } from './tenants';
 
 export type Surfaces = Awaited<ReturnType<typeof composeSurfaces>>;
+/** Every module's record, spread into one: each surface takes the services its own deps type names. */
+export type SurfaceServices = Identity & Tasks & Domains & Apps & Backups & Cloudron & Tenants;
 
 /** The HTTP side: the box and scheduler surfaces on the main listener, the admin surface on its own. */
-export async function composeSurfaces(
-  { config, options, store, redis, docker, clock, logger }: Core,
-  identity: Identity,
-  { tasks }: Tasks,
-  { domains }: Domains,
-  { apps, catalogue }: Apps,
-  { backups, freshness }: Backups,
-  { cloudron, restore, setup, invitations }: Cloudron,
-  { tenants, contexts, fsck, exporter, passphrase }: Tenants,
-) {
-  const { instances, profile, tokens, users, groups, eventlog, settings, notifications } = identity;
+export async function composeSurfaces({ config, options, store, redis, docker, clock, logger }: Core, services: SurfaceServices) {
   const health = new HealthService({
     clock,
     probes: [
@@ -36,24 +28,15 @@ export async function composeSurfaces(
       { name: 'redis', check: () => pingRedis(redis) },
       { name: 'docker', check: async () => void (await docker.ping()) },
     ],
-    reports: [{ name: 'backups', state: async () => ((await freshness.overdueCount()) ? 'overdue' : 'ok') }],
+    reports: [{ name: 'backups', state: async () => ((await services.freshness.overdueCount()) ? 'overdue' : 'ok') }],
   });
   const limits = { bodyLimit: config.bodyLimit };
-  const surfaces = [
-    await createBoxSurface(
-      { instances, cloudron, restore, setup, profile, tokens, tasks, users, invitations, groups, eventlog, settings, apps, catalogue, domains, backups, notifications },
-      limits,
-    ),
-    await createSchedulerSurface(health, limits),
-  ];
-  // The admin API's own throttle: the operator's failed logins never lock a tenant's users out, nor the reverse.
-  const adminSurface = await createAdminSurface(
-    { passphrase, throttle: new LoginThrottle(clock, options.loginLimits), tenants, contexts, fsck, exporter, tasks },
-    limits,
-  );
+  const surfaces = [await createBoxSurface(services, limits), await createSchedulerSurface({ ...services, health }, limits)];
+  // The admin API counts failed logins apart from the box API's.
+  const adminSurface = await createAdminSurface({ ...services, throttle: new LoginThrottle(clock, options.loginLimits) }, limits);
   return {
     surfaces,
     http: createHttpApp({ surfaces, logger }),
-    admin: { http: createHttpApp({ surfaces: [adminSurface], logger, renderError: renderAdminError, docs: false }), surface: adminSurface, passphrase },
+    admin: { http: createHttpApp({ surfaces: [adminSurface], logger, renderError: renderAdminError, docs: false }), surface: adminSurface, passphrase: services.passphrase },
   };
 }
