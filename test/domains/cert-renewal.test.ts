@@ -24,7 +24,7 @@ describe('certificate renewal schedule', () => {
     repo, issuer: { issue: jest.fn(), issueByDns: jest.fn(), createAccountKey: jest.fn() }, dnsChallenges: { of: jest.fn() }, eventlog: {} as EventlogService, clock: () => new Date(now),
   });
   const created: unknown[] = [];
-  const schedule = new RenewalSchedule({ certificates, tasks: { create: async (t) => (created.push(t), { id: 1 }) as never }, logger: createLogger('silent') });
+  const schedule = new RenewalSchedule({ certificates, tasks: { create: async (type, t) => (created.push({ ...t, type: type.name }), { id: 1 }) as never }, logger: createLogger('silent') });
 
   it('starts renewcerts only from 30 days before the end', async () => {
     now = issuedAt + 59 * DAY;

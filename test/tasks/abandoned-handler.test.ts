@@ -12,7 +12,7 @@ describe('an abandoned test handler', () => {
   it('leaves nothing that keeps the process alive', async () => {
     // The built handlers (global setup builds dist/), run in a process of their own that must end by itself.
     const script = `
-      const sleep = require(${JSON.stringify(HANDLERS)}).testTaskDefinitions().find((d) => d.type === '_sleep');
+      const sleep = require(${JSON.stringify(HANDLERS)}).testTaskHandlers().find((h) => h.type.name === '_sleep');
       const args = { ms: 600000, ignoreSignal: true };
       void sleep.run({ task: { args }, args, signal: new AbortController().signal, log() {}, progress() {} });
       console.log('started');`;
