@@ -22,6 +22,7 @@ export type ErrorCode =
   | 'DOCKER_UNAVAILABLE'
   | 'INSTANCE_BLOCKED'
   | 'QUOTA_EXCEEDED'
+  | 'INVALID_SCHEDULE'
   | 'INTERNAL_ERROR';
 
 export class BerthError extends Error {
