@@ -30,7 +30,13 @@ export async function storeFile(
   const input = Buffer.isBuffer(source) ? Readable.from([source]) : source;
   const out = new PassThrough({ highWaterMark: ZLIB_CHUNK });
   const feeding = pipeline([input, ...stages, out] as unknown as Parameters<typeof pipeline>[0][]);
-  const [, written] = await Promise.all([feeding, storage.write(`${dir}/${stored}`, out)]);
+  // A target that fails (a full disk) stops reading `out`: destroying it ends the pipeline, which destroys the
+  // source and the gzip process. Left alone they would wait on back-pressure for ever, holding their pipes open.
+  const writing = storage.write(`${dir}/${stored}`, out).catch((err: unknown) => {
+    out.destroy(err as Error);
+    throw err;
+  });
+  const [, written] = await Promise.all([feeding, writing]);
   return { name: stored, ...written };
 }
 
