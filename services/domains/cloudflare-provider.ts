@@ -44,7 +44,7 @@ export class CloudflareProvider implements DnsProvider {
   readonly name = 'cloudflare';
   readonly secretKeys = ['token'];
 
-  /** The API at the operator's base URL (compose.ts). */
+  /** The API at the operator's base URL (server/compose/domains.ts). */
   constructor(private readonly api: JsonApi) {}
 
   /** Finds the zone (a clear 400 when the credentials see none of that name), then proves they may write. */

@@ -27,7 +27,7 @@ export class DigitalOceanProvider implements DnsProvider {
   readonly name = 'digitalocean';
   readonly secretKeys = ['token'];
 
-  /** The API at the operator's base URL (compose.ts). */
+  /** The API at the operator's base URL (server/compose/domains.ts). */
   constructor(private readonly api: JsonApi) {}
 
   /** Reads the domain (a clear 400 when the account has none of that name), then proves the token may write. */
