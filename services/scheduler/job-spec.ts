@@ -8,8 +8,15 @@
 export const JOB_TYPES = ['exec', 'run', 'local', 'service-run'] as const;
 export type JobType = (typeof JOB_TYPES)[number];
 
-/** Where a job was defined. `line` is the line of its section header. */
-export type JobSource = { kind: 'file'; path: string; line: number };
+/**
+ * Where a job was defined: an INI file (`line` is its section header's), an `ofelia.*` label on a container, an
+ * app's manifest (Cloudron's `scheduler` addon) or the API. Only API jobs may be deleted through the API.
+ */
+export type JobSource =
+  | { kind: 'file'; path: string; line: number }
+  | { kind: 'label'; containerId: string; containerName: string }
+  | { kind: 'manifest'; appId: string }
+  | { kind: 'api' };
 
 export interface JobSpec {
   name: string;
