@@ -23,6 +23,10 @@ export type ErrorCode =
   | 'INSTANCE_BLOCKED'
   | 'QUOTA_EXCEEDED'
   | 'INVALID_SCHEDULE'
+  /** The scheduler's (seed 000): a job that does not exist, an engine that refused, an execution that failed. */
+  | 'JOB_NOT_FOUND'
+  | 'DOCKER_ERROR'
+  | 'EXECUTION_ERROR'
   | 'INTERNAL_ERROR';
 
 export class BerthError extends Error {
