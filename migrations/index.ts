@@ -12,6 +12,7 @@ import * as domains from './20261130_0010_domains';
 import * as backups from './20261130_0011_backups';
 import * as certificates from './20261201_0012_certificates';
 import * as notifications from './20261201_0015_notifications';
+import * as scheduler from './20261207_0016_scheduler';
 
 /** Every migration, by name. Names sort in the order they run; add new ones here. */
 export const migrations: Record<string, Knex.Migration> = {
@@ -28,4 +29,5 @@ export const migrations: Record<string, Knex.Migration> = {
   '20261130_0011_backups': backups,
   '20261201_0012_certificates': certificates,
   '20261201_0015_notifications': notifications,
+  '20261207_0016_scheduler': scheduler,
 };

@@ -17,6 +17,8 @@ import { KnexCertificateRepo, type CertificateRepo } from '../services/certifica
 import { KnexBackupRepo, type BackupRepo } from '../services/backups/backup-repo';
 import { KnexTenantDumpRepo, type TenantDumpRepo } from '../services/backups/tenant-dump-repo';
 import { KnexNotificationRepo, type NotificationRepo } from '../services/notifications/notification-repo';
+import { KnexJobRepo, type JobRepo } from '../services/scheduler/job-repo';
+import { KnexExecutionRepo, type ExecutionRepo } from '../services/scheduler/execution-repo';
 
 /** Every repository, bound to one connection or one transaction. */
 export interface Repositories {
@@ -38,6 +40,8 @@ export interface Repositories {
   backups: BackupRepo;
   tenantDump: TenantDumpRepo;
   notifications: NotificationRepo;
+  jobs: JobRepo;
+  executions: ExecutionRepo;
 }
 
 /** The repositories plus a way to run several writes atomically. */
@@ -67,6 +71,8 @@ function repositories(db: Db): Repositories {
     backups: new KnexBackupRepo(db),
     tenantDump: new KnexTenantDumpRepo(db),
     notifications: new KnexNotificationRepo(db),
+    jobs: new KnexJobRepo(db),
+    executions: new KnexExecutionRepo(db),
   };
 }
 

@@ -16,6 +16,8 @@ import type { TenantService } from '../../services/tenants/tenant-service';
 import type { TaskReaper } from '../../workers/task-reaper';
 import type { TaskRunner } from '../../workers/task-runner';
 import type { Store } from '../store';
+import { BerthError } from '../../services/core/errors';
+import type { JobRuntime } from '../../services/scheduler/job-runtime';
 import { composeApps } from './apps';
 import { composeBackups, composeBackupStorage } from './backups';
 import { composeCertificates } from './certificates';
@@ -26,12 +28,21 @@ import { composeIdentity } from './identity';
 import type { ComposeOptions } from './options';
 import { composePlatform } from './platform';
 import { composeProxy } from './proxy';
+import { composeScheduler, type Scheduler } from './scheduler';
 import { composeSurfaces } from './surfaces';
 import { composeTasks } from './tasks';
 import { composeTenants } from './tenants';
 import { composeWorkers } from './workers';
 
 export type { ComposeOptions } from './options';
+
+// Replaced by the Docker job runtime when it lands (issue 15): until then every execution fails with this.
+const unavailableJobRuntime: JobRuntime = {
+  check: async () => undefined,
+  run: async () => {
+    throw new BerthError('DOCKER_ERROR', 503, 'The job runtime is not available yet');
+  },
+};
 
 /** Everything one Berth process is made of, built in one place. */
 export interface Berth {
@@ -55,6 +66,8 @@ export interface Berth {
   platform: PlatformContainers;
   /** Automatic backups (run every ten minutes by processes with workers). */
   backupSchedule: BackupSchedule;
+  /** The scheduler's services (jobs, executions, the clock tests tick, the INI file, events). */
+  scheduler: Scheduler;
   /** Set when this process runs task workers. */
   runner: TaskRunner | undefined;
   reaper: TaskReaper | undefined;
@@ -80,9 +93,12 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
   const backups = composeBackups(core, identity, tasks, platform, backupStorage, apps);
   const cloudron = composeCloudron(core, identity, tasks, domains, proxy, backupStorage);
   const tenants = composeTenants(core, identity, tasks, platform, domains, proxy, backupStorage, apps, cloudron);
-  const workers = composeWorkers(core, identity, tasks, [tasks.workers, proxy.workers, apps.workers, backups.workers, cloudron.workers, tenants.workers]);
+  const scheduler = composeScheduler(core, identity, tasks, unavailableJobRuntime);
+  const workers = composeWorkers(core, identity, tasks, [
+    tasks.workers, proxy.workers, apps.workers, backups.workers, cloudron.workers, tenants.workers, scheduler.workers,
+  ]);
   // A surface takes the services its deps type names from any module: a module's new service needs no edit here.
-  const { surfaces, http, admin } = await composeSurfaces(core, { ...identity, ...tasks, ...domains, ...apps, ...backups, ...cloudron, ...tenants });
+  const { surfaces, http, admin } = await composeSurfaces(core, { ...identity, ...tasks, ...domains, ...apps, ...backups, ...cloudron, ...tenants, ...scheduler });
 
   return {
     config,
@@ -101,11 +117,13 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
     reconciler: apps.reconciler,
     platform: platform.platform,
     backupSchedule: backups.schedule,
+    scheduler,
     runner: workers.runner,
     reaper: workers.reaper,
     async close() {
       // Workers first, so running tasks can still write; then the queue, then the connections.
       await workers.close();
+      await scheduler.close();
       await tasks.close();
       await core.close();
     },

@@ -13,11 +13,12 @@ import type { Core } from './core';
 import type { Domains } from './domains';
 import type { Identity } from './identity';
 import type { Tasks } from './tasks';
+import type { Scheduler } from './scheduler';
 import type { Tenants } from './tenants';
 
 export type Surfaces = Awaited<ReturnType<typeof composeSurfaces>>;
 /** Every module's record, spread into one: each surface takes the services its own deps type names. */
-export type SurfaceServices = Identity & Tasks & Domains & Apps & Backups & Cloudron & Tenants;
+export type SurfaceServices = Identity & Tasks & Domains & Apps & Backups & Cloudron & Tenants & Scheduler;
 
 /** The HTTP side: the box and scheduler surfaces on the main listener, the admin surface on its own. */
 export async function composeSurfaces({ config, options, store, redis, docker, clock, logger }: Core, services: SurfaceServices) {

@@ -1,8 +1,11 @@
 import { isIP } from 'node:net';
 import path from 'node:path';
+import { schedulerConfig, type SchedulerConfig } from './scheduler-config';
 
 /** Everything Berth reads from its environment, parsed once at start. */
 export interface Config {
+  /** BERTH_SCHEDULER_* (scheduler-config.ts). */
+  scheduler: SchedulerConfig;
   port: number;
   adminPort: number;
   /** Where the admin API listens: loopback unless an operator opens it wider. */
@@ -157,6 +160,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     acme: acme(env),
     backupRoots: backupRoots(env, dataDir, cwd),
     backupEndpoints: backupEndpoints(env),
+    scheduler: schedulerConfig(env, positiveInt),
   };
   // A healthy worker must never look dead: allow for a couple of missed heartbeats.
   if (config.taskStaleMs < 3 * config.taskHeartbeatMs) {

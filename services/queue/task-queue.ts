@@ -52,6 +52,11 @@ export class TaskQueue {
     await this.queue(task.type).remove(jobId(task)).catch(() => undefined);
   }
 
+  /** At most `concurrency` jobs of the type run at once across every worker process (BullMQ's global concurrency). */
+  async limitGlobally(type: string, concurrency: number): Promise<void> {
+    await this.queue(type).setGlobalConcurrency(concurrency);
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.queues.values()].map((q) => q.close()));
   }

@@ -1,0 +1,72 @@
+import { createRedis } from '../../services/queue/redis';
+import { ConfigFile } from '../../services/scheduler/config-file';
+import { JobClock } from '../../services/scheduler/job-clock';
+import { JobExecutions } from '../../services/scheduler/job-executions';
+import type { JobRuntime } from '../../services/scheduler/job-runtime';
+import { JobService } from '../../services/scheduler/job-service';
+import { JobSources } from '../../services/scheduler/job-sources';
+import { JobTimes } from '../../services/scheduler/job-times';
+import { SchedulerControl } from '../../services/scheduler/scheduler-control';
+import { SchedulerEvents } from '../../services/scheduler/scheduler-events';
+import { RUN_JOB_TASK_TYPE, SCHEDULER_TASK_TYPES } from '../../services/scheduler/scheduler-tasks';
+import { configWatchLoop, jobClockLoop, schedulerTaskHandlers } from '../../workers/scheduler-tasks';
+import { closeRedis, type Core } from './core';
+import type { Identity } from './identity';
+import type { WorkerParts } from './module';
+import type { Tasks } from './tasks';
+
+export type Scheduler = ReturnType<typeof composeScheduler>;
+
+/**
+ * The Ofelia-compatible scheduler: jobs from the API, the INI file, container labels and app manifests; each
+ * execution a `scheduler.run` task. Processes with workers tick the job clock and watch the INI file (with
+ * `schedules` on; tests drive the clock themselves) and read the file once at start.
+ */
+export function composeScheduler(
+  { config, options, store, redis, clock, logger }: Core,
+  { eventlog, notifications }: Identity,
+  { types, tasks, queue }: Tasks,
+  runtime: JobRuntime,
+) {
+  const subscriber = createRedis(options.redisUrl, { enableOfflineQueue: true });
+  subscriber.on('error', () => undefined);
+  const events = new SchedulerEvents({ publisher: redis, subscriber, logger, prefix: config.redisPrefix });
+  events.start();
+  const times = new JobTimes({ settings: store.settings });
+  const jobs = new JobService({ jobs: store.jobs, executions: store.executions, runtime, times, events, eventlog, clock });
+  const executions = new JobExecutions({ jobs: store.jobs, executions: store.executions, tasks, runtime, events, notifications, clock, logger });
+  const control = new SchedulerControl({ settings: store.settings, jobs: store.jobs, executions: store.executions, events, eventlog, clock, startedAt: clock() });
+  const sources = new JobSources({ jobs: store.jobs, instances: store.instances, times, events, clock, logger });
+  const configFile = new ConfigFile({ pattern: config.scheduler.configPath, sources, env: process.env, logger });
+  const jobClock = new JobClock({
+    jobs: store.jobs, times, executions, control, clock, logger,
+    options: { graceMs: config.scheduler.graceSecs * 1000, batch: 500 },
+  });
+  types.add(...SCHEDULER_TASK_TYPES).onSettled(RUN_JOB_TASK_TYPE, (settled) => executions.settled(settled));
+
+  const scheduled = options.schedules !== false;
+  const workers: WorkerParts = {
+    handlers: schedulerTaskHandlers(executions),
+    loops: scheduled
+      ? [jobClockLoop(jobClock, config.scheduler.tickMs, logger), ...(configFile.configured ? [configWatchLoop(configFile, config.scheduler.reloadSecs * 1000, logger)] : [])]
+      : [],
+    atStart: [
+      () => queue.limitGlobally(RUN_JOB_TASK_TYPE.name, config.scheduler.maxConcurrent),
+      ...(scheduled ? [() => configFile.reload().then(() => jobClock.startup())] : []),
+    ],
+  };
+  return {
+    schedulerJobs: jobs,
+    schedulerExecutions: executions,
+    schedulerControl: control,
+    schedulerSources: sources,
+    schedulerConfig: configFile,
+    schedulerEvents: events,
+    jobClock,
+    schedulerTimes: times,
+    workers,
+    async close() {
+      await closeRedis(subscriber);
+    },
+  };
+}

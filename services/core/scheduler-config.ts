@@ -1,0 +1,25 @@
+/** The scheduler's settings (BERTH_SCHEDULER_*), read with the rest of the configuration (config.ts). */
+export interface SchedulerConfig {
+  /** An Ofelia INI file, or a glob in its last part (`/etc/ofelia/conf.d/*.ini`): the operator's jobs. */
+  configPath: string | undefined;
+  /** How often processes with workers look at the INI file for changes (netresearch polls every 10 s). */
+  reloadSecs: number;
+  /** A fire found later than this (every process was down) is recorded as missed instead of run. */
+  graceSecs: number;
+  /** How often each process with workers looks for due jobs. */
+  tickMs: number;
+  /** Executions running at once across every process (BullMQ's global concurrency); Ofelia's default is 10. */
+  maxConcurrent: number;
+}
+
+type Env = Record<string, string | undefined>;
+
+export function schedulerConfig(env: Env, positiveInt: (env: Env, name: string, fallback: number) => number): SchedulerConfig {
+  return {
+    configPath: env.BERTH_SCHEDULER_CONFIG?.trim() || undefined,
+    reloadSecs: positiveInt(env, 'BERTH_SCHEDULER_RELOAD_SECS', 10),
+    graceSecs: positiveInt(env, 'BERTH_SCHEDULER_GRACE_SECS', 60),
+    tickMs: positiveInt(env, 'BERTH_SCHEDULER_TICK_MS', 250),
+    maxConcurrent: positiveInt(env, 'BERTH_SCHEDULER_MAX_CONCURRENT', 10),
+  };
+}

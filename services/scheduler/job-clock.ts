@@ -1,0 +1,85 @@
+import type { Clock } from '../core/clock';
+import type { Logger } from '../core/logger';
+import type { JobExecutions } from './job-executions';
+import type { JobRepo, StoredJob } from './job-repo';
+import type { JobTimes } from './job-times';
+import type { SchedulerControl } from './scheduler-control';
+
+export interface ClockOptions {
+  /** A fire found later than this (every process was down) is recorded as missed instead of run. */
+  graceMs: number;
+  /** Fires taken per tick at most; the rest wait for the next tick. */
+  batch: number;
+}
+
+export const DEFAULT_CLOCK_OPTIONS: ClockOptions = { graceMs: 60_000, batch: 500 };
+
+/**
+ * Fires due jobs. Every process with workers ticks; a fire is taken by moving the job's `next_run` from the due
+ * time to the next one with a conditional update, so exactly one process takes it, and the execution's unique
+ * (job, fire time) is a second guard. The missed-run policy: a fire at most `graceMs` late runs once (however
+ * many of its slots passed, as Ofelia's cron does not catch up); one later than that, because every process was
+ * down, is recorded as one `missed` execution and the job moves on to its next fire after now.
+ */
+export class JobClock {
+  constructor(
+    private readonly deps: {
+      jobs: JobRepo;
+      times: JobTimes;
+      executions: JobExecutions;
+      control: SchedulerControl;
+      clock: Clock;
+      logger: Logger;
+      options?: ClockOptions;
+    },
+  ) {}
+
+  private get options(): ClockOptions {
+    return this.deps.options ?? DEFAULT_CLOCK_OPTIONS;
+  }
+
+  /** Takes and starts what is due; returns how many fires this process took. */
+  async tick(): Promise<number> {
+    const now = this.deps.clock();
+    const due = await this.deps.jobs.due(now.getTime(), this.options.batch);
+    const running = new Map<string, boolean>();
+    let taken = 0;
+    for (const job of due) {
+      try {
+        if (await this.fire(job, now, running)) taken++;
+      } catch (err) {
+        this.deps.logger.warn({ job: job.name, instanceId: job.instanceId, err: (err as Error).message }, 'scheduler: a fire failed');
+      }
+    }
+    return taken;
+  }
+
+  /** `run-on-startup` jobs, once per start of the box: processes starting within the same minute share the run. */
+  async startup(): Promise<void> {
+    const minute = Math.floor(this.deps.clock().getTime() / 60_000);
+    for (const job of await this.deps.jobs.due(Number.MAX_SAFE_INTEGER, 100_000)) {
+      if (!job.spec.runOnStartup || !(await this.deps.control.isRunning(job.instanceId))) continue;
+      // Negative fire times name start-ups, never a clock fire: the unique (job, fire) lets one process run it.
+      await this.deps.executions.start(job, 'startup', -minute).catch((err) =>
+        this.deps.logger.warn({ job: job.name, err: (err as Error).message }, 'scheduler: run-on-startup failed'),
+      );
+    }
+  }
+
+  private async fire(job: StoredJob, now: Date, running: Map<string, boolean>): Promise<boolean> {
+    const dueAt = job.nextRun as number;
+    const next = await this.deps.times.nextRun(job, now);
+    if (!(await this.deps.jobs.claimFire(job.id, dueAt, next))) return false;
+    if (!running.has(job.instanceId)) running.set(job.instanceId, await this.deps.control.isRunning(job.instanceId));
+    if (!running.get(job.instanceId)) return true;
+    const late = now.getTime() - dueAt;
+    if (late > this.options.graceMs) {
+      const reason = `Missed: due at ${new Date(dueAt).toISOString()}, found ${Math.round(late / 1000)} s late (no Berth process was running); runs later than ${this.options.graceMs / 1000} s are recorded, not replayed`;
+      await this.deps.executions.recordMissed(job, dueAt, reason);
+      this.deps.logger.info({ job: job.name, instanceId: job.instanceId, dueAt }, 'scheduler: fire missed while down');
+      return true;
+    }
+    await this.deps.executions.start(job, 'schedule', dueAt);
+    return true;
+  }
+}
