@@ -1,4 +1,6 @@
+import { APP_TASK_TYPE } from '../../services/apps/app-tasks';
 import { createRedis } from '../../services/queue/redis';
+import { AppJobs } from '../../services/scheduler/app-jobs';
 import { ConfigFile } from '../../services/scheduler/config-file';
 import { JobClock } from '../../services/scheduler/job-clock';
 import { JobExecutions } from '../../services/scheduler/job-executions';
@@ -10,6 +12,7 @@ import { SchedulerControl } from '../../services/scheduler/scheduler-control';
 import { SchedulerEvents } from '../../services/scheduler/scheduler-events';
 import { RUN_JOB_TASK_TYPE, SCHEDULER_TASK_TYPES } from '../../services/scheduler/scheduler-tasks';
 import { configWatchLoop, jobClockLoop, schedulerTaskHandlers } from '../../workers/scheduler-tasks';
+import { appSchedules } from './app-schedules';
 import { closeRedis, type Core } from './core';
 import type { Identity } from './identity';
 import type { WorkerParts } from './module';
@@ -42,7 +45,10 @@ export function composeScheduler(
     jobs: store.jobs, times, executions, control, clock, logger,
     options: { graceMs: config.scheduler.graceSecs * 1000, batch: 500 },
   });
+  const appJobs = new AppJobs({ apps: appSchedules(store.apps), sources });
   types.add(...SCHEDULER_TASK_TYPES).onSettled(RUN_JOB_TASK_TYPE, (settled) => executions.settled(settled));
+  // An app's scheduler addon follows its manifest: whatever the app's task did (install, update, uninstall…).
+  types.onSettled(APP_TASK_TYPE, async ({ args }) => void (await appJobs.sync(args.appId)));
 
   const scheduled = options.schedules !== false;
   const workers: WorkerParts = {
@@ -52,6 +58,7 @@ export function composeScheduler(
       : [],
     atStart: [
       () => queue.limitGlobally(RUN_JOB_TASK_TYPE.name, config.scheduler.maxConcurrent),
+      () => appJobs.syncAll(),
       ...(scheduled ? [() => configFile.reload().then(() => jobClock.startup())] : []),
     ],
   };
@@ -60,6 +67,7 @@ export function composeScheduler(
     schedulerExecutions: executions,
     schedulerControl: control,
     schedulerSources: sources,
+    schedulerAppJobs: appJobs,
     schedulerConfig: configFile,
     schedulerEvents: events,
     jobClock,

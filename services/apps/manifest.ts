@@ -33,9 +33,9 @@ export interface PortSpec {
 }
 
 /** Addons Berth provides today. */
-export const SUPPORTED_ADDONS = ['localstorage'];
+export const SUPPORTED_ADDONS = ['localstorage', 'scheduler'];
 /** Cloudron addons Berth recognises but does not provide yet: a manifest asking for one is refused by name. */
-const KNOWN_ADDONS = ['mysql', 'postgresql', 'mongodb', 'redis', 'sendmail', 'recvmail', 'email', 'ldap', 'oauth', 'oidc', 'proxyAuth', 'scheduler', 'turn', 'docker', 'tls'];
+const KNOWN_ADDONS = ['mysql', 'postgresql', 'mongodb', 'redis', 'sendmail', 'recvmail', 'email', 'ldap', 'oauth', 'oidc', 'proxyAuth', 'turn', 'docker', 'tls'];
 
 export const MIN_MEMORY_LIMIT = 32 * 1024 * 1024;
 export const DEFAULT_MEMORY_LIMIT = 256 * 1024 * 1024;
@@ -98,9 +98,25 @@ function checkAddons(addons: unknown): void {
   if (addons === undefined) return;
   if (!addons || typeof addons !== 'object' || Array.isArray(addons)) throw fail('addons', 'must be an object');
   for (const name of Object.keys(addons)) {
+    if (name === 'scheduler') checkSchedulerAddon((addons as Record<string, unknown>)[name]);
     if (SUPPORTED_ADDONS.includes(name)) continue;
     if (KNOWN_ADDONS.includes(name)) throw fail(`addons.${name}`, `is not available in Berth yet (available: ${SUPPORTED_ADDONS.join(', ')})`);
     throw fail(`addons.${name}`, 'is not a known addon');
+  }
+}
+
+/**
+ * Cloudron's `scheduler` addon: `{"<name>": {"schedule": "0,30 * * * *", "command": "…"}}`. The shape is checked
+ * here; the scheduler checks each schedule when it makes the app's jobs, and refuses a bad one with a reason.
+ */
+function checkSchedulerAddon(addon: unknown): void {
+  if (!addon || typeof addon !== 'object' || Array.isArray(addon)) throw fail('addons.scheduler', 'must be an object of jobs');
+  for (const [name, job] of Object.entries(addon)) {
+    const field = `addons.scheduler.${name}`;
+    if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(name)) throw fail(field, 'must be named with 1-64 letters, digits, dashes or underscores');
+    const { schedule, command } = (job ?? {}) as Record<string, unknown>;
+    if (typeof schedule !== 'string' || !schedule.trim()) throw fail(`${field}.schedule`, 'is required');
+    if (typeof command !== 'string' || !command.trim()) throw fail(`${field}.command`, 'is required');
   }
 }
 
