@@ -18,6 +18,7 @@ import type { TaskRunner } from '../../workers/task-runner';
 import type { Store } from '../store';
 import { BerthError } from '../../services/core/errors';
 import type { JobRuntime } from '../../services/scheduler/job-runtime';
+import { NOOP_JOB_RUNTIME } from '../../services/scheduler/noop-runtime';
 import { composeApps } from './apps';
 import { composeBackups, composeBackupStorage } from './backups';
 import { composeCertificates } from './certificates';
@@ -93,7 +94,7 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
   const backups = composeBackups(core, identity, tasks, platform, backupStorage, apps);
   const cloudron = composeCloudron(core, identity, tasks, domains, proxy, backupStorage);
   const tenants = composeTenants(core, identity, tasks, platform, domains, proxy, backupStorage, apps, cloudron);
-  const scheduler = composeScheduler(core, identity, tasks, unavailableJobRuntime);
+  const scheduler = composeScheduler(core, identity, tasks, config.scheduler.testRuntime === 'noop' ? NOOP_JOB_RUNTIME : unavailableJobRuntime);
   const workers = composeWorkers(core, identity, tasks, [
     tasks.workers, proxy.workers, apps.workers, backups.workers, cloudron.workers, tenants.workers, scheduler.workers,
   ]);

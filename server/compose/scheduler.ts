@@ -42,7 +42,7 @@ export function composeScheduler(
   const sources = new JobSources({ jobs: store.jobs, instances: store.instances, times, events, clock, logger });
   const configFile = new ConfigFile({ pattern: config.scheduler.configPath, sources, env: process.env, logger });
   const jobClock = new JobClock({
-    jobs: store.jobs, times, executions, control, clock, logger,
+    jobs: store.jobs, transactor: store, times, executions, control, clock, logger,
     options: { graceMs: config.scheduler.graceSecs * 1000, batch: 500 },
   });
   const appJobs = new AppJobs({ apps: appSchedules(store.apps), sources });

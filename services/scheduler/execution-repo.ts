@@ -57,6 +57,8 @@ export interface ExecutionRepo {
   unfinished(instanceId?: string): Promise<Execution[]>;
   /** Queued executions no task was created for (a process died between the two writes), older than `before`. */
   undispatched(before: number): Promise<Execution[]>;
+  /** Takes an undispatched execution for this process (moves its created_at from `was` to `now`); false if taken. */
+  retake(id: string, was: number, now: number): Promise<boolean>;
 }
 
 const executions = mapTable<Execution>('scheduler_executions', {
@@ -149,6 +151,10 @@ export class KnexExecutionRepo implements ExecutionRepo {
     const query = this.db('scheduler_executions').whereIn('status', UNFINISHED);
     if (instanceId) query.andWhere({ instance_id: instanceId });
     return (await query.orderBy('created_at')).map(executions.fromRow);
+  }
+
+  async retake(id: string, was: number, now: number) {
+    return (await this.db('scheduler_executions').where({ id, created_at: was, status: 'queued' }).whereNull('task_id').update({ created_at: now })) === 1;
   }
 
   async undispatched(before: number) {

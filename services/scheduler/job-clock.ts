@@ -1,6 +1,8 @@
 import type { Clock } from '../core/clock';
 import type { Logger } from '../core/logger';
-import type { JobExecutions } from './job-executions';
+import type { Transactor } from '../db/transactor';
+import type { ExecutionRepo } from './execution-repo';
+import { newExecution, type JobExecutions } from './job-executions';
 import type { JobRepo, StoredJob } from './job-repo';
 import type { JobTimes } from './job-times';
 import type { SchedulerControl } from './scheduler-control';
@@ -25,6 +27,8 @@ export class JobClock {
   constructor(
     private readonly deps: {
       jobs: JobRepo;
+      /** Taking a fire and recording its execution are one write: a process killed between them loses nothing. */
+      transactor: Transactor<{ jobs: JobRepo; executions: ExecutionRepo }>;
       times: JobTimes;
       executions: JobExecutions;
       control: SchedulerControl;
@@ -41,6 +45,8 @@ export class JobClock {
   /** Takes and starts what is due; returns how many fires this process took. */
   async tick(): Promise<number> {
     const now = this.deps.clock();
+    // Fires recorded by a process that died before it created their tasks.
+    await this.deps.executions.redispatch(now.getTime() - REDISPATCH_AFTER_MS);
     const due = await this.deps.jobs.due(now.getTime(), this.options.batch);
     const running = new Map<string, boolean>();
     let taken = 0;
@@ -69,17 +75,25 @@ export class JobClock {
   private async fire(job: StoredJob, now: Date, running: Map<string, boolean>): Promise<boolean> {
     const dueAt = job.nextRun as number;
     const next = await this.deps.times.nextRun(job, now);
-    if (!(await this.deps.jobs.claimFire(job.id, dueAt, next))) return false;
     if (!running.has(job.instanceId)) running.set(job.instanceId, await this.deps.control.isRunning(job.instanceId));
-    if (!running.get(job.instanceId)) return true;
     const late = now.getTime() - dueAt;
-    if (late > this.options.graceMs) {
-      const reason = `Missed: due at ${new Date(dueAt).toISOString()}, found ${Math.round(late / 1000)} s late (no Berth process was running); runs later than ${this.options.graceMs / 1000} s are recorded, not replayed`;
-      await this.deps.executions.recordMissed(job, dueAt, reason);
-      this.deps.logger.info({ job: job.name, instanceId: job.instanceId, dueAt }, 'scheduler: fire missed while down');
-      return true;
-    }
-    await this.deps.executions.start(job, 'schedule', dueAt);
+    const missed =
+      late > this.options.graceMs
+        ? `Missed: due at ${new Date(dueAt).toISOString()}, found ${Math.round(late / 1000)} s late (no Berth process was running); runs later than ${this.options.graceMs / 1000} s are recorded, not replayed`
+        : undefined;
+    const execution = await this.deps.transactor.transaction(async ({ jobs, executions }) => {
+      if (!(await jobs.claimFire(job.id, dueAt, next))) return null;
+      // A stopped scheduler takes its fires without running them.
+      if (!running.get(job.instanceId)) return undefined;
+      const recorded = newExecution(job, 'schedule', dueAt, now.getTime(), missed);
+      return (await executions.insert(recorded)) ? recorded : undefined;
+    });
+    if (execution === null) return false;
+    if (execution?.status === 'queued') await this.deps.executions.dispatch(execution, job);
+    if (missed) this.deps.logger.info({ job: job.name, instanceId: job.instanceId, dueAt }, 'scheduler: fire missed while down');
     return true;
   }
 }
+
+/** How long a recorded fire may wait for its task before another process dispatches it. */
+const REDISPATCH_AFTER_MS = 30_000;

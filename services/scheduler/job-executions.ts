@@ -65,29 +65,20 @@ export class JobExecutions {
 
   /**
    * Records the execution, then creates its task. Undefined when the fire already has an execution (another
-   * process took it). A no-overlap job whose previous execution is unfinished gets a `skipped` execution, as
-   * Ofelia skips; a queue that is away (Redis) gets a `failed` one for a scheduled fire and a 503 for a person.
+   * process took it).
    */
   async start(job: StoredJob, trigger: ExecutionTrigger, scheduledFor: number | null, createdBy?: string): Promise<Execution | undefined> {
-    const now = this.now();
-    const execution: Execution = {
-      id: randomUUID(),
-      jobId: job.id,
-      instanceId: job.instanceId,
-      jobName: job.name,
-      trigger,
-      scheduledFor,
-      taskId: null,
-      status: 'queued',
-      exitCode: null,
-      output: null,
-      error: null,
-      attempts: 0,
-      createdAt: now,
-      startedAt: null,
-      endedAt: null,
-    };
+    const execution = newExecution(job, trigger, scheduledFor, this.now());
     if (!(await this.deps.executions.insert(execution))) return undefined;
+    return this.dispatch(execution, job, createdBy);
+  }
+
+  /**
+   * Creates the task of a recorded execution. A no-overlap job whose previous execution is unfinished gets its
+   * execution `skipped`, as Ofelia skips; a queue that is away (Redis) fails a scheduled fire and answers a person
+   * with the 503.
+   */
+  async dispatch(execution: Execution, job: StoredJob, createdBy?: string): Promise<Execution> {
     try {
       const task = await this.deps.tasks.create(RUN_JOB_TASK_TYPE, {
         instanceId: job.instanceId,
@@ -103,32 +94,25 @@ export class JobExecutions {
       const status: ExecutionStatus = overlapped ? 'skipped' : 'failed';
       const message = overlapped ? 'Skipped: the previous execution is still running (no-overlap)' : `Not started: ${(err as Error).message}`;
       await this.deps.executions.update(execution.id, { status, error: message, endedAt: this.now() });
-      if (!overlapped && trigger === 'manual') throw err;
+      if (!overlapped && execution.trigger === 'manual') throw err;
       if (!overlapped) this.deps.logger.warn({ job: job.name, instanceId: job.instanceId, err: (err as Error).message }, 'scheduled execution not started');
       return { ...execution, status, error: message };
     }
   }
 
-  /** A fire nobody ran: every process was down past the grace window. */
-  async recordMissed(job: StoredJob, scheduledFor: number, reason: string): Promise<void> {
-    const now = this.now();
-    await this.deps.executions.insert({
-      id: randomUUID(),
-      jobId: job.id,
-      instanceId: job.instanceId,
-      jobName: job.name,
-      trigger: 'schedule',
-      scheduledFor,
-      taskId: null,
-      status: 'missed',
-      exitCode: null,
-      output: null,
-      error: reason,
-      attempts: 0,
-      createdAt: now,
-      startedAt: null,
-      endedAt: now,
-    });
+  /**
+   * Executions recorded but never handed to a task (the process that took the fire died between the two writes),
+   * older than `before`: each is taken by one process (a conditional update) and dispatched now.
+   */
+  async redispatch(before: number): Promise<number> {
+    let count = 0;
+    for (const stale of await this.deps.executions.undispatched(before)) {
+      if (!(await this.deps.executions.retake(stale.id, stale.createdAt, this.now()))) continue;
+      const job = await this.deps.jobs.getById(stale.jobId);
+      if (job) await this.dispatch(stale, job);
+      count++;
+    }
+    return count;
   }
 
   /**
@@ -225,4 +209,25 @@ function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
     };
     signal.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/** An execution row for a fire of the job: `queued` until its task exists, or `missed` with the reason. */
+export function newExecution(job: StoredJob, trigger: ExecutionTrigger, scheduledFor: number | null, now: number, missed?: string): Execution {
+  return {
+    id: randomUUID(),
+    jobId: job.id,
+    instanceId: job.instanceId,
+    jobName: job.name,
+    trigger,
+    scheduledFor,
+    taskId: null,
+    status: missed ? 'missed' : 'queued',
+    exitCode: null,
+    output: null,
+    error: missed ?? null,
+    attempts: 0,
+    createdAt: now,
+    startedAt: null,
+    endedAt: missed ? now : null,
+  };
 }

@@ -8,11 +8,16 @@ export function effectiveSchedule(job: Pick<StoredJob, 'scheduleOverride' | 'spe
   return job.scheduleOverride ?? job.spec.schedule;
 }
 
+const ZONE_CACHE_MS = 5000;
+
 /**
- * When a job fires, in its tenant's time zone (a `CRON_TZ=` prefix wins). The zone is read per call: it changes
- * rarely, and a job's next fire is computed only when it fires or changes.
+ * When a job fires, in its tenant's time zone (a `CRON_TZ=` prefix wins). The zone is cached for a few seconds: a
+ * tenant's change of time zone reaches its jobs' next fires within that.
  */
 export class JobTimes {
+  /** Zones read in the last few seconds: a tick that fires many of a tenant's jobs reads the zone once. */
+  private readonly zones = new Map<string, { zone: string; until: number }>();
+
   constructor(private readonly deps: { settings: SettingsRepo }) {}
 
   /** The first fire strictly after `after`, as epoch ms; null when the schedule cannot be read (never fires). */
@@ -23,7 +28,11 @@ export class JobTimes {
   }
 
   async timeZone(instanceId: string): Promise<string> {
-    return (await this.deps.settings.get<string>(instanceId, TIME_ZONE_SETTING)) ?? DEFAULT_TIME_ZONE;
+    const cached = this.zones.get(instanceId);
+    if (cached && cached.until > Date.now()) return cached.zone;
+    const zone = (await this.deps.settings.get<string>(instanceId, TIME_ZONE_SETTING)) ?? DEFAULT_TIME_ZONE;
+    this.zones.set(instanceId, { zone, until: Date.now() + ZONE_CACHE_MS });
+    return zone;
   }
 
   private parse(job: Pick<StoredJob, 'scheduleOverride' | 'spec'>): Schedule | undefined {

@@ -32,7 +32,7 @@ describe('job clock', () => {
     // A second process's clock on the same database.
     const { scheduler, store, logger } = app.berth;
     const second = new JobClock({
-      jobs: store.jobs, times: scheduler.schedulerTimes, executions: scheduler.schedulerExecutions, control: scheduler.schedulerControl,
+      jobs: store.jobs, transactor: store, times: scheduler.schedulerTimes, executions: scheduler.schedulerExecutions, control: scheduler.schedulerControl,
       clock: () => new Date(now), logger,
     });
     const taken = await Promise.all([clock().tick(), second.tick(), clock().tick()]);
