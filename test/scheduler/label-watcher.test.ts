@@ -121,7 +121,7 @@ describe('LabelWatcher', () => {
     expect(ids(calls[1])).toEqual(['a', 'b']);
 
     // The stream after the reconnect is followed like the first.
-    const stream = await until('a new stream', () => engine.streams.length >= 2 && engine.streams[engine.streams.length - 1]);
+    const stream = await until('a new stream', () => (engine.streams.length >= 2 ? engine.streams[engine.streams.length - 1] : undefined));
     engine.containers.delete('a');
     engine.event('destroy', 'a');
     await until('the set after an event on the new stream', () => calls.length === 3);
