@@ -1,6 +1,7 @@
 import type Docker from 'dockerode';
 import type { Logger } from '../core/logger';
 import { ENABLED_LABEL, type LabelledContainer } from '../scheduler/label-jobs';
+import { EventExpectations } from './event-expectations';
 
 /** The two engine calls the watcher makes: a dockerode client satisfies it, and so can a test's fake engine. */
 export interface LabelEngine {
@@ -26,6 +27,10 @@ const EVENTS = ['create', 'start', 'die', 'destroy', 'rename', 'update', 'pause'
 
 type EventStream = NodeJS.ReadableStream & { destroy?: () => void };
 
+/** How many times, and after how long first (doubling), a list that lags the events is read again. */
+const RECHECKS = 5;
+const RECHECK_FIRST_MS = 50;
+
 /**
  * Finds the containers labelled `ofelia.enabled=true` on the engine and keeps the set current from the engine's
  * event stream, so labelled containers added, recreated with other labels or removed change jobs without a restart
@@ -33,7 +38,9 @@ type EventStream = NodeJS.ReadableStream & { destroy?: () => void };
  *
  * An event is only a hint: after one, the whole list is read again and `onChange` gets the whole set, so a missed
  * or reordered event cannot leave a stale job, and after a reconnect (the engine restarted, the stream ended or
- * failed) the list is read again for whatever happened while the stream was down. `onChange` is called once at
+ * failed) the list is read again for whatever happened while the stream was down. The engine's list can lag its
+ * events (a container still `running` just after its `die`), so a list that does not yet show what the events said
+ * is read again a few times (`EventExpectations`). `onChange` is called once at
  * start and then whenever the set differs from the last one it took without throwing; calls never overlap.
  * An engine that is away at start is logged and retried with backoff: the scheduler's other jobs run meanwhile.
  */
@@ -46,6 +53,9 @@ export class LabelWatcher {
   private stream?: EventStream;
   private debounceTimer?: NodeJS.Timeout;
   private retryTimer?: NodeJS.Timeout;
+  private recheckTimer?: NodeJS.Timeout;
+  private rechecks = 0;
+  private readonly expectations = new EventExpectations();
   /** The sync running now (or settled), which the next one waits for, so onChange calls never overlap. */
   private current: Promise<void> = Promise.resolve();
   /** A sync queued behind `current` and not started yet: a change seen now will be in its list too. */
@@ -72,7 +82,8 @@ export class LabelWatcher {
     this.stopped = true;
     clearTimeout(this.debounceTimer);
     clearTimeout(this.retryTimer);
-    this.debounceTimer = this.retryTimer = undefined;
+    clearTimeout(this.recheckTimer);
+    this.debounceTimer = this.retryTimer = this.recheckTimer = undefined;
     this.dropStream();
     await this.current;
   }
@@ -88,6 +99,7 @@ export class LabelWatcher {
         closeStream(stream);
         return;
       }
+      this.expectations.clear();
       this.follow(stream);
       await this.sync();
       this.retryMs = this.retryMinMs;
@@ -98,9 +110,11 @@ export class LabelWatcher {
 
   private follow(stream: EventStream): void {
     this.stream = stream;
-    // The filter lets through only events of labelled containers, so any data is a reason to look again; the
-    // events' JSON need not be read (a chunk may also hold half of one).
-    stream.on('data', () => this.soon());
+    // The filter lets through only events of labelled containers, so any data is a reason to look again.
+    stream.on('data', (chunk: Buffer | string) => {
+      this.expectations.feed(String(chunk));
+      this.soon();
+    });
     const gone = (err?: unknown) => {
       if (this.stream === stream) this.lost(err ?? new Error('the engine closed its event stream'));
     };
@@ -151,6 +165,7 @@ export class LabelWatcher {
     if (this.stopped) return;
     const list = await this.deps.docker.listContainers({ all: true, filters: { label: [ENABLED_FILTER] } });
     if (this.stopped) return;
+    this.recheckIfStale(list);
     const containers = list.map(toLabelled).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     const key = JSON.stringify(containers);
     if (key === this.delivered) return;
@@ -161,6 +176,25 @@ export class LabelWatcher {
       // The receiver's failure is not the engine's: keep the stream, and hand the set over again on the next event.
       this.deps.logger.error({ err }, 'scheduler: applying the labelled containers failed');
     }
+  }
+
+  /** Reads the list again soon when it does not yet show what the events said, a few times, then gives up. */
+  private recheckIfStale(list: Docker.ContainerInfo[]): void {
+    if (this.expectations.settle(list)) {
+      this.rechecks = 0;
+      return;
+    }
+    if (this.recheckTimer) return;
+    if (this.rechecks >= RECHECKS) {
+      this.deps.logger.debug('scheduler: the container list still lags the engine\'s events; taking it as it is');
+      this.expectations.clear();
+      this.rechecks = 0;
+      return;
+    }
+    this.recheckTimer = setTimeout(() => {
+      this.recheckTimer = undefined;
+      this.sync().catch((err: unknown) => this.lost(err));
+    }, RECHECK_FIRST_MS * 2 ** this.rechecks++);
   }
 }
 

@@ -22,9 +22,11 @@ export class LabelledEngine {
   readonly streams: Array<NodeJS.ReadableStream & { destroyed?: boolean }> = [];
   readonly watcher: LabelWatcher;
   private readonly created = new Set<string>();
-  readonly run = `lbl${process.pid.toString(36)}${Date.now().toString(36)}`;
+  /** Names this run's containers and groups; a second LabelledEngine given it sees the same groups. */
+  readonly run: string;
 
-  constructor() {
+  constructor(run?: string) {
+    this.run = run ?? `lbl${process.pid.toString(36)}${Date.now().toString(36)}`;
     const docker = this.docker;
     this.watcher = new LabelWatcher({
       // The real engine, with the streams kept so a test can see stop() close them.

@@ -14,6 +14,15 @@ class FakeEngine implements LabelEngine {
   readonly streams: PassThrough[] = [];
   down = false;
   lists = 0;
+  /** How many more lists show the state from before the last change (the engine's list lags its events). */
+  stale = 0;
+  private before: Docker.ContainerInfo[] = [];
+
+  /** From now, the next `lists` lists show the containers as they are now. */
+  lagBy(lists: number): void {
+    this.before = [...this.containers.values()].map((c) => ({ ...c }));
+    this.stale = lists;
+  }
 
   add(id: string, labels: Record<string, string>, state = 'running'): void {
     this.containers.set(id, { Id: id, Names: [`/${id}-name`], Labels: labels, State: state } as Docker.ContainerInfo);
@@ -23,6 +32,10 @@ class FakeEngine implements LabelEngine {
     this.lists++;
     if (this.down) throw new Error('connect ENOENT /run/docker.sock');
     expect(options).toEqual({ all: true, filters: { label: ['ofelia.enabled=true'] } });
+    if (this.stale > 0) {
+      this.stale--;
+      return this.before;
+    }
     return [...this.containers.values()].filter((c) => c.Labels['ofelia.enabled'] === 'true');
   }
 
@@ -130,6 +143,22 @@ describe('LabelWatcher', () => {
     // An error on the stream is a lost stream too.
     stream.destroy(new Error('socket hang up'));
     await until('another stream', () => engine.streams.length >= 3 && engine.streams[engine.streams.length - 1] !== stream);
+    await watcher.stop();
+  });
+
+  it('reads the list again while it lags what the events said', async () => {
+    const { engine, calls, watcher } = setup();
+    engine.add('a', { 'ofelia.enabled': 'true' });
+    await watcher.start();
+    engine.lagBy(3);
+    engine.containers.get('a')!.State = 'exited';
+    // The event arrives in two chunks, split inside its JSON.
+    const line = `${JSON.stringify({ status: 'die', id: 'a', Type: 'container', Action: 'die', Actor: { ID: 'a' } })}\n`;
+    engine.streams[0].write(line.slice(0, 20));
+    engine.streams[0].write(line.slice(20));
+    await until('the stopped container', () => calls.length === 2);
+    expect(calls[1]).toEqual([expect.objectContaining({ id: 'a', running: false })]);
+    expect(engine.stale).toBe(0);
     await watcher.stop();
   });
 
