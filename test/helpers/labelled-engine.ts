@@ -1,4 +1,4 @@
-import type Docker from 'dockerode';
+import Docker from 'dockerode';
 import { createLogger } from '../../services/core/logger';
 import { LabelWatcher } from '../../services/docker/label-watcher';
 import type { LabelledContainer } from '../../services/scheduler/label-jobs';
@@ -25,9 +25,13 @@ export class LabelledEngine {
   /** Names this run's containers and groups; a second LabelledEngine given it sees the same groups. */
   readonly run: string;
 
-  constructor(run?: string) {
-    this.run = run ?? `lbl${process.pid.toString(36)}${Date.now().toString(36)}`;
-    const docker = this.docker;
+  /**
+   * `run` shares another LabelledEngine's groups; `socketPath` points the watcher (not the container calls) at
+   * another socket, a SocketProxy's; the retry waits are the watcher's backoff.
+   */
+  constructor(options: { run?: string; socketPath?: string; retryMinMs?: number; retryMaxMs?: number } = {}) {
+    this.run = options.run ?? `lbl${process.pid.toString(36)}${Date.now().toString(36)}`;
+    const docker = options.socketPath ? new Docker({ socketPath: options.socketPath }) : this.docker;
     this.watcher = new LabelWatcher({
       // The real engine, with the streams kept so a test can see stop() close them.
       docker: {
@@ -38,11 +42,13 @@ export class LabelledEngine {
           return stream;
         },
       },
-      logger: createLogger('warn'),
+      logger: createLogger('error'),
       onChange: (set) => {
         this.latest = set;
       },
       debounceMs: 50,
+      retryMinMs: options.retryMinMs,
+      retryMaxMs: options.retryMaxMs,
     });
   }
 

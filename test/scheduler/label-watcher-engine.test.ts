@@ -1,10 +1,12 @@
 import { jobsFromLabels, type LabelledContainer } from '../../services/scheduler/label-jobs';
 import { LabelledEngine } from '../helpers/labelled-engine';
+import { SocketProxy } from '../helpers/socket-proxy';
 
 /**
  * LabelWatcher on the real engine: containers added, recreated with other labels (Docker cannot change a
- * container's labels), stopped and removed change the set it hands over, with no restart; stop() closes its
- * event stream and leaves no timer.
+ * container's labels), stopped and removed change the set it hands over, with no restart; it reconnects when the
+ * engine goes away (through a socket proxy taken down and brought back) and reads the list again; stop() closes
+ * its event stream and leaves no timer.
  */
 let engine: LabelledEngine;
 
@@ -59,6 +61,34 @@ describe('LabelWatcher on the real engine', () => {
     await engine.waitFor('live', 'an empty group', (set) => set.length === 0);
   });
 
+  it('reconnects when the engine goes away and comes back, and reads the whole list again', async () => {
+    const engineSocket = new URL(process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock').pathname;
+    const proxy = new SocketProxy(`/tmp/berth-label-watcher-${process.pid}.sock`, engineSocket);
+    await proxy.up();
+    const watched = new LabelledEngine({ run: engine.run, socketPath: proxy.path, retryMinMs: 50, retryMaxMs: 400 });
+    try {
+      await watched.watcher.start();
+      await engine.add('cut', `${engine.run}-before`, { 'ofelia.enabled': 'true' });
+      await watched.waitFor('cut', 'the container made before the cut', (set) => set.length === 1);
+
+      // The engine "restarts": the stream is cut, and a container is made while the watcher cannot listen.
+      await proxy.down();
+      const during = await engine.add('cut', `${engine.run}-during`, { 'ofelia.enabled': 'true' });
+      await proxy.up();
+      const set = await watched.waitFor('cut', 'the container made while away', (s) => s.some((c) => c.id === during));
+      expect(set).toHaveLength(2);
+      expect(watched.streams.length).toBeGreaterThanOrEqual(2);
+      expect(watched.streams[0].destroyed).toBe(true);
+
+      // The new stream is followed: a later event changes the set.
+      await engine.remove(during);
+      await watched.waitFor('cut', 'the removal seen on the new stream', (s) => s.length === 1);
+    } finally {
+      await watched.watcher.stop();
+      await proxy.down();
+    }
+  });
+
   it('stop() closes the event stream and leaves no timer; nothing is handed over after it', async () => {
     const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
     const before = timers();
@@ -70,7 +100,7 @@ describe('LabelWatcher on the real engine', () => {
 
     // A second watcher, listening while the first is stopped, shows when an event would have reached it.
     const seen = engine.latest;
-    const probe = new LabelledEngine(engine.run);
+    const probe = new LabelledEngine({ run: engine.run });
     await probe.watcher.start();
     await engine.add('after', `${engine.run}-late`, { 'ofelia.enabled': 'true' });
     await probe.waitFor('after', 'the late container, seen by the listening watcher', (set) => set.length === 1);
