@@ -1,4 +1,9 @@
-import { JOB_KEYS, parseBool, parseCount, type JobSpec } from './job-spec';
+import { JOB_KEYS, parseBool, parseCount, type FieldRule, type JobSpec } from './job-spec';
+
+/** The rule of an Ofelia key; own keys only, so `constructor` or `toString` is an unknown key, not Object's. */
+export function jobKeyRule(key: string): FieldRule | undefined {
+  return Object.hasOwn(JOB_KEYS, key) ? JOB_KEYS[key] : undefined;
+}
 
 /**
  * Puts one Ofelia key's value into a job, the same way for every source (INI sections, container labels): a list
@@ -9,9 +14,9 @@ import { JOB_KEYS, parseBool, parseCount, type JobSpec } from './job-spec';
  * the source's shape.
  */
 export function setJobField(job: JobSpec, key: string, value: string): string | undefined {
-  const rule = JOB_KEYS[key];
+  const rule = jobKeyRule(key);
   if (rule === undefined) {
-    const before = job.extra[key];
+    const before = Object.hasOwn(job.extra, key) ? job.extra[key] : undefined;
     job.extra[key] = before === undefined ? value : [...(Array.isArray(before) ? before : [before]), value];
   } else if (rule.kind === 'list') {
     job[rule.field].push(value);

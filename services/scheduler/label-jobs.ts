@@ -1,5 +1,5 @@
-import { JOB_KEYS, emptyJob, type JobSpec, type JobType } from './job-spec';
-import { setJobField } from './job-fields';
+import { emptyJob, type JobSpec, type JobType } from './job-spec';
+import { jobKeyRule, setJobField } from './job-fields';
 
 /**
  * Jobs from Ofelia's Docker labels, `ofelia.<job-type>.<job-name>.<key>=<value>` on a container labelled
@@ -102,6 +102,12 @@ const LABEL_JOB_TYPES: Readonly<Record<string, JobType>> = {
 const ANNOTATION_PREFIXES = ['ofelia.job.', 'ofelia.execution.', 'ofelia.scheduler.'];
 const INTERNAL_LABELS: ReadonlySet<string> = new Set([ENABLED_LABEL, SERVICE_LABEL, 'ofelia.version']);
 
+/**
+ * Names and keys in a label: letters, digits, `_` and `-`, not first. Docker allows any text in a label key; this
+ * keeps `__proto__` and friends out of the records built from them.
+ */
+const WORD_RE = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
+
 const SERVICE_ONLY = `is taken only from the service container (labelled ${SERVICE_LABEL}=true)`;
 
 interface Setting {
@@ -145,6 +151,10 @@ export function jobsFromLabels(container: LabelledContainer): LabelJobs {
     const [, kind, name, rawKey] = parts;
     const type = kind.toLowerCase();
     const key = rawKey.toLowerCase();
+    if (!WORD_RE.test(name) || !WORD_RE.test(key)) {
+      refuse(label, 'names and keys are letters, digits, "_" and "-", starting with a letter or digit');
+      continue;
+    }
     if (type === 'webhook') {
       if (!isService) refuse(label, `a webhook ${SERVICE_ONLY}`);
       else if (!WEBHOOK_LABEL_KEYS.has(key)) refuse(label, `unknown webhook key "${key}"`);
@@ -205,7 +215,7 @@ function buildJob(
     // on label order.
     const field = key === 'dir' ? 'working-dir' : key;
     const before = seen.get(field);
-    if (before !== undefined && JOB_KEYS[key]?.kind !== 'list') {
+    if (before !== undefined && jobKeyRule(key)?.kind !== 'list') {
       refuse(label, `sets what ${before} already sets${left}`);
       ok = false;
       continue;
@@ -244,7 +254,7 @@ function buildJob(
 
 /** A list key's value may be a JSON array of strings (Ofelia's setJobParam); anything else is one value. */
 function valuesOf(key: string, value: string): string[] {
-  if (JOB_KEYS[key]?.kind !== 'list' || !value.trim().startsWith('[')) return [value];
+  if (jobKeyRule(key)?.kind !== 'list' || !value.trim().startsWith('[')) return [value];
   try {
     const parsed: unknown = JSON.parse(value);
     if (Array.isArray(parsed) && parsed.every((v) => typeof v === 'string')) return parsed;

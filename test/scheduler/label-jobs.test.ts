@@ -19,6 +19,32 @@ function fields(job: JobSpec) {
 }
 
 describe('jobsFromLabels', () => {
+  it('keeps Object\'s own names out: __proto__ and constructor are refused or plain keys', () => {
+    const result = jobsFromLabels(
+      container({
+        ...service,
+        'ofelia.webhook.__proto__.url': 'https://evil.example.com',
+        'ofelia.job-run.__proto__.schedule': '@daily',
+        'ofelia.job-run.r.__proto__': 'x',
+        'ofelia.job-run.r.schedule': '@daily',
+        'ofelia.job-run.r.image': 'alpine',
+        'ofelia.job-run.r.constructor': 'y',
+        'ofelia.job-run.r.toString': 'z',
+      }),
+    );
+    expect(({} as Record<string, unknown>).url).toBeUndefined();
+    expect(result.webhooks).toEqual({});
+    expect(result.refused.map((r) => r.label)).toEqual([
+      'ofelia.job-run.__proto__.schedule',
+      'ofelia.job-run.r.__proto__',
+      'ofelia.webhook.__proto__.url',
+    ]);
+    expect(result.jobs).toHaveLength(1);
+    expect(result.jobs[0].webhooks).toBeUndefined();
+    expect(result.jobs[0].extra).toEqual({ constructor: 'y', tostring: 'z' });
+    expect(Object.keys(result.jobs[0].extra)).toEqual(['constructor', 'tostring']);
+  });
+
   it('reads nothing from a container without ofelia.enabled=true', () => {
     const result = jobsFromLabels(container({ 'ofelia.enabled': 'false', 'ofelia.job-exec.a.schedule': '@daily' }));
     expect(result).toEqual({ jobs: [], refused: [], global: {}, webhooks: {} });
