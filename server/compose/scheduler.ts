@@ -1,6 +1,8 @@
 import { APP_TASK_TYPE } from '../../services/apps/app-tasks';
 import { createRedis } from '../../services/queue/redis';
+import { LabelWatcher } from '../../services/docker/label-watcher';
 import { AppJobs } from '../../services/scheduler/app-jobs';
+import { LabelSource } from '../../services/scheduler/label-source';
 import { ConfigFile } from '../../services/scheduler/config-file';
 import { JobClock } from '../../services/scheduler/job-clock';
 import { JobExecutions } from '../../services/scheduler/job-executions';
@@ -26,7 +28,7 @@ export type Scheduler = ReturnType<typeof composeScheduler>;
  * `schedules` on; tests drive the clock themselves) and read the file once at start.
  */
 export function composeScheduler(
-  { config, options, store, redis, clock, logger }: Core,
+  { config, options, store, redis, docker, clock, logger }: Core,
   { eventlog, notifications }: Identity,
   { types, tasks, queue }: Tasks,
   runtime: JobRuntime,
@@ -46,6 +48,8 @@ export function composeScheduler(
     options: { graceMs: config.scheduler.graceSecs * 1000, batch: 500 },
   });
   const appJobs = new AppJobs({ apps: appSchedules(store.apps), sources });
+  const labels = new LabelSource({ sources, logger });
+  const labelWatcher = new LabelWatcher({ docker, logger, onChange: (containers) => labels.apply(containers).then(() => undefined) });
   types.add(...SCHEDULER_TASK_TYPES).onSettled(RUN_JOB_TASK_TYPE, (settled) => executions.settled(settled));
   // An app's scheduler addon follows its manifest: whatever the app's task did (install, update, uninstall…).
   types.onSettled(APP_TASK_TYPE, async ({ args }) => void (await appJobs.sync(args.appId)));
@@ -54,7 +58,11 @@ export function composeScheduler(
   const workers: WorkerParts = {
     handlers: schedulerTaskHandlers(executions),
     loops: scheduled
-      ? [jobClockLoop(jobClock, config.scheduler.tickMs, logger), ...(configFile.configured ? [configWatchLoop(configFile, config.scheduler.reloadSecs * 1000, logger)] : [])]
+      ? [
+          jobClockLoop(jobClock, config.scheduler.tickMs, logger),
+          ...(configFile.configured ? [configWatchLoop(configFile, config.scheduler.reloadSecs * 1000, logger)] : []),
+          { start: () => void labelWatcher.start(), stop: () => labelWatcher.stop() },
+        ]
       : [],
     atStart: [
       () => queue.limitGlobally(RUN_JOB_TASK_TYPE.name, config.scheduler.maxConcurrent),
@@ -68,6 +76,7 @@ export function composeScheduler(
     schedulerControl: control,
     schedulerSources: sources,
     schedulerAppJobs: appJobs,
+    schedulerLabels: labels,
     schedulerConfig: configFile,
     schedulerEvents: events,
     jobClock,
