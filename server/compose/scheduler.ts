@@ -6,12 +6,14 @@ import { LabelSource } from '../../services/scheduler/label-source';
 import { ConfigFile } from '../../services/scheduler/config-file';
 import { JobClock } from '../../services/scheduler/job-clock';
 import { JobExecutions } from '../../services/scheduler/job-executions';
+import { JobOverview } from '../../services/scheduler/job-overview';
 import type { JobRuntime } from '../../services/scheduler/job-runtime';
 import { JobService } from '../../services/scheduler/job-service';
 import { JobSources } from '../../services/scheduler/job-sources';
 import { JobTimes } from '../../services/scheduler/job-times';
 import { SchedulerControl } from '../../services/scheduler/scheduler-control';
 import { SchedulerEvents } from '../../services/scheduler/scheduler-events';
+import { SchedulerSettings } from '../../services/scheduler/scheduler-settings';
 import { RUN_JOB_TASK_TYPE, SCHEDULER_TASK_TYPES } from '../../services/scheduler/scheduler-tasks';
 import { configWatchLoop, jobClockLoop, schedulerTaskHandlers } from '../../workers/scheduler-tasks';
 import { appSchedules } from './app-schedules';
@@ -43,6 +45,7 @@ export function composeScheduler(
   const control = new SchedulerControl({ settings: store.settings, jobs: store.jobs, executions: store.executions, events, eventlog, clock, startedAt: clock() });
   const sources = new JobSources({ jobs: store.jobs, instances: store.instances, times, events, clock, logger });
   const configFile = new ConfigFile({ pattern: config.scheduler.configPath, sources, env: process.env, logger });
+  const settings = new SchedulerSettings({ settings: store.settings, eventlog, fileGlobals: () => configFile.global(), operatorTenant: () => sources.operatorTenant() });
   const jobClock = new JobClock({
     jobs: store.jobs, transactor: store, times, executions, control, clock, logger,
     options: { graceMs: config.scheduler.graceSecs * 1000, batch: 500 },
@@ -78,6 +81,8 @@ export function composeScheduler(
     schedulerAppJobs: appJobs,
     schedulerLabels: labels,
     schedulerConfig: configFile,
+    schedulerSettings: settings,
+    schedulerOverview: new JobOverview({ jobs: store.jobs, executions: store.executions }),
     schedulerEvents: events,
     jobClock,
     schedulerTimes: times,
