@@ -84,8 +84,8 @@ export class SchedulerSettings {
     private readonly deps: {
       settings: SettingsRepo;
       eventlog: EventlogService;
-      /** The INI files' merged `[global]` sections, as read by the last reload in this process. */
-      fileGlobals: () => Record<string, string | string[]>;
+      /** The INI files' merged `[global]` sections (read once if this process has not loaded them). */
+      fileGlobals: () => Promise<Record<string, string | string[]>>;
       /** The tenant the INI file's jobs belong to. */
       operatorTenant: () => Promise<string | undefined>;
     },
@@ -93,7 +93,7 @@ export class SchedulerSettings {
 
   /** What the tenant's scheduler runs with, redacted for display. */
   async effective(instanceId: string): Promise<SchedulerGlobals> {
-    const fromFile = (await this.deps.operatorTenant()) === instanceId ? camelKeys(this.deps.fileGlobals()) : {};
+    const fromFile = (await this.deps.operatorTenant()) === instanceId ? camelKeys(await this.deps.fileGlobals()) : {};
     return redact({ ...fromFile, ...(await this.stored(instanceId)) });
   }
 
