@@ -126,7 +126,9 @@ async function killInside(container: Docker.Container, pids: number[]): Promise<
   for (const cmd of [['sh', '-c', 'kill -9 "$@"', 'kill', ...args], ['kill', '-9', ...args]]) {
     try {
       const exec = await container.exec({ Cmd: cmd, User: '0', AttachStdout: false, AttachStderr: false });
-      await exec.start({ Detach: true });
+      // Detached, the engine answers at once; its (empty) answer is still a stream to close, or the socket stays.
+      const answer = (await exec.start({ Detach: true })) as { destroy?: () => void } | undefined;
+      answer?.destroy?.();
       for (let i = 0; i < 50; i++) {
         const info = await exec.inspect();
         if (!info.Running) {
