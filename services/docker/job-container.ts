@@ -41,7 +41,10 @@ export async function runContainerJob(deps: ContainerDeps, scope: JobScope, job:
   }
   const options = await planContainer(deps.targets, scope, job, job.image);
   const network = await deps.targets.network(scope, job.network);
-  await ensureJobImage(deps.runtime, job.image, io.signal);
+  await ensureJobImage(deps.runtime, job.image, io.signal).catch((err) => {
+    // A pull cut short by the stop is the stop, not an engine error.
+    throw io.signal.aborted ? abortReason(io.signal) : err;
+  });
   if (io.signal.aborted) throw abortReason(io.signal);
   if (network) options.HostConfig = { ...options.HostConfig, NetworkMode: network };
   const container = await engine(`Could not create a container from ${job.image}`, () => deps.docker.createContainer(options));
@@ -90,9 +93,12 @@ async function attachStartWait(container: Docker.Container, tty: boolean, io: Ru
   const aborted = new Promise<void>((resolve) => (onAbort = resolve));
   io.signal.addEventListener('abort', onAbort, { once: true });
   if (io.signal.aborted) onAbort();
+  // Ends the wait below however this ends: a start the engine refused would leave it waiting (and a socket open)
+  // for an exit that may never come.
+  const waiting = new AbortController();
   try {
     // `next-exit`, asked before the start: a command that ends at once is still seen ending.
-    const exited = engine(doing, () => container.wait({ condition: 'next-exit' }) as Promise<{ StatusCode: number }>);
+    const exited = engine(doing, () => container.wait({ condition: 'next-exit', abortSignal: waiting.signal }) as Promise<{ StatusCode: number }>);
     exited.catch(() => undefined);
     await engine(doing, () => container.start());
     const done = await Promise.race([Promise.all([exited, streamEnded]).then(([result]) => result), aborted]);
@@ -105,6 +111,7 @@ async function attachStartWait(container: Docker.Container, tty: boolean, io: Ru
     }
     return output.finish(done.StatusCode);
   } finally {
+    waiting.abort();
     io.signal.removeEventListener('abort', onAbort);
     stream.destroy();
   }

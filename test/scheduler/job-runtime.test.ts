@@ -78,6 +78,15 @@ describe('container jobs', () => {
     expect(await rejection(runtime.run(tenant, spec, testIo()))).toMatchObject({ code: 'DOCKER_ERROR', status: 400 });
   });
 
+  it('turns an engine refusal into DOCKER_ERROR and removes the container unless it is kept', async () => {
+    for (const keep of [true, false]) {
+      const spec = job('run', { image: BUSYBOX, command: 'true', user: 'nosuchuser', ...(keep ? { delete: false } : {}) });
+      const err = await rejection(runtime.run(tenant, spec, testIo()));
+      expect(err).toMatchObject({ code: 'DOCKER_ERROR', status: 400, message: expect.stringMatching(/nosuchuser/) });
+      expect(await containersOf(spec.name)).toHaveLength(keep ? 1 : 0);
+    }
+  });
+
   it('starts an existing container when the job has no image, waits for it and keeps it', async () => {
     const name = `berth-app-start-${tenant.instanceId}`;
     const labels = { 'io.berth.managed': '1', 'io.berth.instance': tenant.instanceId };
