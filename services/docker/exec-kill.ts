@@ -60,6 +60,10 @@ export async function killExec(
 
 /** Is `pid` (a host pid) in the same container as `initPid`, and not one of Berth's own neighbours? */
 export async function sameContainer(procRoot: string, pid: number, initPid: number): Promise<boolean> {
+  // The container's first process is pid 1 of its own namespace: a pid that is not is someone else's (a remote
+  // engine's pid that happens to exist here), and nothing is proved.
+  const initStatus = await readFile(`${procRoot}/${initPid}/status`, 'utf8').catch(() => '');
+  if (/^NSpid:.*\s(\d+)\s*$/m.exec(initStatus)?.[1] !== '1') return false;
   const of = (what: string, p: number | 'self') => (what === 'ns' ? readlink(`${procRoot}/${p}/ns/pid`) : readFile(`${procRoot}/${p}/cgroup`, 'utf8'));
   for (const what of ['ns', 'cgroup']) {
     try {
