@@ -7,7 +7,8 @@ import { ConfigFile } from '../../services/scheduler/config-file';
 import { JobClock } from '../../services/scheduler/job-clock';
 import { JobExecutions } from '../../services/scheduler/job-executions';
 import { JobOverview } from '../../services/scheduler/job-overview';
-import type { JobRuntime } from '../../services/scheduler/job-runtime';
+import { DockerJobRuntime } from '../../services/docker/docker-job-runtime';
+import { NOOP_JOB_RUNTIME } from '../../services/scheduler/noop-runtime';
 import { JobService } from '../../services/scheduler/job-service';
 import { JobSources } from '../../services/scheduler/job-sources';
 import { JobTimes } from '../../services/scheduler/job-times';
@@ -20,6 +21,7 @@ import { appSchedules } from './app-schedules';
 import { closeRedis, type Core } from './core';
 import type { Identity } from './identity';
 import type { WorkerParts } from './module';
+import type { Platform } from './platform';
 import type { Tasks } from './tasks';
 
 export type Scheduler = ReturnType<typeof composeScheduler>;
@@ -33,8 +35,10 @@ export function composeScheduler(
   { config, options, store, redis, docker, clock, logger }: Core,
   { eventlog, notifications }: Identity,
   { types, tasks, queue }: Tasks,
-  runtime: JobRuntime,
+  { runtime: appRuntime }: Platform,
 ) {
+  // BERTH_TEST_JOB_RUNTIME=noop: executions run nothing (the bench, clock tests across processes).
+  const runtime = config.scheduler.testRuntime === 'noop' ? NOOP_JOB_RUNTIME : new DockerJobRuntime(docker, appRuntime);
   const subscriber = createRedis(options.redisUrl, { enableOfflineQueue: true });
   subscriber.on('error', () => undefined);
   const events = new SchedulerEvents({ publisher: redis, subscriber, logger, prefix: config.redisPrefix });

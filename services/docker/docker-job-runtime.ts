@@ -5,6 +5,7 @@ import { checkLocal, runLocal } from '../scheduler/job-runtime-local';
 import type { JobSpec } from '../scheduler/job-spec';
 import type { ExecKillOptions } from './exec-kill';
 import { checkContainerJob, runContainerJob } from './job-container';
+import { EXECUTION_LABEL } from './job-container-spec';
 import { checkExec, runExec } from './job-exec';
 import { JobTargets } from './job-targets';
 
@@ -55,6 +56,12 @@ export class DockerJobRuntime implements JobRuntime {
       case 'service-run':
         return runContainerJob(this.containerDeps(), scope, job, io);
     }
+  }
+
+  async cleanup(executionId: string): Promise<number> {
+    const left = await this.docker.listContainers({ all: true, filters: { label: [`${EXECUTION_LABEL}=${executionId}`] } }).catch(() => []);
+    for (const container of left) await this.docker.getContainer(container.Id).remove({ force: true }).catch(() => undefined);
+    return left.length;
   }
 
   private containerDeps() {

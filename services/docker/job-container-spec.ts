@@ -10,6 +10,9 @@ import type { JobTargets } from './job-targets';
 /** The module name on job containers: tenant deletion and the reconciler treat them as the scheduler's. */
 export const SCHEDULER_MODULE = 'scheduler';
 
+/** The execution a job container belongs to (the seed's executionId). */
+export const EXECUTION_LABEL = 'io.berth.execution';
+
 /** The labels on every container a job creates (the plan's): Berth's, and Ofelia's own annotations. */
 export function jobLabels(scope: JobScope, job: JobSpec): Record<string, string> {
   const annotations: Record<string, string> = {};
@@ -26,6 +29,7 @@ export function jobLabels(scope: JobScope, job: JobSpec): Record<string, string>
     [LABELS.platform]: SCHEDULER_MODULE,
     'ofelia.job.name': job.name,
     'ofelia.job.type': job.type,
+    ...(scope.executionId ? { [EXECUTION_LABEL]: scope.executionId } : {}),
   };
 }
 

@@ -8,6 +8,8 @@ import type { JobSpec } from './job-spec';
 export interface JobScope {
   instanceId: string;
   operator: boolean;
+  /** The execution a run belongs to: its containers carry it, so a crashed execution's leftovers can be found. */
+  executionId?: string;
 }
 
 /** What one attempt gets from the task that runs it: the task's signal (stop, timeout, shutdown) and its log. */
@@ -33,6 +35,8 @@ export interface JobRuntime {
    *  a result, not a throw. Throws BerthError DOCKER_ERROR when the engine refuses. On `io.signal` abort: kill
    *  (exec: the exec's process; run/service-run: the container, removed unless delete=false) and throw. */
   run(scope: JobScope, job: JobSpec, io: RunIo): Promise<RunResult>;
+  /** Removes what an execution left (its containers) after its worker died; how many were removed. */
+  cleanup(executionId: string): Promise<number>;
 }
 
 /**
