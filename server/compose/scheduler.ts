@@ -6,6 +6,7 @@ import { LabelSource } from '../../services/scheduler/label-source';
 import { ConfigFile } from '../../services/scheduler/config-file';
 import { JobClock } from '../../services/scheduler/job-clock';
 import { JobExecutions } from '../../services/scheduler/job-executions';
+import { JobWebhook } from '../../services/scheduler/job-webhook';
 import { JobOverview } from '../../services/scheduler/job-overview';
 import { DockerJobRuntime } from '../../services/docker/docker-job-runtime';
 import { NOOP_JOB_RUNTIME } from '../../services/scheduler/noop-runtime';
@@ -45,11 +46,16 @@ export function composeScheduler(
   events.start();
   const times = new JobTimes({ settings: store.settings });
   const jobs = new JobService({ jobs: store.jobs, executions: store.executions, runtime, times, events, eventlog, clock });
-  const executions = new JobExecutions({ jobs: store.jobs, executions: store.executions, tasks, runtime, events, notifications, clock, logger });
   const control = new SchedulerControl({ settings: store.settings, jobs: store.jobs, executions: store.executions, events, eventlog, clock, startedAt: clock() });
   const sources = new JobSources({ jobs: store.jobs, instances: store.instances, times, events, clock, logger });
   const configFile = new ConfigFile({ pattern: config.scheduler.configPath, sources, env: process.env, logger });
   const settings = new SchedulerSettings({ settings: store.settings, eventlog, fileGlobals: () => configFile.global(), operatorTenant: () => sources.operatorTenant() });
+  const webhook = new JobWebhook({
+    globals: (instanceId) => settings.stored(instanceId),
+    allowPrivate: config.scheduler.webhookAllowPrivate,
+    logger,
+  });
+  const executions = new JobExecutions({ jobs: store.jobs, executions: store.executions, tasks, runtime, events, notifications, webhook, clock, logger });
   const jobClock = new JobClock({
     jobs: store.jobs, transactor: store, times, executions, control, clock, logger,
     options: { graceMs: config.scheduler.graceSecs * 1000, batch: 500 },

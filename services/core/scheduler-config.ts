@@ -10,6 +10,8 @@ export interface SchedulerConfig {
   tickMs: number;
   /** Executions running at once across every process (BullMQ's global concurrency); Ofelia's default is 10. */
   maxConcurrent: number;
+  /** Tenants' webhooks may reach private and loopback addresses (BERTH_SCHEDULER_WEBHOOK_ALLOW_PRIVATE=1). */
+  webhookAllowPrivate: boolean;
   /** BERTH_TEST_JOB_RUNTIME=noop (with BERTH_TEST_TASKS=1): executions run nothing, for the bench and clock tests. */
   testRuntime: 'noop' | undefined;
 }
@@ -23,6 +25,7 @@ export function schedulerConfig(env: Env, positiveInt: (env: Env, name: string, 
     graceSecs: positiveInt(env, 'BERTH_SCHEDULER_GRACE_SECS', 60),
     tickMs: positiveInt(env, 'BERTH_SCHEDULER_TICK_MS', 250),
     maxConcurrent: positiveInt(env, 'BERTH_SCHEDULER_MAX_CONCURRENT', 10),
+    webhookAllowPrivate: env.BERTH_SCHEDULER_WEBHOOK_ALLOW_PRIVATE === '1',
     testRuntime: env.BERTH_TEST_TASKS === '1' && env.BERTH_TEST_JOB_RUNTIME === 'noop' ? 'noop' : undefined,
   };
 }

@@ -13,6 +13,7 @@ import type { JobRepo, StoredJob } from './job-repo';
 import type { JobRuntime } from './job-runtime';
 import { jobNotFound } from './job-service';
 import { OFELIA_JOB_DEFAULTS } from './job-spec';
+import type { JobWebhook } from './job-webhook';
 import type { SchedulerEvents } from './scheduler-events';
 import { RUN_JOB_TASK_TYPE, jobObjectKey, type RunJobArgs } from './scheduler-tasks';
 
@@ -48,6 +49,8 @@ export class JobExecutions {
       runtime: JobRuntime;
       events: SchedulerEvents;
       notifications: Pick<NotificationService, 'notifyAdmins'>;
+      /** The tenant's outgoing webhook, told of failures. */
+      webhook?: Pick<JobWebhook, 'failed'>;
       clock: Clock;
       logger: Logger;
     },
@@ -156,7 +159,10 @@ export class JobExecutions {
     await this.deps.executions.trim(job.id, job.spec.historyLimit ?? OFELIA_JOB_DEFAULTS.historyLimit);
     const payload = { job: job.name, executionId: execution.id, status, exitCode: execution.exitCode };
     this.deps.events.publish(job.instanceId, status === 'success' ? 'job.completed' : 'job.failed', payload, this.deps.clock());
-    if (status !== 'success' && status !== 'stopped') await this.notifyFailure(job, status, error);
+    if (status !== 'success' && status !== 'stopped') {
+      await this.notifyFailure(job, status, error);
+      await this.deps.webhook?.failed({ instanceId: job.instanceId, job: job.name, executionId: execution.id, status, exitCode: execution.exitCode, error, at: this.deps.clock() });
+    }
   }
 
   async get(instanceId: string, id: string): Promise<Execution> {

@@ -51,6 +51,14 @@ const emails: Check = (value, key) => {
   return parts.join(', ');
 };
 
+/** A signing key: long enough to resist guessing, printable. */
+const secret: Check = (value, key) => {
+  if (typeof value !== 'string' || value.length < 16 || value.length > 256 || !/^[\x21-\x7e]+$/.test(value)) {
+    throw validationError(`${key} must be 16-256 printable characters without spaces`, { field: key });
+  }
+  return value;
+};
+
 const channel: Check = (value, key) => {
   if (typeof value !== 'string' || !CHANNEL_RE.test(value)) throw validationError(`${key} must be a channel such as #alerts`, { field: key });
   return value;
@@ -68,6 +76,7 @@ const KNOWN: Readonly<Record<string, Check>> = {
   slackChannel: channel,
   slackOnlyOnError: bool,
   webhookURL: httpsUrl,
+  webhookSecret: secret,
   emailFrom: emails,
   emailTo: emails,
   mailOnlyOnError: bool,
