@@ -27,7 +27,9 @@ export async function runJob(ctx: Context, scheduler: SchedulerClient, name: str
     if (!json) say(ctx.io, `Job ${name} succeeded (execution ${id}, ${duration(execution.duration)}).`);
     return 0;
   }
-  const reason = execution.error ? `: ${execution.error.replace(/\s*\n\s*/g, ' ')}` : '';
+  // A stopped execution's error is only "Stopped": the status says it already.
+  const error = execution.error?.replace(/\s*\n\s*/g, ' ').trim();
+  const reason = error && error.toLowerCase() !== execution.status ? `: ${error}` : '';
   ctx.io.stderr.write(`berth: execution ${id} of job ${name} ${outcome(execution)}${reason}\n`);
   return 1;
 }

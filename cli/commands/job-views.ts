@@ -32,12 +32,8 @@ export function jobsTable(jobs: Job[]): string {
 export function describeJob(job: JobDetail): string {
   const list = (items: string[] | undefined) => (items?.length ? items.join(', ') : null);
   const flag = (value: boolean | undefined) => (value === undefined ? null : value ? 'yes' : 'no');
-  const fields = record([
-    ['Name', job.name],
-    ['Type', job.type],
-    ['Origin', job.origin],
-    ['Enabled', job.enabled ? 'yes' : 'no'],
-    ['Schedule', `${job.schedule}${job.scheduleOverridden ? ' (overridden through the API)' : ''}`],
+  // Only what the job's source set: an exec job has no image, and Ofelia's defaults need no line each.
+  const optional: Array<[string, string | number | null | undefined]> = [
     ['Command', job.command],
     ['Container', job.container],
     ['Image', job.image],
@@ -46,13 +42,21 @@ export function describeJob(job: JobDetail): string {
     ['Working dir', job.workingDir],
     ['Volumes', list(job.volume)],
     ['Network', job.network],
-    ['TTY', flag(job.tty)],
+    ['TTY', job.tty ? 'yes' : null],
     ['No overlap', flag(job.noOverlap)],
     ['Run on startup', flag(job.runOnStartup)],
     ['Max retries', job.maxRetries],
     ['Max runtime', job.maxRuntime],
     ['Delete after', flag(job.delete)],
     ['History limit', job.historyLimit],
+  ];
+  const fields = record([
+    ['Name', job.name],
+    ['Type', job.type],
+    ['Origin', job.origin],
+    ['Enabled', job.enabled ? 'yes' : 'no'],
+    ['Schedule', `${job.schedule}${job.scheduleOverridden ? ' (overridden through the API)' : ''}`],
+    ...optional.filter(([, value]) => value !== null && value !== undefined && value !== ''),
     ['Status', jobStatus(job)],
     ['Last run', when(job.lastRun)],
     ['Next run', job.enabled ? when(job.nextRun) : 'none (disabled)'],

@@ -6,7 +6,7 @@ import { when } from '../ui/format';
 import { printJson, say } from '../ui/io';
 import { runJob } from './job-run';
 import { describeJob, describeReload, jobsTable } from './job-views';
-import { common, waitable, type CommonOptions } from './options';
+import { common, type CommonOptions } from './options';
 import type { WaitOptions } from './task-output';
 
 /**
@@ -34,7 +34,8 @@ export function registerJobCommands(program: Command, ctx: Context): void {
     }),
   );
 
-  waitable(common(jobs.command('run').argument('<name>', 'the job name').description('run a job now, enabled or not; prints the execution id')))
+  common(jobs.command('run').argument('<name>', 'the job name').description('run a job now, enabled or not; prints the execution id'))
+    .option('-w, --wait', "wait for the execution to end and print the command's output; its outcome decides the exit code")
     .addHelpText('after', "\nWith --wait: prints the command's output when it ends; exits 0 when it succeeded, 1 when it failed, was stopped, timed out or crashed.\nCtrl-C stops waiting (exit 130) and the execution goes on.")
     .action((name: string, options: WaitOptions) => ctx.run(() => runJob(ctx, scheduler(options), name, options)));
 
