@@ -9,6 +9,7 @@ import { registerCompletion } from './commands/completion';
 import { registerDomainCommands } from './commands/domains';
 import { registerEventlogCommand } from './commands/eventlog';
 import { registerGroupCommands } from './commands/groups';
+import { registerJobCommands } from './commands/jobs';
 import { registerNotificationCommands } from './commands/notifications';
 import { registerServerCommands } from './commands/server';
 import { registerSessionCommands } from './commands/session';
@@ -28,6 +29,7 @@ Getting started:
   berth apps logs site.example.com -f
   berth apps exec site.example.com -- ls /app/data
   berth apps uninstall site.example.com
+  berth jobs list                             # scheduled jobs; berth jobs run <name> --wait
 
 Every client command takes --json (the API's JSON, for scripts) and --profile <name> (a saved login).
 Environment: BERTH_URL and BERTH_TOKEN override the saved login; BERTH_PROFILE picks a profile;
@@ -62,6 +64,7 @@ function main(): void {
   registerTokenCommands(program, ctx);
   registerEventlogCommand(program, ctx);
   registerNotificationCommands(program, ctx);
+  registerJobCommands(program, ctx);
   // One `admin` group: `passphrase` runs on the server's machine, the rest talk to the admin API.
   const admin = program.command('admin').description("operator commands: the admin API's instances and fsck (docs/admin.md), and the admin passphrase");
   registerAdminCommands(admin, ctx);

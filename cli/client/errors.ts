@@ -18,7 +18,10 @@ export class UsageError extends CliError {
   }
 }
 
-/** The server answered with an error (`{"status", "message", "code"}` on the box API). */
+/**
+ * The server answered with an error (`{"status", "message", "code"}` on the box API, `{"error": {"code",
+ * "message", "details"}}` on the scheduler API).
+ */
 export class ApiError extends CliError {
   constructor(
     message: string,
@@ -41,11 +44,16 @@ export function apiError(status: number, body: unknown, options: { sentToken?: b
 }
 
 /**
- * The message and code of an error body: the box API's `{message, code}`, or the admin API's JSON:API
- * `{errors: [{detail, code}]}`.
+ * The message and code of an error body: the box API's `{message, code}`, the admin API's JSON:API
+ * `{errors: [{detail, code}]}`, or the scheduler API's (Ofelia's) `{error: {code, message, details}}`.
  */
 function errorFields(body: unknown): { message?: unknown; code?: unknown } {
   if (typeof body !== 'object' || body === null) return {};
+  const nested = (body as { error?: unknown }).error;
+  if (typeof nested === 'object' && nested !== null) {
+    const error = nested as { message?: unknown; code?: unknown };
+    return { message: error.message, code: error.code };
+  }
   const errors = (body as { errors?: unknown }).errors;
   if (Array.isArray(errors) && typeof errors[0] === 'object' && errors[0] !== null) {
     const first = errors[0] as { detail?: unknown; code?: unknown };

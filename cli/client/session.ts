@@ -1,6 +1,7 @@
 import { boxClient, normaliseUrl, type BoxClient } from './api';
 import { configPath, profileName, readConfig, type Profile } from './config';
 import { CliError } from './errors';
+import { schedulerClient, type SchedulerClient } from './scheduler-api';
 
 /** Where a command's URL and token come from, and the client built on them. */
 export interface Session {
@@ -12,6 +13,8 @@ export interface Session {
   /** Where the token came from: `BERTH_TOKEN`, or the profile. */
   tokenSource?: 'env' | 'profile';
   api: BoxClient;
+  /** The scheduler API (`/api/jobs`, …) on the same box, with the same token. */
+  scheduler: SchedulerClient;
 }
 
 export interface SessionOptions {
@@ -46,5 +49,6 @@ export function openSession(env: NodeJS.ProcessEnv, options: SessionOptions = {}
     allowSelfsigned,
     tokenSource: env.BERTH_TOKEN ? 'env' : storedToken ? 'profile' : undefined,
     api: boxClient({ url, token, allowSelfsigned }),
+    scheduler: schedulerClient({ url, token, allowSelfsigned }),
   };
 }
