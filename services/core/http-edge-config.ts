@@ -40,9 +40,10 @@ export function httpEdgeConfig(env: Env, helpers: ConfigHelpers): HttpEdgeConfig
   // A short token is guessable by anyone who can reach the listener; metrics name tenants' job counts.
   if (token !== undefined && token.length < 16) helpers.fail('BERTH_METRICS_TOKEN must be at least 16 characters');
   const burst = helpers.nonNegativeInt(env, 'BERTH_SCHEDULER_RATE_BURST', 10);
+  if (burst === 0) helpers.fail('BERTH_SCHEDULER_RATE_BURST must be at least 1 (BERTH_SCHEDULER_RATE_LIMIT=0 turns limiting off)');
   return {
     metricsToken: token,
-    rateLimit: { perMinute: helpers.nonNegativeInt(env, 'BERTH_SCHEDULER_RATE_LIMIT', 100), burst: burst || 1 },
+    rateLimit: { perMinute: helpers.nonNegativeInt(env, 'BERTH_SCHEDULER_RATE_LIMIT', 100), burst },
     cors: {
       origins: list(env.BERTH_SCHEDULER_CORS_ORIGINS).map((origin) => corsOrigin(origin, helpers)),
       methods: list(env.BERTH_SCHEDULER_CORS_METHODS, ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).map((m) => m.toUpperCase()),
