@@ -71,7 +71,9 @@ export function metricsRoute(options: { metrics: Pick<BerthMetrics, 'render'>; t
       res.setHeader('Cache-Control', 'no-store');
       res.send(body);
     } catch (err) {
-      next(err);
+      // A partial page would show counters dropping to zero; a failed scrape is what Prometheus expects instead.
+      req.log?.error({ err }, 'metrics scrape failed');
+      res.status(500).type('text/plain').send('Metrics are unavailable\n');
     }
   };
 }

@@ -24,7 +24,9 @@ const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
  * numbers to whoever reads the page.
  */
 export class BerthMetrics {
-  readonly registry = new Registry();
+  private readonly registry = new Registry();
+  /** Reads several metrics share within one scrape (one HGETALL, one GROUP BY), started afresh by each render. */
+  private scrape: { totals?: Promise<TaskTotals[]>; unfinished?: ReturnType<MetricsRepo['unfinishedTasks']> } = {};
   private readonly httpRequests: Counter<'operation' | 'method' | 'status'>;
   private readonly httpDuration: Histogram<'operation'>;
 
@@ -54,17 +56,13 @@ export class BerthMetrics {
 
   /** The exposition: the body for `GET /metrics` and its content type. */
   async render(): Promise<{ contentType: string; body: string }> {
+    this.scrape = {};
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
 
   /** Series from TaskStats: read once per scrape, shared by the metrics built from it. */
   private defineStored(): void {
-    let pending: Promise<TaskTotals[]> | undefined;
-    // Several metrics read the same totals within one scrape: one HGETALL, dropped once the scrape has it.
-    const totals = () => {
-      pending ??= this.deps.stats.read().finally(() => setImmediate(() => (pending = undefined)));
-      return pending;
-    };
+    const totals = () => (this.scrape.totals ??= this.deps.stats.read());
     const executions = async () => (await totals()).filter((t) => t.type === EXECUTION_TASK_TYPE);
     const sum = (list: TaskTotals[], pick: (t: TaskTotals) => number) => list.reduce((acc, t) => acc + pick(t), 0);
 
@@ -116,11 +114,7 @@ export class BerthMetrics {
         this.set(await repo.runningExecutions());
       },
     });
-    let unfinished: ReturnType<MetricsRepo['unfinishedTasks']> | undefined;
-    const readUnfinished = () => {
-      unfinished ??= repo.unfinishedTasks().finally(() => setImmediate(() => (unfinished = undefined)));
-      return unfinished;
-    };
+    const readUnfinished = () => (this.scrape.unfinished ??= repo.unfinishedTasks());
     new Gauge({
       name: 'berth_task_queue_depth',
       help: 'Tasks waiting for a worker, by type',
