@@ -68,15 +68,14 @@ describe('metrics from a real Berth', () => {
 
   it('reads running tasks and queue depth from the database, as any process would see them', async () => {
     const sleeping = await createTask(app.berth, { instanceId, type: '_sleep', args: { ms: 60_000 } });
-    let text = await until(scrape, (t) => sample(t, 'berth_tasks_running{type="_sleep"}') === 1);
+    await until(scrape, (t) => sample(t, 'berth_tasks_running{type="_sleep"}') === 1);
     await app.berth.tasks.stop(instanceId, sleeping.id);
-    text = await until(scrape, (t) => sample(t, 'berth_tasks_running{type="_sleep"}') === undefined);
-    expect(sample(text, 'berth_tasks_settled_total{type="_sleep",state="stopped"}')).toBe(1);
+    // The settle hook runs once the row has ended, so the two are waited for together.
+    await until(scrape, (t) => sample(t, 'berth_tasks_running{type="_sleep"}') === undefined && sample(t, 'berth_tasks_settled_total{type="_sleep",state="stopped"}') === 1);
 
     // A row no worker has taken yet (written straight, never queued) is the queue's depth.
     await app.berth.store.tasks.insert({ instanceId, type: '_noop', args: {}, objectKey: null, exclusiveKey: null, createdBy: null, timeoutMs: 1000, now: Date.now() });
-    text = await scrape();
-    expect(sample(text, 'berth_task_queue_depth{type="_noop"}')).toBe(1);
+    expect(sample(await scrape(), 'berth_task_queue_depth{type="_noop"}')).toBe(1);
   });
 
   it('derives the seed’s counters and duration histogram from scheduler executions', async () => {
