@@ -1,4 +1,4 @@
-import express, { type Express, type Response } from 'express';
+import express, { type Express, type RequestHandler, type Response } from 'express';
 import type { Logger } from '../../services/core/logger';
 import type { Surface } from '../openapi/surface';
 import { renderBoxError } from '../box/errors';
@@ -17,6 +17,13 @@ export function createHttpApp(options: {
   renderError?: (res: Response, error: BerthError) => void;
   /** Serve Swagger UI and the documents (the public listener does). */
   docs?: boolean;
+  /**
+   * Run before every surface, in order, each on its mounts or on every path: request metrics (metrics.ts),
+   * CORS (cors.ts), rate limits (rate-limit.ts).
+   */
+  before?: Array<{ mounts?: string[]; handler: RequestHandler }>;
+  /** GET routes outside the surfaces (`/metrics`, `/api/ws`), matched before them. */
+  routes?: Array<{ path: string; handler: RequestHandler }>;
 }): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -24,6 +31,11 @@ export function createHttpApp(options: {
   // Behind the reverse proxy on the same machine, the client address comes from X-Forwarded-For.
   app.set('trust proxy', 'loopback');
   app.use(requestLog(options.logger));
+  for (const { mounts, handler } of options.before ?? []) {
+    if (mounts) app.use(mounts, handler);
+    else app.use(handler);
+  }
+  for (const { path, handler } of options.routes ?? []) app.get(path, handler);
   for (const surface of options.surfaces) {
     // Express 5 matches nothing for the mount list ['/']: a surface at the root is mounted bare.
     if (surface.mounts.includes('/')) app.use(surface.router);

@@ -1,11 +1,14 @@
 import { isIP } from 'node:net';
 import path from 'node:path';
+import { httpEdgeConfig, type HttpEdgeConfig } from './http-edge-config';
 import { schedulerConfig, type SchedulerConfig } from './scheduler-config';
 
 /** Everything Berth reads from its environment, parsed once at start. */
 export interface Config {
   /** BERTH_SCHEDULER_* (scheduler-config.ts). */
   scheduler: SchedulerConfig;
+  /** BERTH_METRICS_TOKEN, BERTH_SCHEDULER_RATE_*, BERTH_SCHEDULER_CORS_* (http-edge-config.ts). */
+  edge: HttpEdgeConfig;
   port: number;
   adminPort: number;
   /** Where the admin API listens: loopback unless an operator opens it wider. */
@@ -161,6 +164,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     backupRoots: backupRoots(env, dataDir, cwd),
     backupEndpoints: backupEndpoints(env),
     scheduler: schedulerConfig(env, positiveInt),
+    edge: httpEdgeConfig(env, { nonNegativeInt, fail: (message) => { throw new ConfigError(message); } }),
   };
   // A healthy worker must never look dead: allow for a couple of missed heartbeats.
   if (config.taskStaleMs < 3 * config.taskHeartbeatMs) {
@@ -205,6 +209,13 @@ function positiveInt(env: Env, name: string, fallback: number): number {
   const raw = nonEmpty(env, name);
   if (raw === undefined) return fallback;
   if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new ConfigError(`${name} must be a positive integer, got "${raw}"`);
+  return Number(raw);
+}
+
+function nonNegativeInt(env: Env, name: string, fallback: number): number {
+  const raw = nonEmpty(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
   return Number(raw);
 }
 
