@@ -22,6 +22,7 @@ import { composeCertificates } from './certificates';
 import { composeCloudron } from './cloudron';
 import { composeCore } from './core';
 import { composeDomains } from './domains';
+import { composeEdge, type Edge } from './edge';
 import { composeIdentity } from './identity';
 import type { ComposeOptions } from './options';
 import { composePlatform } from './platform';
@@ -58,6 +59,8 @@ export interface Berth {
   backupSchedule: BackupSchedule;
   /** The scheduler's services (jobs, executions, the clock tests tick, the INI file, events). */
   scheduler: Scheduler;
+  /** Metrics and the scheduler's event socket, in front of the surfaces. */
+  edge: Edge;
   /** Set when this process runs task workers. */
   runner: TaskRunner | undefined;
   reaper: TaskReaper | undefined;
@@ -87,8 +90,9 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
   const workers = composeWorkers(core, identity, tasks, [
     tasks.workers, proxy.workers, apps.workers, backups.workers, cloudron.workers, tenants.workers, scheduler.workers,
   ]);
+  const edge = composeEdge(core, identity, tasks, scheduler);
   // A surface takes the services its deps type names from any module: a module's new service needs no edit here.
-  const { surfaces, http, admin } = await composeSurfaces(core, { ...identity, ...tasks, ...domains, ...apps, ...backups, ...cloudron, ...tenants, ...scheduler });
+  const { surfaces, http, admin } = await composeSurfaces(core, { ...identity, ...tasks, ...domains, ...apps, ...backups, ...cloudron, ...tenants, ...scheduler }, edge);
 
   return {
     config,
@@ -108,10 +112,12 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
     platform: platform.platform,
     backupSchedule: backups.schedule,
     scheduler,
+    edge,
     runner: workers.runner,
     reaper: workers.reaper,
     async close() {
-      // Workers first, so running tasks can still write; then the queue, then the connections.
+      // Live event sockets first (they hold the listener open), then workers, so running tasks can still write; then the queue, then the connections.
+      await edge.close();
       await workers.close();
       await scheduler.close();
       await tasks.close();

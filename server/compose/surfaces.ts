@@ -11,6 +11,7 @@ import type { Backups } from './backups';
 import type { Cloudron } from './cloudron';
 import type { Core } from './core';
 import type { Domains } from './domains';
+import type { Edge } from './edge';
 import type { Identity } from './identity';
 import type { Tasks } from './tasks';
 import type { Scheduler } from './scheduler';
@@ -21,7 +22,7 @@ export type Surfaces = Awaited<ReturnType<typeof composeSurfaces>>;
 export type SurfaceServices = Identity & Tasks & Domains & Apps & Backups & Cloudron & Tenants & Scheduler;
 
 /** The HTTP side: the box and scheduler surfaces on the main listener, the admin surface on its own. */
-export async function composeSurfaces({ config, options, store, redis, docker, clock, logger }: Core, services: SurfaceServices) {
+export async function composeSurfaces({ config, options, store, redis, docker, clock, logger }: Core, services: SurfaceServices, edge: Edge) {
   const health = new HealthService({
     clock,
     probes: [
@@ -37,7 +38,7 @@ export async function composeSurfaces({ config, options, store, redis, docker, c
   const adminSurface = await createAdminSurface({ ...services, throttle: new LoginThrottle(clock, options.loginLimits) }, limits);
   return {
     surfaces,
-    http: createHttpApp({ surfaces, logger }),
+    http: createHttpApp({ surfaces, logger, ...edge.http(surfaces) }),
     admin: { http: createHttpApp({ surfaces: [adminSurface], logger, renderError: renderAdminError, docs: false }), surface: adminSurface, passphrase: services.passphrase },
   };
 }

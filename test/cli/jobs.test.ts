@@ -32,7 +32,7 @@ describe('berth jobs', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-cli-ini-'));
     file = path.join(dir, 'ofelia.ini');
     fs.writeFileSync(file, INI);
-    box = await startCliBox({ workers: false, login: true, env: { BERTH_SCHEDULER_CONFIG: file } });
+    box = await startCliBox({ workers: false, login: true, env: { BERTH_SCHEDULER_CONFIG: file, BERTH_TEST_TASKS: '1', BERTH_TEST_JOB_RUNTIME: 'noop' } });
     home = box.home;
     const auth = bearer(box.token);
     await box.app.api.put('/api/job/backup').set(auth).send({ type: 'exec', schedule: '0 3 * * *', command: 'backup.sh', container: 'myapp', environment: ['A=1'] }).expect(201);
@@ -187,7 +187,7 @@ describe('berth jobs run --wait with workers', () => {
 
   beforeAll(async () => {
     box = await startCliBox({ workers: true, login: true, env: { ...TASK_ENV, BERTH_TEST_JOB_RUNTIME: 'noop' } });
-    await box.app.api.put('/api/job/noop').set(bearer(box.token)).send({ type: 'run', schedule: '@daily', image: 'busybox' }).expect(201);
+    await box.app.api.put('/api/job/noop').set(bearer(box.token)).send({ type: 'run', schedule: '@daily', image: 'berth/busybox:1' }).expect(201);
   });
   afterAll(() => box.close());
 

@@ -45,6 +45,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     BERTH_LOG_LEVEL: 'silent',
     // Test apps share one Redis: each gets its own queues and channels.
     BERTH_REDIS_PREFIX: `t${path.basename(dataDir).replace(/[^\w]/g, '')}`,
+    // Tests call the scheduler API faster than a client may; test/scheduler/edge.test.ts turns the limit on.
+    BERTH_SCHEDULER_RATE_LIMIT: '0',
     ...options.env,
   });
   const berth = await composeBerth(config, {

@@ -24,8 +24,7 @@ beforeAll(async () => {
   await pingRedis(berth.redis);
   stats = new TaskStats({ redis: berth.redis, prefix: berth.config.redisPrefix, logger: berth.logger });
   metrics = new BerthMetrics({ repo: new KnexMetricsRepo(berth.db), stats });
-  // As the composition root would: every type's settle hook feeds the stats.
-  for (const type of berth.taskTypes.all()) berth.taskTypes.onSettled(type, ({ task }) => stats.record(task));
+  // The composition root (server/compose/edge.ts) already hooks every type's settlement to the same Redis hash.
 });
 
 afterAll(async () => {

@@ -13,9 +13,10 @@ describe('scheduler API: login, roles and tenants', () => {
   let ownerB: Record<string, string>;
 
   beforeAll(async () => {
-    app = await startTestApp({ workers: false });
+    // The HTTP contract, with a job runtime that checks nothing: executions.test.ts runs jobs on the real engine.
+    app = await startTestApp({ workers: false, env: { BERTH_TEST_TASKS: '1', BERTH_TEST_JOB_RUNTIME: 'noop' } });
     owner = bearer((await activate(app)).token);
-    await app.api.put('/api/job/nightly').set(owner).send({ type: 'run', schedule: '@daily', image: 'busybox', command: 'true' }).expect(201);
+    await app.api.put('/api/job/nightly').set(owner).send({ type: 'run', schedule: '@daily', image: 'berth/busybox:1', command: 'true' }).expect(201);
     executionId = (await app.api.post('/api/job/nightly/run').set(owner).expect(202)).body.executionId;
 
     // Tenant B: its owner takes the invitation on the tenant's own domain, then logs in there.
@@ -79,7 +80,7 @@ describe('scheduler API: login, roles and tenants', () => {
     it('lets an admin do everything in the tenant', async () => {
       const admin = bearer((await createUserWithToken(app, 'admin')).token);
       await app.api.get('/api/jobs').set(admin).expect(200);
-      await app.api.put('/api/job/by-admin').set(admin).send({ type: 'run', schedule: '@hourly', image: 'busybox' }).expect(201);
+      await app.api.put('/api/job/by-admin').set(admin).send({ type: 'run', schedule: '@hourly', image: 'berth/busybox:1' }).expect(201);
       await app.api.patch('/api/job/by-admin/toggle').set(admin).expect(200);
       await app.api.patch('/api/config/global').set(admin).send({ dockerEvents: true }).expect(200);
       await app.api.delete('/api/job/by-admin').set(admin).expect(200);
@@ -91,7 +92,7 @@ describe('scheduler API: login, roles and tenants', () => {
         app.api.get('/api/jobs'), app.api.get('/api/job/nightly'), app.api.put('/api/job/x'), app.api.post('/api/job/nightly/run'),
         app.api.get(`/api/execution/${executionId}`), app.api.get('/api/scheduler/status'), app.api.get('/api/config'), app.api.post('/api/scheduler/stop'),
       ]) {
-        const res = await req.set(token).send({ type: 'run', schedule: '@daily', image: 'busybox' }).expect(403);
+        const res = await req.set(token).send({ type: 'run', schedule: '@daily', image: 'berth/busybox:1' }).expect(403);
         expect(res.body.error.code).toBe('FORBIDDEN');
       }
     });
@@ -148,7 +149,7 @@ describe('scheduler API: login, roles and tenants', () => {
       await app.api.put('/api/job/nightly').set(ownerB).send({ type: 'run', schedule: '@hourly', image: 'alpine' }).expect(201);
       await app.api.post('/api/scheduler/stop').set(ownerB).expect(200);
       const a = (await app.api.get('/api/job/nightly').set(owner).expect(200)).body;
-      expect(a).toMatchObject({ schedule: '@daily', image: 'busybox', enabled: true, history: [expect.objectContaining({ executionId })] });
+      expect(a).toMatchObject({ schedule: '@daily', image: 'berth/busybox:1', enabled: true, history: [expect.objectContaining({ executionId })] });
       expect((await app.api.get('/api/job/nightly').set(ownerB).expect(200)).body).toMatchObject({ schedule: '@hourly', image: 'alpine', history: [] });
       expect((await app.api.get('/api/scheduler/status').set(owner).expect(200)).body.running).toBe(true);
       await app.api.delete('/api/job/nightly').set(ownerB).expect(200);

@@ -11,7 +11,8 @@ describe('scheduler API: bad input', () => {
   const stored = { type: 'exec', schedule: '*/5 * * * *', command: 'echo ok', container: 'web', environment: ['A=1'], historyLimit: 5 };
 
   beforeAll(async () => {
-    app = await startTestApp({ workers: false });
+    // The HTTP contract, with a job runtime that checks nothing: executions.test.ts runs jobs on the real engine.
+    app = await startTestApp({ workers: false, env: { BERTH_TEST_TASKS: '1', BERTH_TEST_JOB_RUNTIME: 'noop' } });
     auth = bearer((await activate(app)).token);
     await app.api.put('/api/job/kept').set(auth).send(stored).expect(201);
   });

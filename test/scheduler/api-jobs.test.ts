@@ -10,7 +10,8 @@ describe('scheduler API: jobs and executions', () => {
   let auth: Record<string, string>;
 
   beforeAll(async () => {
-    app = await startTestApp({ workers: false });
+    // The HTTP contract, with a job runtime that checks nothing: executions.test.ts runs jobs on the real engine.
+    app = await startTestApp({ workers: false, env: { BERTH_TEST_TASKS: '1', BERTH_TEST_JOB_RUNTIME: 'noop' } });
     auth = bearer((await activate(app)).token);
   });
   afterAll(() => app.close());
@@ -138,7 +139,7 @@ describe('scheduler API: jobs and executions', () => {
   });
 
   it('shows the configuration: globals and the jobs by type', async () => {
-    await app.api.put('/api/job/svc').set(auth).send({ type: 'service-run', schedule: '@hourly', image: 'busybox', network: 'jobs', command: 'true' }).expect(201);
+    await app.api.put('/api/job/svc').set(auth).send({ type: 'service-run', schedule: '@hourly', image: 'berth/busybox:1', network: 'jobs', command: 'true' }).expect(201);
     const res = await app.api.get('/api/config').set(auth).expect(200);
     expect(res.body.global).toEqual({});
     expect(res.body.jobs.exec.map((j: { name: string }) => j.name)).toEqual(['backup']);

@@ -25,7 +25,7 @@ describe('job clock', () => {
   const history = async (name: string) => (await jobs().details(actor.instanceId, name)).history;
 
   it('computes the next run and fires a due job once however many clocks tick at once', async () => {
-    const { job, created } = await jobs().put(actor, 'every10', { type: 'run', image: 'busybox', schedule: '@every 10s' });
+    const { job, created } = await jobs().put(actor, 'every10', { type: 'run', image: 'berth/busybox:1', schedule: '@every 10s' });
     expect(created).toBe(true);
     expect(job.nextRun).toBe(now + 10_000);
     now += 10_000;

@@ -43,7 +43,7 @@ describe('the scheduler across worker processes', () => {
   it('runs each fire once, with no gaps, and goes on when one process is killed', async () => {
     const actor = { instanceId, userId: null, tokenId: null, ip: null };
     const names = ['a', 'b', 'c', 'd', 'e', 'f'];
-    for (const name of names) await app.berth.scheduler.schedulerJobs.put(actor, name, { type: 'run', image: 'busybox', schedule: '* * * * * *', historyLimit: 1000 });
+    for (const name of names) await app.berth.scheduler.schedulerJobs.put(actor, name, { type: 'run', image: 'berth/busybox:1', schedule: '* * * * * *', historyLimit: 1000 });
     const [first] = await Promise.all([startWorker(), startWorker()]);
 
     await until(() => fires('a'), (runs) => runs.filter((r) => r.status === 'success').length >= 4);
