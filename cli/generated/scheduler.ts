@@ -4,6 +4,358 @@
  */
 
 export interface paths {
+    "/api/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Log in
+         * @description Public. A username (or email) and password of the tenant the Host header names (the default tenant when no
+         *     domain matches) for a login token, valid 7 days: the same login as the box API's, behind the same
+         *     failed-login limit (429 with `Retry-After` past it). The token is an opaque Berth token, not a JWT: it can
+         *     be revoked, and a refresh revokes the token it replaces.
+         */
+        post: operations["schedulerLogin"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Refresh the token
+         * @description A new token for the same user with the same scope, and the token that asked is revoked at once (401
+         *     afterwards). A login token gets a fresh 7-day lifetime; an API token keeps its expiry (`expires` is null for
+         *     one that never expires) and only its secret changes. Any role may refresh its own token.
+         */
+        post: operations["schedulerRefresh"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List jobs
+         * @description The tenant's jobs from every source (the API, the INI file, container labels, app manifests), by name, with
+         *     how many there are and how many are running.
+         */
+        get: operations["listJobs"];
+        put?: never;
+        /**
+         * Create a job
+         * @description Berth's addition: a new job with its whole configuration, `name` included. 409 when the tenant has a job of
+         *     that name (from any source). `PUT /api/job/{name}` creates too.
+         */
+        post: operations["createJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/job/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description As its source wrote it (INI and label jobs may hold characters API jobs may not) */
+                name: components["parameters"]["JobName"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a job
+         * @description The job's configuration, its recent executions (newest first, up to its `historyLimit`) and its metrics.
+         */
+        get: operations["getJob"];
+        /**
+         * Create or update a job
+         * @description Creates the job when the name is new (201; `type` and `schedule` are then required) and changes it
+         *     otherwise (200): the fields the body names replace the stored ones. A job from the INI file, labels or a
+         *     manifest belongs to its source: only `schedule` (an override, kept across reloads) and `enabled` may be
+         *     changed here, anything else is 403 `FORBIDDEN` naming the source. `local` jobs are the operator's (the
+         *     INI file): 403 from the API. A `name` in the body must be the path's.
+         */
+        put: operations["putJob"];
+        post?: never;
+        /**
+         * Delete a job
+         * @description Deletes a job created through the API, with its history. A job from the INI file, labels or a manifest is
+         *     403 `FORBIDDEN` naming where it comes from: disable it instead, or remove it there.
+         */
+        delete: operations["deleteJob"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/job/{name}/toggle": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description As its source wrote it (INI and label jobs may hold characters API jobs may not) */
+                name: components["parameters"]["JobName"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Enable or disable a job
+         * @description Disables an enabled job, enables a disabled one (whatever its source). A re-enabled job's next run is counted from now.
+         */
+        patch: operations["toggleJob"];
+        trace?: never;
+    };
+    "/api/job/{name}/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description As its source wrote it (INI and label jobs may hold characters API jobs may not) */
+                name: components["parameters"]["JobName"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run a job now
+         * @description Starts an execution now, enabled or not, and answers at once (202) with its id: follow it with
+         *     `GET /api/execution/{id}`. `status` is `running` as in Ofelia; the execution itself reads `queued` until a
+         *     worker takes it. 409 while a `noOverlap` job's previous execution has not ended; 503 when the task queue is
+         *     away.
+         */
+        post: operations["runJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/execution/{executionId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                executionId: components["parameters"]["ExecutionId"];
+            };
+            cookie?: never;
+        };
+        /** Get an execution */
+        get: operations["getExecution"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/execution/{executionId}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                executionId: components["parameters"]["ExecutionId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stop an execution
+         * @description A queued execution ends `stopped` at once; a running one is killed (the exec's process, or the job's
+         *     container) and ends `stopped` within moments. 409 when it has already ended.
+         */
+        post: operations["stopExecution"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/execution/{executionId}/logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                executionId: components["parameters"]["ExecutionId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get an execution's log
+         * @description The lines its task logged (attempts, retries, the runtime's steps), oldest first. The command's own output is the execution's `output`.
+         */
+        get: operations["getExecutionLogs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/scheduler/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Scheduler status
+         * @description The tenant's scheduler: running (since `startTime`, for `uptime` seconds) or stopped, its jobs (`activeJobs`
+         *     are the enabled ones, `runningJobs` those with an execution running now) and the next fire.
+         */
+        get: operations["getSchedulerStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/scheduler/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start the scheduler
+         * @description Starts the tenant's scheduler again. Fires that fell while it was stopped are not owed. Starting a running one changes nothing.
+         */
+        post: operations["startScheduler"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/scheduler/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stop the scheduler
+         * @description Stops the tenant's scheduled fires (in every Berth process) until started again. Running executions go on;
+         *     runs from the API still work.
+         */
+        post: operations["stopScheduler"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/scheduler/reload": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reload the configuration file
+         * @description Reads the INI file(s) (`BERTH_SCHEDULER_CONFIG`) again and replaces their jobs: counts of jobs added, changed
+         *     and removed, the jobs refused (each with its reason) and the files that could not be read (their jobs stay
+         *     as they were; `reloaded` is then false). The file is the operator's and defines jobs of the box's default
+         *     tenant, so only an owner of that tenant may reload it: any other tenant's owner is 403. Label and manifest
+         *     jobs follow their containers and apps by themselves.
+         */
+        post: operations["reloadScheduler"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get the configuration
+         * @description `global`: for the default tenant, the `[global]` section of the INI file(s) (keys camelCased:
+         *     `slack-webhook` → `slackWebhook`), with the tenant's own settings (`PATCH /api/config/global`) over it; for
+         *     other tenants, their own settings only (the operator's file is not theirs to read). Values of keys naming a
+         *     password, secret, token or key are `[redacted]`, and webhook URLs show only their origin (`https://host/...`).
+         *     `jobs`: the tenant's jobs by type (`service` holds `service-run` jobs).
+         */
+        get: operations["getConfig"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/config/global": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update the global configuration
+         * @description Changes the tenant's scheduler settings (kept in the database, per tenant): the keys named are set, a key
+         *     given `null` is removed. Only the keys below are known; any other is 400 `VALIDATION_ERROR`. The Docker host
+         *     and SMTP are the box operator's, not a tenant's. Answers with the resulting `global`, as `GET /api/config`.
+         */
+        patch: operations["patchGlobalConfig"];
+        trace?: never;
+    };
     "/health/liveness": {
         parameters: {
             query?: never;
@@ -50,6 +402,196 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        Session: {
+            token: string;
+            /**
+             * Format: date-time
+             * @description Null for an API token that never expires
+             */
+            expires: string | null;
+        };
+        /** @enum {string} */
+        JobType: "exec" | "run" | "local" | "service-run";
+        /**
+         * @description `config` the INI file, `docker-label` container labels, `manifest` an app's scheduler addon, `api` this API
+         * @enum {string}
+         */
+        JobOrigin: "api" | "config" | "docker-label" | "manifest";
+        /**
+         * @description `running` while an execution of the job is queued or running; otherwise how its last finished execution
+         *     ended; null when it has never run.
+         * @enum {string|null}
+         */
+        JobStatus: "running" | "success" | "failed" | "stopped" | "timeout" | "crashed" | null;
+        /**
+         * @description `queued` until a worker takes it; `skipped` a fire of a `noOverlap` job whose previous execution still ran;
+         *     `missed` a fire due while every Berth process was down, found past the grace window.
+         * @enum {string}
+         */
+        ExecutionStatus: "queued" | "running" | "success" | "failed" | "stopped" | "timeout" | "crashed" | "skipped" | "missed";
+        JobInput: {
+            name?: string;
+            type?: components["schemas"]["JobType"];
+            /** @description 5-field cron, 6 with leading seconds, `@every <duration>`, `@hourly` … `@yearly`, `@midnight`; the tenant's time zone unless `CRON_TZ=` prefixes it */
+            schedule?: string;
+            /** @description At most 8192 bytes; split into argv with shell-like quoting (no shell unless `sh -c '…'`) */
+            command?: string;
+            /** @description exec: the container to run in (one of the tenant's apps); run: an existing container to start */
+            container?: string;
+            image?: string;
+            user?: string;
+            tty?: boolean;
+            environment?: string[];
+            workingDir?: string;
+            volume?: string[];
+            network?: string;
+            noOverlap?: boolean;
+            historyLimit?: number;
+            runOnStartup?: boolean;
+            maxRetries?: number;
+            /** @description A Go duration (90s, 30m, 2h), between 1s and 24h */
+            maxRuntime?: string;
+            /** @description run jobs: remove the container after (default true) */
+            delete?: boolean;
+            enabled?: boolean;
+        };
+        NewJob: {
+            name: string;
+            type: components["schemas"]["JobType"];
+            /** @description 5-field cron, 6 with leading seconds, `@every <duration>`, `@hourly` … `@yearly`, `@midnight`; the tenant's time zone unless `CRON_TZ=` prefixes it */
+            schedule: string;
+            /** @description At most 8192 bytes; split into argv with shell-like quoting (no shell unless `sh -c '…'`) */
+            command?: string;
+            /** @description exec: the container to run in (one of the tenant's apps); run: an existing container to start */
+            container?: string;
+            image?: string;
+            user?: string;
+            tty?: boolean;
+            environment?: string[];
+            workingDir?: string;
+            volume?: string[];
+            network?: string;
+            noOverlap?: boolean;
+            historyLimit?: number;
+            runOnStartup?: boolean;
+            maxRetries?: number;
+            /** @description A Go duration (90s, 30m, 2h), between 1s and 24h */
+            maxRuntime?: string;
+            /** @description run jobs: remove the container after (default true) */
+            delete?: boolean;
+            enabled?: boolean;
+        };
+        JobCreated: {
+            name: string;
+            /** @constant */
+            created: true;
+            message: string;
+        };
+        Job: {
+            name: string;
+            type: components["schemas"]["JobType"];
+            /** @description The schedule it runs on (an override set through the API wins over its source's) */
+            schedule: string;
+            command?: string;
+            container?: string;
+            image?: string;
+            /** Format: date-time */
+            lastRun: string | null;
+            /**
+             * Format: date-time
+             * @description Null while disabled
+             */
+            nextRun: string | null;
+            status: components["schemas"]["JobStatus"];
+            origin: components["schemas"]["JobOrigin"];
+            enabled: boolean;
+        };
+        /** @description A job with the rest of its configuration (fields its source did not set are absent) */
+        JobConfig: components["schemas"]["Job"] & {
+            user?: string | null;
+            environment: string[];
+            tty: boolean;
+            workingDir?: string;
+            volume?: string[];
+            network?: string;
+            noOverlap?: boolean;
+            historyLimit?: number;
+            runOnStartup?: boolean;
+            maxRetries?: number;
+            maxRuntime?: string;
+            delete?: boolean;
+            /** @description The API has overridden the schedule its source wrote */
+            scheduleOverridden?: boolean;
+        };
+        JobDetail: components["schemas"]["JobConfig"] & {
+            history: components["schemas"]["Execution"][];
+            metrics: {
+                /** @description Finished executions (not skipped or missed ones) */
+                totalRuns: number;
+                successfulRuns: number;
+                failedRuns: number;
+                /** @description Nanoseconds */
+                averageDuration: number;
+                /** Format: date-time */
+                lastSuccess: string | null;
+                /** Format: date-time */
+                lastFailure: string | null;
+            };
+        };
+        Execution: {
+            /** Format: uuid */
+            executionId: string;
+            /**
+             * Format: date-time
+             * @description When it started; when it was queued until then
+             */
+            startTime: string;
+            /** Format: date-time */
+            endTime: string | null;
+            /** @description Nanoseconds; null until it ends */
+            duration: number | null;
+            status: components["schemas"]["ExecutionStatus"];
+            /** @description stdout and stderr */
+            output: string | null;
+            error: string | null;
+        };
+        ExecutionDetail: components["schemas"]["Execution"] & {
+            job: string;
+            exitCode: number | null;
+            /** @enum {string} */
+            trigger: "schedule" | "manual" | "startup";
+            /** @description Attempts made (1 + retries) */
+            attempts: number;
+            /**
+             * Format: date-time
+             * @description The fire it is; null for a run from the API
+             */
+            scheduledTime?: string | null;
+        };
+        SchedulerState: {
+            running: boolean;
+            message: string;
+        };
+        /** @description Global settings; values as the INI file wrote them (strings, lists) or as set through the API */
+        Globals: {
+            [key: string]: unknown;
+        };
+        GlobalsInput: {
+            /** @description Seconds */
+            dockerPollInterval?: number | null;
+            dockerEvents?: boolean | null;
+            /** @description An https URL */
+            slackURL?: string | null;
+            /** @description An https URL */
+            slackWebhook?: string | null;
+            slackChannel?: string | null;
+            slackOnlyOnError?: boolean | null;
+            /** @description An https URL */
+            webhookURL?: string | null;
+            emailFrom?: string | null;
+            emailTo?: string | null;
+            mailOnlyOnError?: boolean | null;
+        };
         /** @enum {string} */
         DependencyState: "connected" | "unavailable";
         Readiness: {
@@ -73,14 +615,646 @@ export interface components {
             };
         };
     };
-    responses: never;
-    parameters: never;
+    responses: {
+        /**
+         * @description Invalid input: `VALIDATION_ERROR` (malformed JSON, a missing, unknown or invalid field, named in
+         *     `details.field`), `INVALID_SCHEDULE` (details `field` and `position`), or `DOCKER_ERROR` (an image the
+         *     engine lacks and cannot pull)
+         */
+        BadRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description Missing, unknown, expired or revoked token, or wrong credentials */
+        Unauthorized: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description Not allowed (role, read-only token, a job's source, a `local` job, another tenant's configuration file) */
+        Forbidden: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description No such job in the caller's tenant (`JOB_NOT_FOUND`) */
+        JobNotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description No such execution, or a container the tenant cannot reach (`NOT_FOUND`) */
+        NotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description Conflict with the current state (`CONFLICT`) */
+        Conflict: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description The task queue or the Docker engine is not reachable */
+        Unavailable: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description Too many failed logins; retry after `Retry-After` seconds */
+        TooManyRequests: {
+            headers: {
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+    };
+    parameters: {
+        /** @description As its source wrote it (INI and label jobs may hold characters API jobs may not) */
+        JobName: string;
+        ExecutionId: string;
+    };
     requestBodies: never;
     headers: never;
     pathItems: never;
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    schedulerLogin: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    username: string;
+                    password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Logged in */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    schedulerRefresh: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new token */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+        };
+    };
+    listJobs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        jobs: components["schemas"]["Job"][];
+                        total: number;
+                        /** @description How many jobs have an execution queued or running */
+                        running: number;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    createJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewJob"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobCreated"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    getJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description As its source wrote it (INI and label jobs may hold characters API jobs may not) */
+                name: components["parameters"]["JobName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobDetail"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["JobNotFound"];
+        };
+    };
+    putJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description As its source wrote it (INI and label jobs may hold characters API jobs may not) */
+                name: components["parameters"]["JobName"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JobInput"];
+            };
+        };
+        responses: {
+            /** @description Updated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        name: string;
+                        /** @constant */
+                        updated: true;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobCreated"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    deleteJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description As its source wrote it (INI and label jobs may hold characters API jobs may not) */
+                name: components["parameters"]["JobName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        name: string;
+                        /** @constant */
+                        deleted: true;
+                        message: string;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["JobNotFound"];
+        };
+    };
+    toggleJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description As its source wrote it (INI and label jobs may hold characters API jobs may not) */
+                name: components["parameters"]["JobName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Toggled */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        name: string;
+                        enabled: boolean;
+                        /** @enum {string} */
+                        message: "Job enabled" | "Job disabled";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["JobNotFound"];
+        };
+    };
+    runJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description As its source wrote it (INI and label jobs may hold characters API jobs may not) */
+                name: components["parameters"]["JobName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Started */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        executionId: string;
+                        job: string;
+                        /** Format: date-time */
+                        startTime: string;
+                        /** @constant */
+                        status: "running";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["JobNotFound"];
+            409: components["responses"]["Conflict"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getExecution: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                executionId: components["parameters"]["ExecutionId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExecutionDetail"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    stopExecution: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                executionId: components["parameters"]["ExecutionId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Stopped, or stopping */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        executionId: string;
+                        /** @constant */
+                        stopped: true;
+                        message: string;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    getExecutionLogs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                executionId: components["parameters"]["ExecutionId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        executionId: string;
+                        logs: {
+                            /** Format: date-time */
+                            timestamp: string;
+                            /** @enum {string} */
+                            level: "info";
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    getSchedulerStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        running: boolean;
+                        /**
+                         * Format: date-time
+                         * @description When it last started
+                         */
+                        startTime: string;
+                        /** @description Seconds; 0 while stopped */
+                        uptime: number;
+                        totalJobs: number;
+                        activeJobs: number;
+                        runningJobs: number;
+                        nextJob: null | {
+                            name: string;
+                            /** Format: date-time */
+                            scheduledTime: string;
+                        };
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    startScheduler: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Running */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SchedulerState"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    stopScheduler: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Stopped */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SchedulerState"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    reloadScheduler: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Reloaded */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        reloaded: boolean;
+                        jobsAdded: number;
+                        jobsUpdated: number;
+                        jobsRemoved: number;
+                        message: string;
+                        refused: {
+                            job: string;
+                            reason: string;
+                        }[];
+                        errors: {
+                            file: string;
+                            line?: number;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    getConfig: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        global: components["schemas"]["Globals"];
+                        jobs: {
+                            exec: components["schemas"]["JobConfig"][];
+                            run: components["schemas"]["JobConfig"][];
+                            local: components["schemas"]["JobConfig"][];
+                            service: components["schemas"]["JobConfig"][];
+                        };
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    patchGlobalConfig: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GlobalsInput"];
+            };
+        };
+        responses: {
+            /** @description Updated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        updated: true;
+                        global: components["schemas"]["Globals"];
+                        message: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
     liveness: {
         parameters: {
             query?: never;

@@ -16,9 +16,6 @@ import type { TenantService } from '../../services/tenants/tenant-service';
 import type { TaskReaper } from '../../workers/task-reaper';
 import type { TaskRunner } from '../../workers/task-runner';
 import type { Store } from '../store';
-import { BerthError } from '../../services/core/errors';
-import type { JobRuntime } from '../../services/scheduler/job-runtime';
-import { NOOP_JOB_RUNTIME } from '../../services/scheduler/noop-runtime';
 import { composeApps } from './apps';
 import { composeBackups, composeBackupStorage } from './backups';
 import { composeCertificates } from './certificates';
@@ -36,14 +33,6 @@ import { composeTenants } from './tenants';
 import { composeWorkers } from './workers';
 
 export type { ComposeOptions } from './options';
-
-// Replaced by the Docker job runtime when it lands (issue 15): until then every execution fails with this.
-const unavailableJobRuntime: JobRuntime = {
-  check: async () => undefined,
-  run: async () => {
-    throw new BerthError('DOCKER_ERROR', 503, 'The job runtime is not available yet');
-  },
-};
 
 /** Everything one Berth process is made of, built in one place. */
 export interface Berth {
@@ -94,7 +83,7 @@ export async function composeBerth(config: Config, options: ComposeOptions): Pro
   const backups = composeBackups(core, identity, tasks, platform, backupStorage, apps);
   const cloudron = composeCloudron(core, identity, tasks, domains, proxy, backupStorage);
   const tenants = composeTenants(core, identity, tasks, platform, domains, proxy, backupStorage, apps, cloudron);
-  const scheduler = composeScheduler(core, identity, tasks, config.scheduler.testRuntime === 'noop' ? NOOP_JOB_RUNTIME : unavailableJobRuntime);
+  const scheduler = composeScheduler(core, identity, tasks, platform);
   const workers = composeWorkers(core, identity, tasks, [
     tasks.workers, proxy.workers, apps.workers, backups.workers, cloudron.workers, tenants.workers, scheduler.workers,
   ]);

@@ -1,21 +1,27 @@
 import { APP_TASK_TYPE } from '../../services/apps/app-tasks';
 import { createRedis } from '../../services/queue/redis';
+import { LabelWatcher } from '../../services/docker/label-watcher';
 import { AppJobs } from '../../services/scheduler/app-jobs';
+import { LabelSource } from '../../services/scheduler/label-source';
 import { ConfigFile } from '../../services/scheduler/config-file';
 import { JobClock } from '../../services/scheduler/job-clock';
 import { JobExecutions } from '../../services/scheduler/job-executions';
-import type { JobRuntime } from '../../services/scheduler/job-runtime';
+import { JobOverview } from '../../services/scheduler/job-overview';
+import { DockerJobRuntime } from '../../services/docker/docker-job-runtime';
+import { NOOP_JOB_RUNTIME } from '../../services/scheduler/noop-runtime';
 import { JobService } from '../../services/scheduler/job-service';
 import { JobSources } from '../../services/scheduler/job-sources';
 import { JobTimes } from '../../services/scheduler/job-times';
 import { SchedulerControl } from '../../services/scheduler/scheduler-control';
 import { SchedulerEvents } from '../../services/scheduler/scheduler-events';
+import { SchedulerSettings } from '../../services/scheduler/scheduler-settings';
 import { RUN_JOB_TASK_TYPE, SCHEDULER_TASK_TYPES } from '../../services/scheduler/scheduler-tasks';
 import { configWatchLoop, jobClockLoop, schedulerTaskHandlers } from '../../workers/scheduler-tasks';
 import { appSchedules } from './app-schedules';
 import { closeRedis, type Core } from './core';
 import type { Identity } from './identity';
 import type { WorkerParts } from './module';
+import type { Platform } from './platform';
 import type { Tasks } from './tasks';
 
 export type Scheduler = ReturnType<typeof composeScheduler>;
@@ -26,11 +32,13 @@ export type Scheduler = ReturnType<typeof composeScheduler>;
  * `schedules` on; tests drive the clock themselves) and read the file once at start.
  */
 export function composeScheduler(
-  { config, options, store, redis, clock, logger }: Core,
+  { config, options, store, redis, docker, clock, logger }: Core,
   { eventlog, notifications }: Identity,
   { types, tasks, queue }: Tasks,
-  runtime: JobRuntime,
+  { runtime: appRuntime }: Platform,
 ) {
+  // BERTH_TEST_JOB_RUNTIME=noop: executions run nothing (the bench, clock tests across processes).
+  const runtime = config.scheduler.testRuntime === 'noop' ? NOOP_JOB_RUNTIME : new DockerJobRuntime(docker, appRuntime);
   const subscriber = createRedis(options.redisUrl, { enableOfflineQueue: true });
   subscriber.on('error', () => undefined);
   const events = new SchedulerEvents({ publisher: redis, subscriber, logger, prefix: config.redisPrefix });
@@ -41,11 +49,14 @@ export function composeScheduler(
   const control = new SchedulerControl({ settings: store.settings, jobs: store.jobs, executions: store.executions, events, eventlog, clock, startedAt: clock() });
   const sources = new JobSources({ jobs: store.jobs, instances: store.instances, times, events, clock, logger });
   const configFile = new ConfigFile({ pattern: config.scheduler.configPath, sources, env: process.env, logger });
+  const settings = new SchedulerSettings({ settings: store.settings, eventlog, fileGlobals: () => configFile.global(), operatorTenant: () => sources.operatorTenant() });
   const jobClock = new JobClock({
     jobs: store.jobs, transactor: store, times, executions, control, clock, logger,
     options: { graceMs: config.scheduler.graceSecs * 1000, batch: 500 },
   });
   const appJobs = new AppJobs({ apps: appSchedules(store.apps), sources });
+  const labels = new LabelSource({ sources, logger });
+  const labelWatcher = new LabelWatcher({ docker, logger, onChange: (containers) => labels.apply(containers).then(() => undefined) });
   types.add(...SCHEDULER_TASK_TYPES).onSettled(RUN_JOB_TASK_TYPE, (settled) => executions.settled(settled));
   // An app's scheduler addon follows its manifest: whatever the app's task did (install, update, uninstall…).
   types.onSettled(APP_TASK_TYPE, async ({ args }) => void (await appJobs.sync(args.appId)));
@@ -54,7 +65,11 @@ export function composeScheduler(
   const workers: WorkerParts = {
     handlers: schedulerTaskHandlers(executions),
     loops: scheduled
-      ? [jobClockLoop(jobClock, config.scheduler.tickMs, logger), ...(configFile.configured ? [configWatchLoop(configFile, config.scheduler.reloadSecs * 1000, logger)] : [])]
+      ? [
+          jobClockLoop(jobClock, config.scheduler.tickMs, logger),
+          ...(configFile.configured ? [configWatchLoop(configFile, config.scheduler.reloadSecs * 1000, logger)] : []),
+          { start: () => void labelWatcher.start(), stop: () => labelWatcher.stop() },
+        ]
       : [],
     atStart: [
       () => queue.limitGlobally(RUN_JOB_TASK_TYPE.name, config.scheduler.maxConcurrent),
@@ -68,7 +83,10 @@ export function composeScheduler(
     schedulerControl: control,
     schedulerSources: sources,
     schedulerAppJobs: appJobs,
+    schedulerLabels: labels,
     schedulerConfig: configFile,
+    schedulerSettings: settings,
+    schedulerOverview: new JobOverview({ jobs: store.jobs, executions: store.executions }),
     schedulerEvents: events,
     jobClock,
     schedulerTimes: times,

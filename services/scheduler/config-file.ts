@@ -25,6 +25,7 @@ export interface ReloadReport extends SyncReport {
 export class ConfigFile {
   private globals: Record<string, OfeliaConfig['global']> = {};
   private stamps = new Map<string, number>();
+  private loaded = false;
 
   constructor(
     private readonly deps: { pattern: string | undefined; sources: JobSources; env: Record<string, string | undefined>; logger: Logger },
@@ -34,8 +35,19 @@ export class ConfigFile {
     return Boolean(this.deps.pattern);
   }
 
-  /** The `[global]` sections of the files, merged in file order (for `GET /api/config`). */
-  global(): OfeliaConfig['global'] {
+  /**
+   * The `[global]` sections of the files, merged in file order (for `GET /api/config`). An API process that runs
+   * no schedules never reloads: it reads the files once here, without touching the jobs.
+   */
+  async global(): Promise<OfeliaConfig['global']> {
+    if (!this.loaded && this.deps.pattern) {
+      const report: ReloadReport = { ...emptyReport(), errors: [] };
+      for (const file of await this.files(report)) {
+        const config = await this.read(file, report);
+        if (config) this.globals[file] = config.global;
+      }
+      this.loaded = true;
+    }
     return Object.assign({}, ...Object.values(this.globals));
   }
 
@@ -49,6 +61,7 @@ export class ConfigFile {
       return report;
     }
     const files = await this.files(report);
+    this.loaded = true;
     for (const file of files) {
       const stamp = await fs.stat(file).then((s) => s.mtimeMs, () => undefined);
       if (!force && stamp !== undefined && this.stamps.get(file) === stamp) continue;

@@ -130,7 +130,8 @@ export class JobExecutions {
     const retries = job.spec.maxRetries ?? OFELIA_JOB_DEFAULTS.maxRetries;
     for (let attempt = 1; ; attempt++) {
       ctx.log(`Running ${job.type} job '${job.name}' (attempt ${attempt} of ${retries + 1})`);
-      const result = await this.deps.runtime.run({ instanceId: job.instanceId, operator: job.operator }, job.spec, { signal: ctx.signal, log: ctx.log });
+      const scope = { instanceId: job.instanceId, operator: job.operator, executionId: execution.id };
+      const result = await this.deps.runtime.run(scope, job.spec, { signal: ctx.signal, log: ctx.log });
       await this.deps.executions.update(execution.id, { exitCode: result.exitCode, output: result.output, attempts: attempt });
       if (result.exitCode === 0) return { exitCode: 0 };
       if (attempt > retries) throw new Error(`The command exited with code ${result.exitCode}`);
@@ -148,6 +149,8 @@ export class JobExecutions {
     const error = status === 'success' ? null : (task.error?.message ?? null);
     await this.deps.executions.update(execution.id, { status, error, endedAt: task.endedAt ?? this.now(), startedAt: execution.startedAt ?? task.startedAt ?? undefined });
     const job = await this.deps.jobs.getById(execution.jobId);
+    // A worker that died took its kill with it: what the execution started is removed here (Ofelia #655).
+    if (status === 'crashed' && job?.spec.delete !== false) await this.cleanup(execution.id);
     if (!job) return;
     await this.deps.jobs.recordRun(job.id, execution.startedAt ?? task.startedAt ?? execution.createdAt, status);
     await this.deps.executions.trim(job.id, job.spec.historyLimit ?? OFELIA_JOB_DEFAULTS.historyLimit);
@@ -177,6 +180,15 @@ export class JobExecutions {
     const execution = await this.get(instanceId, id);
     if (!execution.taskId) return execution.error ? [{ at: execution.createdAt, line: execution.error }] : [];
     return this.deps.tasks.logs(instanceId, execution.taskId);
+  }
+
+  private async cleanup(executionId: string): Promise<void> {
+    try {
+      const removed = await this.deps.runtime.cleanup(executionId);
+      if (removed) this.deps.logger.info({ executionId, removed }, 'scheduler: removed what a crashed execution left');
+    } catch (err) {
+      this.deps.logger.warn({ executionId, err: (err as Error).message }, 'scheduler: cleaning up a crashed execution failed');
+    }
   }
 
   private async notifyFailure(job: StoredJob, status: ExecutionStatus, error: string | null): Promise<void> {

@@ -7,4 +7,5 @@ import type { JobRuntime } from './job-runtime';
 export const NOOP_JOB_RUNTIME: JobRuntime = {
   check: async () => undefined,
   run: async () => ({ exitCode: 0, output: '', truncated: false }),
+  cleanup: async () => 0,
 };

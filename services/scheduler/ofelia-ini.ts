@@ -1,5 +1,6 @@
 import { BerthError } from '../core/errors';
-import { JOB_KEYS, JOB_TYPES, emptyJob, isRepeatableJobKey, parseBool, parseCount, type JobSpec, type JobType } from './job-spec';
+import { JOB_TYPES, emptyJob, isRepeatableJobKey, type JobSpec, type JobType } from './job-spec';
+import { setJobField } from './job-fields';
 
 /**
  * Reads an Ofelia INI configuration (the operator's jobs) the way Ofelia does, but reports what Ofelia drops:
@@ -191,25 +192,8 @@ function buildJob(section: Section, type: JobType, path: string): JobSpec {
       const other = key === 'dir' ? 'working-dir' : 'dir';
       if (seen.has(other)) fail(path, line, `job "${job.name}" gives both "dir" and "working-dir"`);
     }
-    const rule = JOB_KEYS[key];
-    if (rule === undefined) {
-      const before = job.extra[key];
-      job.extra[key] = before === undefined ? value : [...(Array.isArray(before) ? before : [before]), value];
-    } else if (rule.kind === 'list') {
-      job[rule.field].push(value);
-    } else if (rule.kind === 'string') {
-      job[rule.field] = value;
-    } else if (rule.kind === 'bool') {
-      const b = parseBool(value);
-      if (b === undefined) fail(path, line, `"${key}" of job "${job.name}" must be true or false, got "${value}"`);
-      job[rule.field] = b;
-    } else if (rule.kind === 'int') {
-      const n = parseCount(value);
-      if (n === undefined) fail(path, line, `"${key}" of job "${job.name}" must be a whole number, got "${value}"`);
-      job[rule.field] = n;
-    } else {
-      job.webhooks = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
-    }
+    const problem = setJobField(job, key, value);
+    if (problem !== undefined) fail(path, line, `"${key}" of job "${job.name}" ${problem}`);
   }
   if (job.schedule.trim() === '') fail(path, section.line, `job "${job.name}" has no schedule`);
   return job;

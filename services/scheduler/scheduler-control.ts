@@ -59,7 +59,8 @@ export class SchedulerControl {
       uptimeSecs: state.running ? Math.max(0, Math.floor((now - Date.parse(state.since)) / 1000)) : 0,
       totalJobs: jobs.length,
       activeJobs: jobs.filter((job) => job.enabled).length,
-      runningJobs: new Set(running.filter((e) => e.status === 'running').map((e) => e.jobId)).size,
+      // Queued counts as running, as in `GET /api/jobs` (Ofelia answers a run `running` before it starts).
+      runningJobs: new Set(running.map((e) => e.jobId)).size,
       nextJob: state.running && next?.nextRun != null ? { name: next.name, scheduledTime: new Date(next.nextRun).toISOString() } : null,
     };
   }
