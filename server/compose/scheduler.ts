@@ -52,7 +52,7 @@ export function composeScheduler(
   const settings = new SchedulerSettings({ settings: store.settings, eventlog, fileGlobals: () => configFile.global(), operatorTenant: () => sources.operatorTenant() });
   const jobClock = new JobClock({
     jobs: store.jobs, transactor: store, times, executions, control, clock, logger,
-    options: { graceMs: config.scheduler.graceSecs * 1000, batch: 500 },
+    options: { graceMs: config.scheduler.graceSecs * 1000, batch: 500, parallel: config.scheduler.clockParallel },
   });
   const appJobs = new AppJobs({ apps: appSchedules(store.apps), sources });
   const labels = new LabelSource({ sources, logger });
