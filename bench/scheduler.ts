@@ -23,7 +23,7 @@
  *
  * SQLite in a temp data dir by default; BENCH_DATABASE_URL=postgres://… runs on PostgreSQL instead, in a schema of
  * its own (`bench_scheduler_<hex>`), dropped at the end. Redis at REDIS_URL under a random prefix, swept at the end.
- * Passed to the workers when set: BERTH_SCHEDULER_TICK_MS, BERTH_SCHEDULER_MAX_CONCURRENT, BERTH_TASK_CONCURRENCY,
+ * Passed to the workers when set: BERTH_SCHEDULER_TICK_MS, BERTH_SCHEDULER_CLOCK_PARALLEL, BERTH_SCHEDULER_MAX_CONCURRENT, BERTH_TASK_CONCURRENCY,
  * BERTH_SCHEDULER_GRACE_SECS.
  *
  * The exit code is 0 whatever the verdict; 1 only when the bench itself broke (a crash, a worker that would not
@@ -45,7 +45,7 @@ import { startWorker, stopWorker, warnings, type WorkerProcess } from './schedul
 
 const TARGET_P99_MS = 1000;
 const PERIOD_MS = 10_000;
-const PASS_THROUGH = ['BERTH_SCHEDULER_TICK_MS', 'BERTH_SCHEDULER_MAX_CONCURRENT', 'BERTH_TASK_CONCURRENCY', 'BERTH_SCHEDULER_GRACE_SECS'];
+const PASS_THROUGH = ['BERTH_SCHEDULER_TICK_MS', 'BERTH_SCHEDULER_CLOCK_PARALLEL', 'BERTH_SCHEDULER_MAX_CONCURRENT', 'BERTH_TASK_CONCURRENCY', 'BERTH_SCHEDULER_GRACE_SECS'];
 
 const redact = (url: string) => url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
