@@ -40,10 +40,12 @@ import { loadConfig } from '../services/core/config';
 import { createLogger } from '../services/core/logger';
 import { createRedis, pingRedis } from '../services/queue/redis';
 import { deleteKeys, envNumber, fmtRate, runBench, table } from './common';
+import { runExecBench, type ExecResult } from './scheduler-exec';
 import { fireReport, windowSettled, type FireReport, type Lateness, type Slots } from './scheduler-fires';
 import { startWorker, stopWorker, warnings, type WorkerProcess } from './scheduler-workers';
 
 const TARGET_P99_MS = 1000;
+const MIN_EXEC_RATIO = 0.7;
 const PERIOD_MS = 10_000;
 const PASS_THROUGH = ['BERTH_SCHEDULER_TICK_MS', 'BERTH_SCHEDULER_CLOCK_PARALLEL', 'BERTH_SCHEDULER_MAX_CONCURRENT', 'BERTH_TASK_CONCURRENCY', 'BERTH_SCHEDULER_GRACE_SECS'];
 
@@ -66,6 +68,8 @@ interface Settings {
   logDir: string | undefined;
   /** BENCH_CPU_PROFILE: a directory for a .cpuprofile of each worker. */
   profileDir: string | undefined;
+  /** BENCH_PARTS: `fires` (the no-op overhead), `exec` (real executions against docker exec). */
+  parts: Set<string>;
 }
 
 const interrupted = new AbortController();
@@ -272,6 +276,21 @@ function printFires(s: Settings, r: RunResult): void {
   if (r.warnings.length) console.log(`\nworker warnings (distinct, first 10):\n  ${r.warnings.slice(0, 10).join('\n  ')}`);
 }
 
+function printExec(r: ExecResult): void {
+  const ratio = r.berthRate / r.rawRate;
+  console.log();
+  console.log(
+    table(
+      ['side', 'executions/s', 'ratio', 'target', 'verdict', 'p50 ms', 'p99 ms'],
+      [
+        ['raw docker exec (dockerode)', r.rawRate.toFixed(1), '1.00×', '', '', fmtMs(r.rawP50), fmtMs(r.rawP99)],
+        ['Berth exec jobs (runNow → task → settled)', r.berthRate.toFixed(1), `${ratio.toFixed(2)}×`, `≥ ${MIN_EXEC_RATIO.toFixed(2)}×`, ratio >= MIN_EXEC_RATIO ? 'PASS' : 'FAIL', fmtMs(r.berthP50), fmtMs(r.berthP99)],
+      ],
+    ),
+  );
+  console.log(`(${r.concurrency} at once on both sides; raw ms: one exec create → exit code; Berth ms: execution created → ended, queueing included)`);
+}
+
 async function main(): Promise<number> {
   const schedule = (process.env.BENCH_SCHEDULE?.trim() || 'staggered') as Settings['schedule'];
   if (!['staggered', 'every'].includes(schedule)) throw new Error(`BENCH_SCHEDULE must be staggered or every, got "${schedule}"`);
@@ -290,21 +309,42 @@ async function main(): Promise<number> {
     redisUrl: process.env.REDIS_URL?.trim() || 'redis://127.0.0.1:6379',
     logDir: process.env.BENCH_WORKER_LOGS?.trim() || undefined,
     profileDir: process.env.BENCH_CPU_PROFILE?.trim() || undefined,
+    parts: new Set((process.env.BENCH_PARTS?.trim() || 'fires,exec').split(',').map((p) => p.trim())),
   };
+  for (const part of s.parts) if (!['fires', 'exec'].includes(part)) throw new Error(`BENCH_PARTS takes fires and exec, got "${part}"`);
   const onSignal = () => interrupted.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   const t0 = performance.now();
   try {
+    const fires = s.parts.has('fires')
+      ? `${fmtRate(s.jobs)} jobs (${s.schedule}: ${s.schedule === 'every' ? '@every 10s, all at once' : '<i mod 10>/10 * * * * *, a tenth each second'}) ` +
+        `across ${s.tenants} tenants, ${s.workers} berth worker process(es), ${s.durationS} s window after ${s.warmupS} s warm-up, ` +
+        `${pgUrl ? `PostgreSQL ${redact(pgUrl)}` : 'SQLite (BENCH_DATABASE_URL=postgres://… for PostgreSQL)'}, `
+      : '';
     console.log(
-      `bench:scheduler — node ${process.version}, ${os.cpus().length} CPUs, ${fmtRate(s.jobs)} jobs (${s.schedule}: ` +
-        `${s.schedule === 'every' ? '@every 10s, all at once' : '<i mod 10>/10 * * * * *, a tenth each second'}) across ${s.tenants} tenants, ` +
-        `${s.workers} berth worker process(es), ${s.durationS} s window after ${s.warmupS} s warm-up, ` +
-        `${pgUrl ? `PostgreSQL ${redact(pgUrl)}` : 'SQLite (BENCH_DATABASE_URL=postgres://… for PostgreSQL)'}, Redis ${s.redisUrl}` +
+      `bench:scheduler — node ${process.version}, ${os.cpus().length} CPUs, parts ${[...s.parts].join(', ')}; ${fires}Redis ${s.redisUrl}` +
         `${PASS_THROUGH.filter((n) => process.env[n]?.trim()).map((n) => `, ${n}=${process.env[n]!.trim()}`).join('')}`,
     );
-    const result = await runFires(s, t0);
-    printFires(s, result);
+    if (s.parts.has('fires')) printFires(s, await runFires(s, t0));
+    if (s.parts.has('exec')) {
+      const passThrough: Record<string, string> = {};
+      for (const name of PASS_THROUGH) if (process.env[name]?.trim()) passThrough[name] = process.env[name]!.trim();
+      const execs = envNumber('BENCH_EXECS', 200, { integer: true, min: 1 });
+      console.log(`\npart 2: ${execs} exec executions through Berth's Docker job runtime against raw docker exec (DOCKER_HOST ${process.env.DOCKER_HOST ?? 'unset'})`);
+      const result = await runExecBench(
+        {
+          execs,
+          containers: envNumber('BENCH_EXEC_CONTAINERS', 4, { integer: true, min: 1 }),
+          warmup: envNumber('BENCH_EXEC_WARMUP', 20, { integer: true, min: 0 }),
+          rounds: envNumber('BENCH_EXEC_ROUNDS', 1, { integer: true, min: 1 }),
+          redisUrl: s.redisUrl,
+          passThrough,
+        },
+        (what) => progress(t0, what),
+      );
+      printExec(result);
+    }
     console.log(`\nrun time ${((performance.now() - t0) / 1000).toFixed(0)} s`);
     return 0;
   } finally {
