@@ -8,6 +8,8 @@ export interface SchedulerConfig {
   graceSecs: number;
   /** How often each process with workers looks for due jobs. */
   tickMs: number;
+  /** Fires one process takes at once in a tick (each its own transaction). */
+  clockParallel: number;
   /** Executions running at once across every process (BullMQ's global concurrency); Ofelia's default is 10. */
   maxConcurrent: number;
   /** Tenants' webhooks may reach private and loopback addresses (BERTH_SCHEDULER_WEBHOOK_ALLOW_PRIVATE=1). */
@@ -24,6 +26,7 @@ export function schedulerConfig(env: Env, positiveInt: (env: Env, name: string, 
     reloadSecs: positiveInt(env, 'BERTH_SCHEDULER_RELOAD_SECS', 10),
     graceSecs: positiveInt(env, 'BERTH_SCHEDULER_GRACE_SECS', 60),
     tickMs: positiveInt(env, 'BERTH_SCHEDULER_TICK_MS', 250),
+    clockParallel: positiveInt(env, 'BERTH_SCHEDULER_CLOCK_PARALLEL', 4),
     maxConcurrent: positiveInt(env, 'BERTH_SCHEDULER_MAX_CONCURRENT', 10),
     webhookAllowPrivate: env.BERTH_SCHEDULER_WEBHOOK_ALLOW_PRIVATE === '1',
     testRuntime: env.BERTH_TEST_TASKS === '1' && env.BERTH_TEST_JOB_RUNTIME === 'noop' ? 'noop' : undefined,

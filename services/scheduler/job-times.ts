@@ -9,6 +9,8 @@ export function effectiveSchedule(job: Pick<StoredJob, 'scheduleOverride' | 'spe
 }
 
 const ZONE_CACHE_MS = 5000;
+/** Parsed schedules kept (a job's text rarely changes; a tick of many jobs parses each distinct text once). */
+const SCHEDULE_CACHE_MAX = 10_000;
 
 /**
  * When a job fires, in its tenant's time zone (a `CRON_TZ=` prefix wins). The zone is cached for a few seconds: a
@@ -17,6 +19,11 @@ const ZONE_CACHE_MS = 5000;
 export class JobTimes {
   /** Zones read in the last few seconds: a tick that fires many of a tenant's jobs reads the zone once. */
   private readonly zones = new Map<string, { zone: string; until: number }>();
+  /**
+   * Schedules by their text: parsing (croner's pattern, and the check that a cron fires at all) cost as much as
+   * the rest of a fire. Schedules are immutable, so one serves every job with that text.
+   */
+  private readonly schedules = new Map<string, Schedule | undefined>();
 
   constructor(private readonly deps: { settings: SettingsRepo }) {}
 
@@ -36,11 +43,17 @@ export class JobTimes {
   }
 
   private parse(job: Pick<StoredJob, 'scheduleOverride' | 'spec'>): Schedule | undefined {
+    const text = effectiveSchedule(job);
+    if (this.schedules.has(text)) return this.schedules.get(text);
+    let schedule: Schedule | undefined;
     try {
-      return parseSchedule(effectiveSchedule(job));
+      schedule = parseSchedule(text);
     } catch {
       // Stored jobs were checked when they were written; one that no longer parses (an older grammar) is idle.
-      return undefined;
+      schedule = undefined;
     }
+    if (this.schedules.size >= SCHEDULE_CACHE_MAX) this.schedules.clear();
+    this.schedules.set(text, schedule);
+    return schedule;
   }
 }

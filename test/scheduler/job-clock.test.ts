@@ -13,7 +13,8 @@ describe('job clock', () => {
   let actor: Actor;
 
   beforeAll(async () => {
-    app = await startTestApp({ workers: false, clock: () => new Date(now) });
+    // The no-op job runtime: the clock is under test, not the engine (a `run` job's image is checked on create).
+    app = await startTestApp({ workers: false, clock: () => new Date(now), env: { BERTH_TEST_TASKS: '1', BERTH_TEST_JOB_RUNTIME: 'noop' } });
     await activate(app);
     const instanceId = (await app.berth.store.instances.findDefault())!.id;
     actor = { instanceId, userId: null, tokenId: null, ip: null };
