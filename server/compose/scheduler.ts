@@ -57,7 +57,7 @@ export function composeScheduler(
   });
   const executions = new JobExecutions({ jobs: store.jobs, executions: store.executions, tasks, runtime, events, notifications, webhook, clock, logger });
   const jobClock = new JobClock({
-    jobs: store.jobs, transactor: store, times, executions, control, clock, logger,
+    jobs: store.jobs, transactor: store, times, executions, control, clock, logger, queueReady: () => queue.isAvailable(),
     options: { graceMs: config.scheduler.graceSecs * 1000, batch: 500, parallel: config.scheduler.clockParallel },
   });
   const appJobs = new AppJobs({ apps: appSchedules(store.apps), sources });

@@ -39,6 +39,8 @@ export class JobClock {
       control: SchedulerControl;
       clock: Clock;
       logger: Logger;
+      /** Whether the task queue (Redis) takes tasks now; while it does not, fires stay due rather than fail. */
+      queueReady?: () => boolean;
       options?: ClockOptions;
     },
   ) {}
@@ -49,6 +51,9 @@ export class JobClock {
 
   /** Takes and starts what is due; returns how many fires this process took. */
   async tick(): Promise<number> {
+    // A fire taken now could not get its task: leave it due for a tick when Redis is back (within the grace window
+    // it still runs; past it, it is recorded as missed, which is what happened).
+    if (this.deps.queueReady && !this.deps.queueReady()) return 0;
     const now = this.deps.clock();
     // Fires recorded by a process that died before it created their tasks.
     await this.deps.executions.redispatch(now.getTime() - REDISPATCH_AFTER_MS);

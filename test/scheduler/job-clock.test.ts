@@ -82,4 +82,19 @@ describe('job clock', () => {
     const status = await app.berth.scheduler.schedulerControl.setRunning(actor, true);
     expect(status).toMatchObject({ running: true, totalJobs: 1, activeJobs: 1, nextJob: { name: 'every10' } });
   });
+
+  it('leaves fires due while the task queue is away, and takes them once it is back', async () => {
+    const { scheduler, store, logger } = app.berth;
+    let ready = false;
+    const blind = new JobClock({
+      jobs: store.jobs, transactor: store, times: scheduler.schedulerTimes, executions: scheduler.schedulerExecutions, control: scheduler.schedulerControl,
+      clock: () => new Date(now), logger, queueReady: () => ready,
+    });
+    const due = (await jobs().get(actor.instanceId, 'every10')).nextRun!;
+    now = due + 1000;
+    expect(await blind.tick()).toBe(0);
+    expect((await jobs().get(actor.instanceId, 'every10')).nextRun).toBe(due);
+    ready = true;
+    expect(await blind.tick()).toBe(1);
+  });
 });
