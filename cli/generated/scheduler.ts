@@ -586,8 +586,14 @@ export interface components {
             slackWebhook?: string | null;
             slackChannel?: string | null;
             slackOnlyOnError?: boolean | null;
-            /** @description An https URL */
+            /**
+             * @description An https URL that gets a JSON POST when one of the tenant's executions fails (`job.failed`), signed with
+             *     `webhookSecret` in `X-Berth-Signature: sha256=<hex HMAC-SHA256 of the body>`. Private and loopback
+             *     addresses are refused unless the operator allows them (BERTH_SCHEDULER_WEBHOOK_ALLOW_PRIVATE=1).
+             */
             webhookURL?: string | null;
+            /** @description The webhook's signing key; never shown back */
+            webhookSecret?: string | null;
             emailFrom?: string | null;
             emailTo?: string | null;
             mailOnlyOnError?: boolean | null;
@@ -596,7 +602,7 @@ export interface components {
         DependencyState: "connected" | "unavailable";
         Readiness: {
             ready: boolean;
-            /** @description `n/a` until the scheduler runs in this process */
+            /** @description `running` or `stopped`: the box's scheduler (its default tenant's, which runs the operator's jobs); `n/a` before the box has a tenant */
             scheduler: string;
             database: components["schemas"]["DependencyState"];
             redis: components["schemas"]["DependencyState"];

@@ -30,7 +30,18 @@ export async function composeSurfaces({ config, options, store, redis, docker, c
       { name: 'redis', check: () => pingRedis(redis) },
       { name: 'docker', check: async () => void (await docker.ping()) },
     ],
-    reports: [{ name: 'backups', state: async () => ((await services.freshness.overdueCount()) ? 'overdue' : 'ok') }],
+    reports: [
+      { name: 'backups', state: async () => ((await services.freshness.overdueCount()) ? 'overdue' : 'ok') },
+      // The box's scheduler: the default tenant's, which runs the operator's jobs (stopped through the API, or running).
+      {
+        name: 'scheduler',
+        state: async () => {
+          const tenant = await services.schedulerSources.operatorTenant();
+          if (!tenant) return 'n/a';
+          return (await services.schedulerControl.isRunning(tenant)) ? 'running' : 'stopped';
+        },
+      },
+    ],
   });
   const limits = { bodyLimit: config.bodyLimit };
   const surfaces = [await createBoxSurface(services, limits), await createSchedulerSurface({ ...services, health }, limits)];

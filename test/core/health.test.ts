@@ -14,7 +14,7 @@ describe('health', () => {
     if (!process.env.DOCKER_HOST) throw new Error('DOCKER_HOST must point at a running engine (bash scripts/dockerd.sh start)');
     app = await startTestApp();
     const res = await app.api.get('/health/readiness').expect(200);
-    expect(res.body).toEqual({ ready: true, scheduler: 'n/a', database: 'connected', redis: 'connected', docker: 'connected', backups: 'ok' });
+    expect(res.body).toEqual({ ready: true, scheduler: 'running', database: 'connected', redis: 'connected', docker: 'connected', backups: 'ok' });
   });
 
   it('answers 503 naming what is missing when Docker and Redis are away', async () => {
