@@ -67,6 +67,11 @@ export function composeScheduler(
   // An app's scheduler addon follows its manifest: whatever the app's task did (install, update, uninstall…).
   types.onSettled(APP_TASK_TYPE, async ({ args }) => void (await appJobs.sync(args.appId)));
 
+  // The cap lives in Redis (BullMQ's queue meta): set it once Redis answers, again after it comes back.
+  const limitExecutions = (): Promise<void> =>
+    queue.limitGlobally(RUN_JOB_TASK_TYPE.name, config.scheduler.maxConcurrent).catch(() => {
+      redis.once('ready', () => void limitExecutions());
+    });
   const scheduled = options.schedules !== false;
   const workers: WorkerParts = {
     handlers: schedulerTaskHandlers(executions),
@@ -78,7 +83,7 @@ export function composeScheduler(
         ]
       : [],
     atStart: [
-      () => queue.limitGlobally(RUN_JOB_TASK_TYPE.name, config.scheduler.maxConcurrent),
+      limitExecutions,
       () => appJobs.syncAll(),
       ...(scheduled ? [() => configFile.reload().then(() => jobClock.startup())] : []),
     ],

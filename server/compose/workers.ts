@@ -47,7 +47,11 @@ export function composeWorkers({ config, options, store, clock, logger }: Core, 
   const crons = options.schedules !== false ? modules.flatMap((m) => m.crons ?? []).map((start) => start()) : [];
   const loops = modules.flatMap((m) => m.loops ?? []);
   for (const loop of loops) loop.start();
-  for (const atStart of modules.flatMap((m) => m.atStart ?? [])) void atStart();
+  for (const atStart of modules.flatMap((m) => m.atStart ?? [])) {
+    // Catching up is best-effort: a start that fails (Redis or the engine away, the process closing) is logged,
+    // never an unhandled rejection that takes the process down.
+    atStart().catch((err) => logger.warn({ err: (err as Error).message }, 'a start-up catch-up failed'));
+  }
 
   return {
     runner,
