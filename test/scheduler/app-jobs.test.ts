@@ -1,4 +1,4 @@
-import { activate, bearer, startTestApp, waitForTask, type TestApp } from '../helpers/app';
+import { activate, bearer, startTestApp, until, waitForTask, type TestApp } from '../helpers/app';
 import { APPS_ENV, installAndWait, testManifest, waitForApp } from '../helpers/apps';
 
 jest.setTimeout(120_000);
@@ -32,7 +32,8 @@ describe("apps' scheduler addon", () => {
   it('makes, changes and removes the jobs with the app', async () => {
     const manifest = testManifest('web:1', { addons: { localstorage: {}, scheduler: { tick: { schedule: '*/5 * * * *', command: 'date' } } } });
     const { id } = await installAndWait(app, token, { manifest, location: 'cron', domain: 'cron.test' });
-    expect(await jobs()).toEqual([
+    // The jobs follow the app's task through its settle hook, which runs just after the task row is final.
+    expect(await until(jobs, (list) => list.length === 1)).toEqual([
       expect.objectContaining({ name: `${id}.tick`, type: 'exec', origin: 'manifest', sourceKey: id, operator: false, spec: expect.objectContaining({ schedule: '*/5 * * * *', command: 'date', container: `berth-app-${id}` }) }),
     ]);
 
@@ -40,7 +41,7 @@ describe("apps' scheduler addon", () => {
     const update = await app.api.post(`/api/v1/apps/${id}/update`).set(bearer(token)).send({ manifest: next }).expect(202);
     await waitForTask(app, token, update.body.taskId);
     await waitForApp(app, token, id);
-    const updated = await jobs();
+    const updated = await until(jobs, (list) => list.length === 2);
     expect(updated.map((j) => [j.name, j.spec.schedule, j.spec.command])).toEqual([
       [`${id}.tick`, '@hourly', 'date -u'],
       [`${id}.tock`, '@daily', 'true'],
@@ -52,6 +53,6 @@ describe("apps' scheduler addon", () => {
 
     const uninstall = await app.api.post(`/api/v1/apps/${id}/uninstall`).set(bearer(token)).expect(202);
     await waitForTask(app, token, uninstall.body.taskId);
-    expect(await jobs()).toEqual([]);
+    expect(await until(jobs, (list) => list.length === 0)).toEqual([]);
   });
 });
