@@ -18,7 +18,7 @@ export interface AccessRule {
 export const ACCESS_EXTENSION = 'x-berth-access';
 
 /**
- * The box API's access rules, one per operation, read from the document. Construction throws, naming each
+ * A surface's access rules (the box API's, the scheduler API's), one per operation, read from its document. Construction throws, naming each
  * operationId, when an operation has no rule, a malformed one, or one that disagrees with its `security`
  * (public operations, and only they, have `security: []`); so a surface with a gap never starts.
  */
@@ -32,7 +32,7 @@ export class AccessRules {
       const rule = ruleOf(operation, problems);
       if (rule) rules.set(operation.operationId, rule);
     }
-    if (problems.length) throw new Error(`box API access rules (${ACCESS_EXTENSION}): ${problems.join('; ')}`);
+    if (problems.length) throw new Error(`${(document.info as { title?: string } | undefined)?.title ?? 'API'} access rules (${ACCESS_EXTENSION}): ${problems.join('; ')}`);
     return new AccessRules(rules);
   }
 

@@ -29,7 +29,7 @@ describe('x-berth-access: the box surface refuses to start without a rule per op
   });
 
   it('throws on an unknown role or flag', () => {
-    expect(() => AccessRules.fromDocument(withAccess('/groups', 'post', { role: 'root' }))).toThrow(/addGroup: x-berth-access needs a role/);
+    expect(() => AccessRules.fromDocument(withAccess('/groups', 'post', { role: 'root' }))).toThrow(/^Berth box API access rules .*addGroup: x-berth-access needs a role/);
     expect(() => AccessRules.fromDocument(withAccess('/groups', 'post', { role: 'admin', readOnly: true }))).toThrow(/addGroup: .* readOnly/);
   });
 
