@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from './processes';
+import { freePorts } from './processes';
 
 const PEBBLE = fs.existsSync('/usr/bin/pebble') ? '/usr/bin/pebble' : 'pebble';
 
@@ -30,13 +30,12 @@ export async function startPebble(options: { httpPort: number; dnsServer: string
     'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', '/CN=pebble-test',
     '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', keyFile, '-out', caFile,
   ], { stdio: 'ignore' });
-  const port = await freePort();
-  const management = await freePort();
+  const [port, management, tlsPort] = await freePorts(3);
   const config = path.join(dir, 'pebble.json');
   fs.writeFileSync(config, JSON.stringify({
     pebble: {
       listenAddress: `127.0.0.1:${port}`, managementListenAddress: `127.0.0.1:${management}`, certificate: caFile, privateKey: keyFile,
-      httpPort: options.httpPort, tlsPort: await freePort(), ocspResponderURL: '', externalAccountBindingRequired: false,
+      httpPort: options.httpPort, tlsPort, ocspResponderURL: '', externalAccountBindingRequired: false,
     },
   }));
   // NOSLEEP: no random validation delay; NONCEREJECT=0: no deliberately rejected nonces (a retry path, not ours to test).

@@ -38,6 +38,21 @@ export async function startBerthProcess(args: string[], env: Record<string, stri
   return { child, output: () => output, exited };
 }
 
+/**
+ * Several distinct free ports: the listeners are held open together until all are chosen, since the kernel may hand
+ * the same just-released port to two calls of `freePort` in a row (pebble once got one port for two listeners).
+ */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: count }, () => new Promise<net.Server>((resolve) => {
+      const server = net.createServer().listen(0, '127.0.0.1', () => resolve(server));
+    })),
+  );
+  const ports = servers.map((server) => (server.address() as net.AddressInfo).port);
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  return ports;
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const server = net.createServer().listen(0, '127.0.0.1', () => {
