@@ -1,7 +1,7 @@
 import type { Clock } from '../core/clock';
 import type { Task, TaskRepo } from '../tasks/task-repo';
 import type { App, AppRepo } from './app-repo';
-import { INSTALLATION_STATES, isPending } from './app-states';
+import { INSTALLATION_STATES, PENDING_STATE, isPending } from './app-states';
 import type { AppTaskArgs } from './app-tasks';
 
 /**
@@ -20,7 +20,9 @@ export class AppSettler {
   async settled({ task, args }: { task: Task; args: AppTaskArgs }): Promise<void> {
     if (task.state !== 'error') return;
     const app = await this.deps.apps.getAny(args.appId);
-    if (app && app.taskId === task.id) await this.fail(app, task);
+    // Only the pending state this task set: an uninstall that pre-empts a queued install moves the app to
+    // pending_uninstall before its own task id is written, and the stopped install must not fail the uninstall.
+    if (app && app.taskId === task.id && app.installationState === PENDING_STATE[args.op]) await this.fail(app, task);
   }
 
   /** Settles every pending app whose task ended in error or is gone; returns how many it moved. */

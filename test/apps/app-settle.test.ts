@@ -84,4 +84,14 @@ describe('apps follow their tasks however they end', () => {
     expect(await read(row.id)).toMatchObject({ installationState: 'pending_install', taskId });
     await app.berth.tasks.stop(instanceId, taskId);
   });
+
+  it('does not fail an uninstall that pre-empts a queued install (the stopped install ends before the uninstall task is written)', async () => {
+    const { row, taskId } = await pendingApp();
+    const res = await app.api.post(`/api/v1/apps/${row.id}/uninstall`).set(bearer(token)).expect(202);
+    expect((await app.berth.store.tasks.get(taskId))!.error).toMatchObject({ code: 'stopped' });
+    expect(await read(row.id)).toMatchObject({ installationState: 'pending_uninstall', taskId: res.body.taskId, error: null });
+    // A second uninstall is refused while the first is pending, as the API promises.
+    await app.api.post(`/api/v1/apps/${row.id}/uninstall`).set(bearer(token)).expect(409);
+    await app.berth.tasks.stop(instanceId, res.body.taskId);
+  });
 });
