@@ -3,13 +3,12 @@ import type Docker from 'dockerode';
 import type { AppRuntime } from '../apps/app-runtime';
 import { BerthError, validationError } from '../core/errors';
 import { abortReason, type JobScope, type RunIo, type RunResult } from '../scheduler/job-runtime';
-import { JobOutput } from '../scheduler/job-runtime-output';
 import type { JobSpec } from '../scheduler/job-spec';
 import { gone } from './docker-errors';
 import { planContainer } from './job-container-spec';
 import { engine, statusOf } from './job-errors';
 import type { JobTargets } from './job-targets';
-import { FrameDecoder } from './log-demux';
+import { watchStream } from './job-stream';
 
 export interface ContainerDeps {
   docker: Docker;
@@ -81,18 +80,7 @@ export async function ensureJobImage(runtime: Pick<AppRuntime, 'ensureImage'>, i
  */
 async function attachStartWait(container: Docker.Container, tty: boolean, io: RunIo, doing: string): Promise<RunResult> {
   const stream = (await engine(doing, () => container.attach({ stream: true, stdout: true, stderr: true }))) as Duplex;
-  const output = new JobOutput(io.log);
-  const frames = new FrameDecoder((kind, payload) => output.push(kind, payload));
-  stream.on('data', (chunk: Buffer) => (tty ? output.push(1, chunk) : frames.push(chunk)));
-  const streamEnded = new Promise<void>((resolve) => {
-    stream.once('end', resolve);
-    stream.once('close', resolve);
-    stream.once('error', () => resolve());
-  });
-  let onAbort = () => {};
-  const aborted = new Promise<void>((resolve) => (onAbort = resolve));
-  io.signal.addEventListener('abort', onAbort, { once: true });
-  if (io.signal.aborted) onAbort();
+  const watched = watchStream(stream, tty, io);
   // Ends the wait below however this ends: a start the engine refused would leave it waiting (and a socket open)
   // for an exit that may never come.
   const waiting = new AbortController();
@@ -101,7 +89,7 @@ async function attachStartWait(container: Docker.Container, tty: boolean, io: Ru
     const exited = engine(doing, () => container.wait({ condition: 'next-exit', abortSignal: waiting.signal }) as Promise<{ StatusCode: number }>);
     exited.catch(() => undefined);
     await engine(doing, () => container.start());
-    const done = await Promise.race([Promise.all([exited, streamEnded]).then(([result]) => result), aborted]);
+    const done = await Promise.race([Promise.all([exited, watched.ended]).then(([result]) => result), watched.aborted]);
     if (io.signal.aborted || !done) {
       await container.kill().catch((err) => {
         // 404: gone; 409: no longer running. Both mean it is dead.
@@ -109,11 +97,10 @@ async function attachStartWait(container: Docker.Container, tty: boolean, io: Ru
       });
       throw abortReason(io.signal);
     }
-    return output.finish(done.StatusCode);
+    return watched.output.finish(done.StatusCode);
   } finally {
     waiting.abort();
-    io.signal.removeEventListener('abort', onAbort);
-    stream.destroy();
+    watched.release();
   }
 }
 

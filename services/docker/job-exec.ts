@@ -3,12 +3,11 @@ import type Docker from 'dockerode';
 import { BerthError } from '../core/errors';
 import { abortReason, type JobScope, type RunIo, type RunResult } from '../scheduler/job-runtime';
 import { checkContainerWorkingDir, checkEnvironment, checkUser, requireArgv } from '../scheduler/job-runtime-command';
-import { JobOutput } from '../scheduler/job-runtime-output';
 import type { JobSpec } from '../scheduler/job-spec';
 import { killExec, type ExecKillOptions } from './exec-kill';
 import { engine } from './job-errors';
 import type { JobTargets } from './job-targets';
-import { FrameDecoder } from './log-demux';
+import { watchStream } from './job-stream';
 
 export interface ExecDeps {
   docker: Docker;
@@ -45,29 +44,16 @@ export async function runExec(deps: ExecDeps, scope: JobScope, job: JobSpec, io:
     }),
   );
   const stream = (await engine(`Could not start the command in ${job.container}`, () => exec.start({ hijack: true, stdin: false, Tty: tty }))) as Duplex;
-  const output = new JobOutput(io.log);
-  // Without a tty the engine multiplexes stdout and stderr into frames; with one, everything is stdout.
-  const frames = new FrameDecoder((kind, payload) => output.push(kind, payload));
-  stream.on('data', (chunk: Buffer) => (tty ? output.push(1, chunk) : frames.push(chunk)));
-  const streamEnded = new Promise<void>((resolve) => {
-    stream.once('end', resolve);
-    stream.once('close', resolve);
-    stream.once('error', () => resolve());
-  });
-  let onAbort = () => {};
-  const aborted = new Promise<void>((resolve) => (onAbort = resolve));
-  io.signal.addEventListener('abort', onAbort, { once: true });
-  if (io.signal.aborted) onAbort();
+  const watched = watchStream(stream, tty, io);
   try {
-    await Promise.race([streamEnded, aborted]);
+    await Promise.race([watched.ended, watched.aborted]);
     if (io.signal.aborted) {
       await killExec(deps.docker, exec, { operator: scope.operator, log: io.log, ...deps.kill });
       throw abortReason(io.signal);
     }
-    return output.finish(await exitCodeOf(exec));
+    return watched.output.finish(await exitCodeOf(exec));
   } finally {
-    io.signal.removeEventListener('abort', onAbort);
-    stream.destroy();
+    watched.release();
   }
 }
 

@@ -42,6 +42,25 @@ export async function startBerthProcess(args: string[], env: Record<string, stri
  * Several distinct free ports: the listeners are held open together until all are chosen, since the kernel may hand
  * the same just-released port to two calls of `freePort` in a row (pebble once got one port for two listeners).
  */
+/**
+ * A `berth worker` process on a test app's database, Redis prefix and data dir (with `env` on top), started and
+ * recorded in `workers`, so the test's teardown can kill whatever is left.
+ */
+export async function startWorkerFor(
+  app: { databaseUrl: string; dataDir: string; berth: { config: { redisPrefix: string } } },
+  redisUrl: string,
+  env: Record<string, string>,
+  workers: BerthProcess[],
+): Promise<BerthProcess> {
+  const worker = await startBerthProcess(
+    ['worker'],
+    { ...env, DATABASE_URL: app.databaseUrl, REDIS_URL: redisUrl, BERTH_REDIS_PREFIX: app.berth.config.redisPrefix, BERTH_DATA_DIR: app.dataDir },
+    'task workers started',
+  );
+  workers.push(worker);
+  return worker;
+}
+
 export async function freePorts(count: number): Promise<number[]> {
   const servers = await Promise.all(
     Array.from({ length: count }, () => new Promise<net.Server>((resolve) => {

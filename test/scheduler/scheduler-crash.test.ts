@@ -1,6 +1,6 @@
 import { activate, startTestApp, TASK_ENV, TEST_REDIS_URL, until, type TestApp } from '../helpers/app';
 import { testDocker } from '../helpers/engine';
-import { startBerthProcess, type BerthProcess } from '../helpers/processes';
+import { startWorkerFor, type BerthProcess } from '../helpers/processes';
 import { BUSYBOX } from '../helpers/scheduler-jobs';
 
 jest.setTimeout(120_000);
@@ -26,15 +26,7 @@ describe('a worker killed mid-execution', () => {
     await app.close();
   });
 
-  const startWorker = async () => {
-    const worker = await startBerthProcess(
-      ['worker'],
-      { ...TASK_ENV, DATABASE_URL: app.databaseUrl, REDIS_URL: TEST_REDIS_URL, BERTH_REDIS_PREFIX: app.berth.config.redisPrefix, BERTH_DATA_DIR: app.dataDir, BERTH_SCHEDULER_TICK_MS: '100' },
-      'task workers started',
-    );
-    workers.push(worker);
-    return worker;
-  };
+  const startWorker = () => startWorkerFor(app, TEST_REDIS_URL, { ...TASK_ENV, BERTH_SCHEDULER_TICK_MS: '100' }, workers);
   const history = async () => {
     const job = await app.berth.scheduler.schedulerJobs.get(instanceId, 'nightly');
     return (await app.berth.store.executions.history(job.id, 100)).reverse();

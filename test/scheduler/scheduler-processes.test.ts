@@ -1,5 +1,5 @@
 import { activate, startTestApp, TASK_ENV, TEST_REDIS_URL, until, type TestApp } from '../helpers/app';
-import { startBerthProcess, type BerthProcess } from '../helpers/processes';
+import { startWorkerFor, type BerthProcess } from '../helpers/processes';
 
 jest.setTimeout(120_000);
 
@@ -24,15 +24,7 @@ describe('the scheduler across worker processes', () => {
     await app.close();
   });
 
-  const startWorker = async () => {
-    const worker = await startBerthProcess(
-      ['worker'],
-      { ...env, DATABASE_URL: app.databaseUrl, REDIS_URL: TEST_REDIS_URL, BERTH_REDIS_PREFIX: app.berth.config.redisPrefix, BERTH_DATA_DIR: app.dataDir },
-      'task workers started',
-    );
-    workers.push(worker);
-    return worker;
-  };
+  const startWorker = () => startWorkerFor(app, TEST_REDIS_URL, env, workers);
 
   /** Every execution of the job, oldest fire first. */
   const fires = async (name: string) => {
